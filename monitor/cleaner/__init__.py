@@ -1,0 +1,11 @@
+"""The cleaner: an HTML page or plain text in, the article's text and metadata out.
+
+Stages, each a module with its own tests: ``document`` (sniff and decode bytes),
+``extract`` (trafilatura), ``boilerplate`` (page furniture by phrase, shape and
+position), ``site_lines`` (lines a site repeats on many pages). ``pipeline`` runs them.
+"""
+
+from monitor.cleaner.article import CleanedArticle
+from monitor.cleaner.pipeline import clean_document, clean_html, clean_text
+
+__all__ = ["CleanedArticle", "clean_html", "clean_text", "clean_document"]

@@ -1,0 +1,186 @@
+"""Phrase tables for the boilerplate filter (``boilerplate.py``), as data.
+
+All entries are written already normalised (see ``boilerplate.normalise``): lower case,
+straight quotes, single spaces, no trailing punctuation. English first, then Russian,
+Chinese, German, French and Spanish forms. Add phrases here, not rules in code.
+
+- ``WHOLE_LINES``: a line that is exactly one of these is furniture wherever it sits.
+- ``FORM_PHRASES``: wording only page furniture uses; a short line containing one is
+  furniture even when it is a full sentence ("Your email address will not be published.").
+- ``PREFIXES``: a short line that is not a sentence and starts with one is furniture
+  ("Read more: ...", "Photo: ...", "By Jane Doe").
+- ``LANGUAGE_NAMES``: endonyms and English names; a row made only of these (or of
+  language codes) is a language switcher.
+"""
+
+from __future__ import annotations
+
+__all__ = ["WHOLE_LINES", "FORM_PHRASES", "PREFIXES", "LANGUAGE_NAMES"]
+
+# fmt: off
+WHOLE_LINES: frozenset[str] = frozenset(
+    {
+        # reply and comment forms
+        "leave a reply", "leave a comment", "leave a reply cancel reply", "cancel reply",
+        "post comment", "submit comment", "add comment", "add a comment", "comments",
+        "comment", "reply", "show comments", "view comments", "load comments",
+        "join the conversation", "join the discussion", "discussion", "responses",
+        "no comments", "no comments yet", "be the first to comment", "name", "email",
+        "website", "name *", "email *", "website *", "comment *", "your comment",
+        "log in to reply", "login to comment", "you must be logged in to post a comment",
+        "оставить комментарий", "оставьте комментарий", "добавить комментарий",
+        "отменить ответ", "отправить комментарий", "комментарии", "ответить", "ответ",
+        "发表评论", "取消回复", "评论", "发表回复", "提交评论", "留言", "回复",
+        "kommentar schreiben", "kommentar abschicken", "kommentare", "antworten",
+        "antwort abbrechen", "schreibe einen kommentar", "hinterlasse einen kommentar",
+        "laisser un commentaire", "laisser une réponse", "annuler la réponse",
+        "commentaires", "répondre", "publier le commentaire", "écrire un commentaire",
+        "deja un comentario", "deja una respuesta", "dejar un comentario",
+        "cancelar respuesta", "publicar el comentario", "comentarios", "responder",
+        # language switchers
+        "select language", "choose language", "language", "languages", "change language",
+        "powered by google translate", "translate", "выберите язык", "язык", "选择语言",
+        "语言", "sprache wählen", "sprache", "choisir la langue", "langue",
+        "seleccionar idioma", "idioma",
+        # share and follow
+        "share", "share this", "share this article", "share this story", "share this post",
+        "share on facebook", "share on twitter", "share on x", "share on linkedin",
+        "share on whatsapp", "share via email", "email this", "print", "print this page",
+        "tweet", "pin it", "like this", "like", "like loading", "loading", "follow us",
+        "follow", "facebook", "twitter", "x", "linkedin", "whatsapp", "telegram",
+        "instagram", "youtube", "reddit", "pinterest", "copy link",
+        "like this story? share it", "поделиться", "поделитесь", "поделиться в соцсетях",
+        "分享", "分享到", "分享到微信", "分享到微博", "teilen", "artikel teilen",
+        "diesen artikel teilen", "partager", "partager cet article", "compartir",
+        "compartir este artículo", "compartir en facebook",
+        # related and more
+        "related", "related posts", "related articles", "related stories", "related news",
+        "related content", "related topics", "recommended", "recommended for you",
+        "you may also like", "you might also like", "more from", "more stories",
+        "more news", "read more", "read next", "up next", "most read", "most popular",
+        "trending", "trending now", "latest news", "top stories", "don't miss",
+        "do not miss", "see also", "also read", "popular", "advertisement", "sponsored",
+        "continue reading", "читайте также", "похожие статьи", "похожие записи",
+        "по теме", "еще по теме", "ещё по теме", "популярное", "реклама", "читать далее",
+        "читать полностью", "相关文章", "相关阅读", "相关新闻", "推荐阅读", "延伸阅读",
+        "热门文章", "阅读更多", "更多", "广告", "das könnte sie auch interessieren",
+        "mehr zum thema", "weiterlesen", "lesen sie auch", "ähnliche beiträge",
+        "anzeige", "werbung", "à lire aussi", "lire aussi", "lire la suite",
+        "articles similaires", "sur le même sujet", "publicité", "te puede interesar",
+        "leer más", "lee también", "artículos relacionados", "noticias relacionadas",
+        "publicidad",
+        # newsletter, app, cookie
+        "subscribe", "sign up", "sign up now", "subscribe now", "newsletter",
+        "get the app", "download the app", "accept", "accept all", "accept cookies",
+        "reject all", "cookie settings", "manage cookies", "got it", "i agree", "ok",
+        "подписаться", "подпишитесь", "订阅", "abonnieren", "newsletter abonnieren",
+        "s'abonner", "abonnez-vous", "suscribirse", "suscríbete",
+        # misc navigation
+        "previous post", "next post", "previous article", "next article", "previous",
+        "next", "back to top", "home", "menu", "search", "skip to content", "tags",
+        "topics", "filed under", "categories", "предыдущая запись", "следующая запись",
+        "上一篇", "下一篇", "vorheriger beitrag", "nächster beitrag", "article précédent",
+        "article suivant", "entrada anterior", "siguiente entrada",
+    }
+)
+
+FORM_PHRASES: tuple[str, ...] = (
+    "your email address will not be published",
+    "your email address will not be shared",
+    "required fields are marked",
+    "save my name, email, and website",
+    "save my name, email and website",
+    "notify me of follow-up comments",
+    "notify me of new posts",
+    "notify me of new comments",
+    "comments powered by disqus",
+    "please enable javascript to view the comments",
+    "this site uses akismet",
+    "you must be logged in to post a comment",
+    "click to share on",
+    "opens in new window",
+    "click to email a link to a friend",
+    "click to print",
+    "we use cookies",
+    "this website uses cookies",
+    "this site uses cookies",
+    "by continuing to use this site",
+    "by continuing to browse",
+    "sign up for our newsletter",
+    "subscribe to our newsletter",
+    "sign up to our newsletter",
+    "get our newsletter",
+    "delivered to your inbox",
+    "download our app",
+    "all rights reserved",
+    "powered by google translate",
+    "ваш адрес email не будет опубликован",
+    "ваш адрес электронной почты не будет опубликован",
+    "обязательные поля помечены",
+    "сохранить моё имя, email и адрес сайта",
+    "сохранить мое имя, email и адрес сайта",
+    "мы используем файлы cookie",
+    "подпишитесь на нашу рассылку",
+    "все права защищены",
+    "您的电子邮箱地址不会被公开",
+    "您的邮箱地址不会被公开",
+    "必填项已用",
+    "在此浏览器中保存我的显示名称",
+    "版权所有",
+    "deine e-mail-adresse wird nicht veröffentlicht",
+    "ihre e-mail-adresse wird nicht veröffentlicht",
+    "erforderliche felder sind mit",
+    "meinen namen, meine e-mail-adresse und meine website in diesem browser speichern",
+    "wir verwenden cookies",
+    "diese website verwendet cookies",
+    "alle rechte vorbehalten",
+    "votre adresse e-mail ne sera pas publiée",
+    "votre adresse de messagerie ne sera pas publiée",
+    "les champs obligatoires sont indiqués",
+    "enregistrer mon nom, mon e-mail et mon site",
+    "nous utilisons des cookies",
+    "ce site utilise des cookies",
+    "tous droits réservés",
+    "inscrivez-vous à notre newsletter",
+    "tu dirección de correo electrónico no será publicada",
+    "su dirección de correo electrónico no será publicada",
+    "los campos obligatorios están marcados",
+    "guarda mi nombre, correo electrónico y web",
+    "utilizamos cookies",
+    "este sitio web utiliza cookies",
+    "todos los derechos reservados",
+    "suscríbete a nuestro boletín",
+)
+
+PREFIXES: tuple[str, ...] = (
+    "read more:", "read more ", "read also:", "also read:", "see also:", "related:",
+    "more:", "watch:", "listen:", "recommended:", "don't miss:", "photo:", "photos:",
+    "image:", "picture:", "credit:", "image credit", "photo credit", "source:",
+    "illustration:", "video:", "by ", "written by", "posted by", "posted on",
+    "published ", "updated ", "last updated", "first published", "reporting by",
+    "editing by", "copyright", "©", "(c) ", "follow us on", "follow ", "share on",
+    "subscribe to", "sign up for", "sign up to", "tags:", "topics:", "filed under",
+    "category:", "categories:", "posted in", "читайте также:", "читайте также ",
+    "смотрите также", "фото:", "автор:", "источник:", "опубликовано", "обновлено",
+    "подписывайтесь на", "阅读更多", "相关阅读", "延伸阅读", "图片来源", "图：", "来源：",
+    "作者：", "责任编辑", "编辑：", "发布时间", "更新时间", "lesen sie auch", "mehr zum thema",
+    "foto:", "bild:", "quelle:", "von ", "aktualisiert", "veröffentlicht am",
+    "folgen sie uns", "à lire aussi", "lire aussi", "voir aussi", "photo :", "crédit",
+    "par ", "mis à jour", "publié le", "suivez-nous", "lee también", "leer más",
+    "ver también", "foto:", "por ", "actualizado", "publicado el", "síguenos",
+)
+
+LANGUAGE_NAMES: frozenset[str] = frozenset(
+    {
+        "english", "русский", "中文", "简体中文", "繁體中文", "繁体中文", "deutsch",
+        "français", "francais", "español", "espanol", "italiano", "português", "portugues",
+        "nederlands", "polski", "українська", "türkçe", "العربية", "日本語", "한국어",
+        "हिन्दी", "فارسی", "עברית", "ελληνικά", "svenska", "norsk", "dansk", "suomi",
+        "čeština", "magyar", "română", "български", "srpski", "српски", "hrvatski",
+        "bahasa indonesia", "tiếng việt", "ไทย", "қазақша", "беларуская", "ქართული",
+        "հայերեն", "azərbaycanca", "o'zbekcha", "russian", "chinese", "german", "french",
+        "spanish", "arabic", "japanese", "korean", "italian", "portuguese", "ukrainian",
+        "turkish", "persian", "hebrew", "hindi",
+    }
+)
+# fmt: on

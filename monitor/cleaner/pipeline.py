@@ -1,0 +1,83 @@
+"""The cleaner's stages in order: sniff -> extract -> boilerplate -> site lines.
+
+``scraper/pipelines.py`` (CleanPipeline) and ``newshound clean`` call these; matching
+(``monitor/matcher``) receives the :class:`CleanedArticle`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from monitor.cleaner.article import PARAGRAPH_SEPARATOR, CleanedArticle
+from monitor.cleaner.boilerplate import is_sentence, remove_boilerplate
+from monitor.cleaner.document import read_document
+from monitor.cleaner.extract import extract_article
+from monitor.cleaner.site_lines import drop_site_lines
+
+__all__ = ["clean_html", "clean_text", "clean_document"]
+
+_BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+_MAX_TITLE_WORDS = 25
+
+
+def clean_html(
+    html: str | bytes,
+    url: str | None = None,
+    *,
+    site_boilerplate: Collection[str] = frozenset(),
+) -> CleanedArticle:
+    """Article text and metadata from one HTML page (str, or bytes in any declared charset).
+
+    ``site_boilerplate`` holds line hashes learnt for the page's site (see
+    ``monitor.store.site_lines.site_boilerplate``); matching lines are dropped.
+    Never raises on malformed markup; a page without an article gives ``text == ""``.
+    """
+    found = extract_article(html, url)
+    lines = remove_boilerplate(found.lines, title=found.title, author=found.author)
+    lines = drop_site_lines(lines, site_boilerplate)
+    return CleanedArticle(
+        title=found.title,
+        text=PARAGRAPH_SEPARATOR.join(lines),
+        author=found.author,
+        published=found.published,
+        language=found.language,
+    )
+
+
+def clean_text(text: str) -> str:
+    """Plain text (paragraphs separated by blank lines) -> the article text only.
+
+    The same boilerplate filter as for HTML, line by line; kept lines keep their
+    paragraphs: ``"\\n"`` inside one, ``"\\n\\n"`` between them.
+    """
+    blocks = [block.splitlines() for block in _BLANK_LINES.split(text.strip())]
+    lines = [line.strip() for block in blocks for line in block if line.strip()]
+    kept = iter(remove_boilerplate(lines))
+    survivor = next(kept, None)
+    out: list[str] = []
+    for block in blocks:
+        paragraph = []
+        for line in block:
+            if survivor is not None and line.strip() == survivor:
+                paragraph.append(survivor)
+                survivor = next(kept, None)
+        if paragraph:
+            out.append("\n".join(paragraph))
+    return PARAGRAPH_SEPARATOR.join(out)
+
+
+def clean_document(data: bytes, url: str | None = None) -> CleanedArticle:
+    """Bytes of HTML, gzipped HTML or plain text -> :class:`CleanedArticle`.
+
+    Input without markup is plain text: its first line is the title when it reads like
+    a headline (it also stays in ``text``, which is the article exactly). Raises
+    ``monitor.cleaner.document.DocumentError`` for binary or oversized input.
+    """
+    document = read_document(data)
+    if document.kind == "html":
+        return clean_html(document.text, url)
+    text = clean_text(document.text)
+    first = text.split("\n", 1)[0]
+    headline = first and not is_sentence(first) and len(first.split()) <= _MAX_TITLE_WORDS
+    return CleanedArticle(title=first if headline else None, text=text)
