@@ -1,0 +1,130 @@
+"""The matcher: an article's title, summary and body in, the evidence of watched terms out.
+
+Stage 3 of the pipeline (after the cleaner, before the store); also behind
+``newshound match`` and ``newshound backtest``. Built once per config::
+
+    matcher = Matcher(config.terms, config.rules)
+    result = matcher.match(title=..., summary=..., body=...)
+
+Each field is normalised (``normalize.py``), scanned once by the automaton of every spelling
+(``index.py``), boundary-checked (``boundaries.py``); then per term: hits in fields the term
+does not watch are dropped, hits covered by one of its ``exclude`` phrases are cancelled,
+and overlapping hits of one term are resolved leftmost-longest ("Vladimir Putin" is one hit
+of Putin, not two). Rules are evaluated last, on the matched term names and the quoted
+phrases found in any field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monitor.config import RuleConfig, TermConfig
+from monitor.matcher.index import Kind, Spelling, SpellingIndex, keeps_case, make_spelling
+from monitor.matcher.normalize import normalize_text
+from monitor.matcher.result import Hit, MatchResult, TermMatch
+from monitor.matcher.rules import Query, QuerySyntaxError, parse_query
+from monitor.matcher.snippets import make_snippet
+
+__all__ = ["Matcher"]
+
+FIELDS = ("title", "summary", "body")
+
+_Span = tuple[int, int, Spelling]
+
+
+class Matcher:
+    """Matches articles against ``terms`` and evaluates ``rules``.
+
+    Raises ``ValueError`` if a rule's query does not parse or names an unknown term (a
+    config from ``load_config`` has been checked for both already). The instance is
+    immutable after construction and safe to share between threads.
+    """
+
+    def __init__(self, terms: Sequence[TermConfig], rules: Sequence[RuleConfig] = ()) -> None:
+        self._terms = tuple(terms)
+        self._fields = tuple(frozenset(t.fields) for t in self._terms)
+        self._rules = tuple((rule.name, _parse_rule(rule, self._terms)) for rule in rules)
+        self._phrases = tuple(dict.fromkeys(p for _, query in self._rules for p in query.phrases()))
+        spellings: list[Spelling | None] = []
+        for i, term in enumerate(self._terms):
+            for text in term.spellings:
+                case = keeps_case(text, term.case_sensitive)
+                spellings.append(make_spelling(Kind.ALIAS, i, text, case))
+            for text in term.exclude:
+                case = keeps_case(text, term.case_sensitive)
+                spellings.append(make_spelling(Kind.EXCLUDE, i, text, case))
+        for i, phrase in enumerate(self._phrases):
+            spellings.append(make_spelling(Kind.PHRASE, i, phrase, keeps_case(phrase)))
+        self._index = SpellingIndex([s for s in spellings if s is not None])
+
+    def match(self, title: str = "", summary: str = "", body: str = "") -> MatchResult:
+        """Match one article. Never raises on any text."""
+        hits: dict[int, list[Hit]] = {}
+        phrases: set[str] = set()
+        for field, text in zip(FIELDS, (title, summary, body), strict=True):
+            if text:
+                self._match_field(field, text, hits, phrases)
+        terms = {
+            self._terms[i].name: TermMatch(self._terms[i].name, len(found), tuple(found))
+            for i, found in sorted(hits.items())
+        }
+        rules = tuple(name for name, query in self._rules if query.evaluate(terms, phrases))
+        return MatchResult(terms=terms, rules=rules)
+
+    def _match_field(
+        self, field: str, text: str, hits: dict[int, list[Hit]], phrases: set[str]
+    ) -> None:
+        norm = normalize_text(text)
+        aliases: dict[int, list[_Span]] = {}
+        excludes: dict[int, list[tuple[int, int]]] = {}
+        for spelling, start, end in self._index.find(norm):
+            owner = spelling.owner
+            if spelling.kind is Kind.ALIAS:
+                if field in self._fields[owner]:
+                    aliases.setdefault(owner, []).append((start, end, spelling))
+            elif spelling.kind is Kind.EXCLUDE:
+                excludes.setdefault(owner, []).append((start, end))
+            else:
+                phrases.add(self._phrases[owner])
+        for owner, spans in aliases.items():
+            kept = _resolve(spans, excludes.get(owner, []))
+            if not kept:
+                continue
+            name = self._terms[owner].name
+            hits.setdefault(owner, []).extend(
+                Hit(
+                    term=name,
+                    alias=spelling.text,
+                    field=field,
+                    offset=norm.original_offset(start),
+                    snippet=make_snippet(norm.text, start, end),
+                )
+                for start, end, spelling in kept
+            )
+
+
+def _resolve(spans: list[_Span], excludes: list[tuple[int, int]]) -> list[_Span]:
+    """Drop spans an exclude phrase covers, then keep the leftmost-longest of overlaps."""
+    kept: list[_Span] = []
+    last_end = -1
+    for span in sorted(spans, key=lambda s: (s[0], -s[1])):
+        start, end, _ = span
+        if start < last_end:
+            continue
+        if any(x_start <= start and end <= x_end for x_start, x_end in excludes):
+            continue
+        kept.append(span)
+        last_end = end
+    return kept
+
+
+def _parse_rule(rule: RuleConfig, terms: tuple[TermConfig, ...]) -> Query:
+    try:
+        query = parse_query(rule.query)
+    except QuerySyntaxError as e:
+        raise ValueError(f"rule {rule.name!r}: query {rule.query!r}: {e}") from None
+    names = {t.name for t in terms}
+    for name in query.term_names():
+        if name not in names:
+            raise ValueError(f"rule {rule.name!r}: query {rule.query!r}: unknown term {name!r}")
+    return query

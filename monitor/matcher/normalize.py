@@ -1,0 +1,159 @@
+"""Text normalisation, the first step of matching.
+
+Every field of an article (title, summary, body) and every spelling the matcher looks for
+(aliases, ``exclude`` phrases, quoted rule phrases) goes through :func:`normalize_text`, so
+both sides of a comparison agree on:
+
+- NFKC (full-width letters, ligatures, compatibility forms; decomposed accents composed),
+- apostrophes (``’ ‘ ‛ ′ ʼ ＇`` -> ``'``) and double quotes (``“ ” „ ‟ ″`` -> ``"``),
+- whitespace: tabs, newlines, NBSP and the other Unicode spaces -> one ``" "``,
+  and runs of spaces collapsed to one (so "Vladimir\\nPutin" is "Vladimir Putin"),
+- Unicode hyphens ``‐ ‑`` -> ``-``,
+- soft hyphens and zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM) removed.
+
+The normalised text is a different string from the one given, so offsets are kept
+meaningful: :meth:`NormalizedText.original_offset` maps an index in the normalised text
+back to an index in the original. Most news text needs no change that moves offsets
+(ASCII, or already NFKC with single spaces); that path costs a ``str.translate`` and two
+C-level checks and keeps the identity mapping.
+
+``folded`` is the lower-cased normalised text, exactly as long as ``text`` (the automaton
+runs on it; the boundary and case checks look at ``text`` at the same offsets).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+
+__all__ = ["NormalizedText", "normalize_text", "fold_case"]
+
+_SPACES = "\t\n\r\v\f\x1c\x1d\x1e\x1f\x85\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+_SPACES += "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_ONE_TO_ONE = str.maketrans(
+    {
+        **{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u02bc\uff07"},
+        **{c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\uff02"},
+        **{c: " " for c in _SPACES},
+        **{c: "-" for c in "\u2010\u2011"},
+    }
+)
+_DELETED = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+# Changes that move offsets, in text that is already NFKC.
+_MOVES = re.compile(f" {{2,}}|[{_DELETED}]+")
+# The same plus every non-ASCII run (with the character before it, which a combining mark
+# may compose with): used only when the text is not NFKC.
+_MOVES_NFKC = re.compile(f" {{2,}}|[{_DELETED}]+|(?s:.)?[^\\x00-\\x7f]+")
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """A field after :func:`normalize_text`.
+
+    ``text`` is normalised, ``folded`` is ``text`` lower-cased with the same length, and
+    ``_segments`` lists the changed spans as ``(norm_start, norm_end, orig_start, orig_end)``
+    sorted by position (empty when offsets did not move).
+    """
+
+    text: str
+    folded: str
+    _segments: tuple[tuple[int, int, int, int], ...] = ()
+    _starts: tuple[int, ...] = ()
+
+    def original_offset(self, index: int) -> int:
+        """The index in the original text of the character at ``index`` in ``text``.
+
+        Inside a span that normalisation rewrote (a ligature, a run of spaces) the start of
+        that span in the original is returned.
+        """
+        if not self._segments:
+            return index
+        i = bisect_right(self._starts, index) - 1
+        if i < 0:
+            return index
+        norm_start, norm_end, orig_start, orig_end = self._segments[i]
+        if index < norm_end:
+            return orig_start
+        return orig_end + (index - norm_end)
+
+
+def fold_case(text: str) -> str:
+    """Lower-case ``text`` without changing its length (so offsets stay aligned).
+
+    ``str.lower`` lengthens a few characters ("İ" -> "i̇"); those keep their first
+    character. Final sigma is folded to σ so "ΤΣΊΠΡΑΣ" and "Τσίπρας" agree.
+    """
+    folded = text.lower()
+    if len(folded) != len(text):
+        folded = "".join(c.lower()[:1] or c for c in text)
+    if "ς" in folded:
+        folded = folded.replace("ς", "σ")
+    return folded
+
+
+def normalize_text(text: str) -> NormalizedText:
+    """Normalise ``text`` for matching (see the module docstring); never raises."""
+    text_1to1 = text.translate(_ONE_TO_ONE)
+    nfkc = not (text_1to1.isascii() or unicodedata.is_normalized("NFKC", text_1to1))
+    pattern = _MOVES_NFKC if nfkc else _MOVES
+    if pattern.search(text_1to1) is None:
+        return NormalizedText(text_1to1, fold_case(text_1to1))
+    pieces: list[str] = []
+    segments: list[tuple[int, int, int, int]] = []
+    pos = norm_pos = 0
+    for m in pattern.finditer(text_1to1):
+        start, end = m.span()
+        pieces.append(text_1to1[pos:start])
+        norm_pos += start - pos
+        norm_pos = _rewrite(m.group(), start, norm_pos, pieces, segments)
+        pos = end
+    pieces.append(text_1to1[pos:])
+    normalized = "".join(pieces)
+    starts = tuple(seg[0] for seg in segments)
+    return NormalizedText(normalized, fold_case(normalized), tuple(segments), starts)
+
+
+def _rewrite(
+    span: str,
+    orig_start: int,
+    norm_pos: int,
+    pieces: list[str],
+    segments: list[tuple[int, int, int, int]],
+) -> int:
+    """Append the normalised form of ``span`` to ``pieces``; return the new norm position."""
+    if span[0] == " ":
+        if span.strip(" ") == "":  # a run of spaces
+            pieces.append(" ")
+            segments.append((norm_pos, norm_pos + 1, orig_start, orig_start + len(span)))
+            return norm_pos + 1
+    if span[0] in _DELETED and span.strip(_DELETED) == "":
+        segments.append((norm_pos, norm_pos, orig_start, orig_start + len(span)))
+        return norm_pos
+    # A non-ASCII run in text that is not NFKC: normalise cluster by cluster (a base
+    # character with the marks that follow it), so offsets stay exact between clusters.
+    for offset, cluster in _clusters(span):
+        out = "" if cluster in _DELETED else unicodedata.normalize("NFKC", cluster)
+        pieces.append(out)
+        if out != cluster:
+            start = orig_start + offset
+            segments.append((norm_pos, norm_pos + len(out), start, start + len(cluster)))
+        norm_pos += len(out)
+    return norm_pos
+
+
+def _clusters(span: str) -> list[tuple[int, str]]:
+    """Split ``span`` into (offset, cluster): a character and the marks that compose with it."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    for i in range(1, len(span) + 1):
+        if i == len(span) or not _continues_cluster(span[i]):
+            out.append((start, span[start:i]))
+            start = i
+    return out
+
+
+def _continues_cluster(c: str) -> bool:
+    # Combining marks, and Hangul vowel/final jamo (which compose with the syllable before).
+    return unicodedata.category(c)[0] == "M" or "\u1160" <= c <= "\u11ff"

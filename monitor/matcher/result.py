@@ -1,0 +1,68 @@
+"""What the matcher returns: hits, per-term matches and the article's result.
+
+Made by :class:`~monitor.matcher.Matcher` (``matcher.py``); read by the store (``matches``
+rows), the alert routing and ``newshound match`` (:meth:`MatchResult.to_json`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Hit", "TermMatch", "MatchResult"]
+
+SNIPPETS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One occurrence of a term.
+
+    ``alias`` is the spelling as configured (the name or an alias), ``field`` is "title",
+    "summary" or "body", ``offset`` the index of the hit's first character in that field as
+    given to :meth:`Matcher.match` (before normalisation), ``snippet`` the sentence around
+    it with the hit marked «like this».
+    """
+
+    term: str
+    alias: str
+    field: str
+    offset: int
+    snippet: str
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    """A matched term: ``count`` hits (never overlapping), in field then text order."""
+
+    name: str
+    count: int
+    hits: tuple[Hit, ...]
+
+    @property
+    def snippets(self) -> list[str]:
+        """Up to three distinct snippets, in hit order."""
+        return list(dict.fromkeys(h.snippet for h in self.hits))[:SNIPPETS_SHOWN]
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The matcher's verdict on one article.
+
+    ``terms`` holds only the matched terms, in config order; ``rules`` the names of the
+    rules that hold, in config order.
+    """
+
+    terms: Mapping[str, TermMatch] = field(default_factory=dict)
+    rules: tuple[str, ...] = ()
+
+    @property
+    def matched(self) -> bool:
+        """True if any term matched."""
+        return bool(self.terms)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"terms": {name: {"count": N, "snippets": [...]}}, "rules": [...]}`` (DESIGN.md)."""
+        terms = {name: {"count": m.count, "snippets": m.snippets} for name, m in self.terms.items()}
+        return {"terms": terms, "rules": list(self.rules)}
