@@ -1,0 +1,91 @@
+"""The ``newshound`` command: one click group, one module per command.
+
+Commands are imported when they run, so ``newshound clean`` does not pay for Scrapy.
+Shared options (``config_option``, ``json_option``) are defined here once.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.config import Config, ConfigError, default_config, load_config
+
+__all__ = ["main", "config_option", "json_option", "open_config"]
+
+# name -> "module:function"; the order is the order of `newshound --help`.
+COMMANDS = {
+    "run": "monitor.cli.run:run",
+    "demo": "monitor.cli.demo:demo",
+    "init": "monitor.cli.init:init",
+    "check": "monitor.cli.check:check",
+    "status": "monitor.cli.status:status",
+    "clean": "monitor.cli.clean:clean",
+    "match": "monitor.cli.match:match",
+    "backtest": "monitor.cli.backtest:backtest",
+    "search": "monitor.cli.search:search",
+    "export": "monitor.cli.export:export",
+    "alerts": "monitor.cli.alerts:alerts",
+    "add": "monitor.cli.add:add",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if _module_exists(COMMANDS[name])]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None or not _module_exists(target):
+            return None
+        module, func = target.split(":")
+        return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+
+
+def _module_exists(target: str) -> bool:
+    module = target.split(":")[0]
+    return (Path(__file__).parent / (module.rsplit(".", 1)[1] + ".py")).exists()
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newshound")
+def main() -> None:
+    """newshound: watch news sources, alert once on what you follow.
+
+    Example: newshound demo
+    """
+
+
+def config_option(required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--config/-c FILE``: the TOML config (default: ./newshound.toml if present)."""
+    return click.option(
+        "--config",
+        "-c",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=required,
+        help="Config file (TOML). Default: ./newshound.toml if it exists, else the built-in default.",
+    )
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def open_config(path: Path | None) -> Config:
+    """Load the config for a command, turning ConfigError into a one-line CLI error."""
+    try:
+        if path is not None:
+            config = load_config(path)
+        elif Path("newshound.toml").exists():
+            config = load_config(Path("newshound.toml"))
+        else:
+            config = default_config()
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    for warning in config.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return config

@@ -1,0 +1,49 @@
+"""``newshound check``: validate the config and every source and webhook address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from monitor.cli import config_option, open_config
+from monitor.config import Config
+from monitor.netcheck import AddressRefused, check_url
+
+
+def find_problems(config: Config) -> list[str]:
+    """Safety-contract problems: sources or webhooks that resolve to non-public hosts."""
+    if config.network.allow_private_addresses:
+        return []
+    problems = []
+    targets = [("source", s.name, s.url) for s in config.sources]
+    targets += [("channel", c.name, c.url) for c in config.channels if c.type == "webhook"]
+    for kind, name, url in targets:
+        try:
+            check_url(url or "")
+        except AddressRefused as e:
+            problems.append(
+                f'{kind} "{name}" ({url}): refused, {e}; '
+                "set [network] allow_private_addresses = true to allow it"
+            )
+    return problems
+
+
+@click.command("check")
+@config_option()
+def check(config_path: Path | None) -> None:
+    """Validate the config: keys, intervals, rules, and source/webhook addresses.
+
+    Exits non-zero with the reason on a bad config.
+
+    Example: newshound check --config newshound.toml
+    """
+    config = open_config(config_path)
+    problems = find_problems(config)
+    if problems:
+        raise click.ClickException("\n".join(problems))
+    click.echo(
+        f"ok: {len(config.sources)} sources, {len(config.terms)} terms, "
+        f"{len(config.rules)} rules, {len(config.channels)} channels; "
+        f"database {config.storage.path}"
+    )

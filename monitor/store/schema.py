@@ -1,0 +1,133 @@
+"""The SQLite schema: every table newshound keeps, created idempotently.
+
+The database runs in WAL mode with foreign keys on, so the daemon can write while
+`newshound status`, `search` or `export` read. Migrations are additive: a new column is
+added with a default when an older file lacks it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS sources (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL UNIQUE,
+    url             TEXT NOT NULL,
+    kind            TEXT NOT NULL DEFAULT 'auto',
+    interval_s      REAL NOT NULL DEFAULT 600,
+    next_poll       REAL NOT NULL DEFAULT 0,      -- unix time
+    etag            TEXT,
+    last_modified   TEXT,
+    content_hash    TEXT,                         -- sha256 of the last 200 body
+    last_poll       REAL,
+    last_success    REAL,
+    last_status     INTEGER,
+    last_error      TEXT,
+    failures        INTEGER NOT NULL DEFAULT 0,   -- consecutive
+    paused          INTEGER NOT NULL DEFAULT 0,
+    items_seen      INTEGER NOT NULL DEFAULT 0,
+    last_new_item   REAL,
+    silent          INTEGER NOT NULL DEFAULT 0,
+    health_state    TEXT NOT NULL DEFAULT 'ok'    -- last state announced on health channels
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id              INTEGER PRIMARY KEY,
+    url             TEXT NOT NULL UNIQUE,         -- canonical URL
+    guid            TEXT,
+    source          TEXT NOT NULL,
+    title           TEXT,
+    author          TEXT,
+    published       TEXT,                         -- ISO 8601, as the source gave it
+    fetched         TEXT NOT NULL,                -- ISO 8601 UTC
+    updated         TEXT,
+    language        TEXT,
+    summary         TEXT,
+    text            TEXT,                         -- NULL for unmatched articles unless store_all
+    content_hash    TEXT NOT NULL,
+    matched         INTEGER NOT NULL DEFAULT 0,
+    rules           TEXT NOT NULL DEFAULT '[]',   -- JSON list of rule names that held
+    duplicate_of    INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+    simhash         TEXT,
+    updates         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS articles_guid ON articles(source, guid);
+CREATE INDEX IF NOT EXISTS articles_fetched ON articles(fetched);
+CREATE TABLE IF NOT EXISTS matches (
+    id              INTEGER PRIMARY KEY,
+    article_id      INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    term            TEXT NOT NULL,
+    count           INTEGER NOT NULL,
+    snippet         TEXT NOT NULL,                -- the first snippet, hit marked
+    hits            TEXT NOT NULL DEFAULT '[]',   -- JSON: [{alias, field, offset, snippet}]
+    UNIQUE (article_id, term)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id              INTEGER PRIMARY KEY,
+    channel         TEXT NOT NULL,
+    kind            TEXT NOT NULL DEFAULT 'article',  -- article | health
+    article_id      INTEGER REFERENCES articles(id) ON DELETE CASCADE,
+    event_id        TEXT NOT NULL UNIQUE,         -- webhook-id / Message-ID: fixed at insert
+    payload         TEXT NOT NULL,                -- JSON of the alert
+    state           TEXT NOT NULL DEFAULT 'pending',  -- pending | sending | sent | failed
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt    REAL NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    created         REAL NOT NULL,
+    sent_at         REAL,
+    UNIQUE (channel, article_id)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt);
+CREATE TABLE IF NOT EXISTS site_lines (
+    host            TEXT NOT NULL,
+    hash            TEXT NOT NULL,
+    pages           INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (host, hash)
+);
+CREATE TABLE IF NOT EXISTS site_hosts (
+    host            TEXT PRIMARY KEY,
+    pages           INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS locks (
+    name            TEXT PRIMARY KEY,
+    owner           TEXT NOT NULL,
+    heartbeat       REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key             TEXT PRIMARY KEY,
+    value           TEXT
+);
+"""
+
+
+def open_database(path: Path | str) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at ``path`` with WAL, foreign keys, schema."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # check_same_thread=False: Scrapy and APScheduler call back from the reactor thread only,
+    # but the CLI's delivery may hand the connection to a worker thread.
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create every table and index that is missing; set WAL and foreign keys."""
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 30000")
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.conn.executescript(_DDL)
+    db.execute(
+        "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [str(SCHEMA_VERSION)],
+    )
+    db.conn.commit()

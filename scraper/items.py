@@ -1,0 +1,36 @@
+"""What the spiders hand to the item pipeline.
+
+A ``FeedEntry`` is one new-looking item of a source (feed entry, listing link, sitemap
+URL). The pipeline turns it into an ``ArticlePage`` once the page behind it is fetched,
+then fills in the cleaned article and the match result stage by stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.cleaner import CleanedArticle
+    from monitor.matcher import MatchResult
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    source: str
+    url: str  # canonical URL: the dedupe key
+    link: str  # the absolute http(s) URL as published, fetched for the page
+    guid: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    published: str | None = None  # ISO 8601
+    author: str | None = None
+
+
+@dataclass
+class ArticlePage:
+    entry: FeedEntry
+    body: bytes | None = None  # the article page; None when only the feed's text is known
+    final_url: str | None = None
+    cleaned: CleanedArticle | None = None
+    result: MatchResult | None = None

@@ -1,0 +1,62 @@
+"""Scrapy settings for newshound: polite, bounded, and with nothing listening.
+
+newshound's own keys start with ``NEWSHOUND_``; ``NEWSHOUND_CONFIG`` carries the validated
+``monitor.config.Config`` (set by the daemon, or by ``FeedsSpider.from_crawler`` for
+``scrapy crawl feeds -a config=F``).
+"""
+
+BOT_NAME = "newshound"
+SPIDER_MODULES = ["scraper.spiders"]
+NEWSPIDER_MODULE = "scraper.spiders"
+
+USER_AGENT = "newshound/0.1 (news monitor; +https://github.com/newshound/newshound)"
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+
+# Per-host politeness: a couple of connections per host, AutoThrottle on top.
+CONCURRENT_REQUESTS = 64
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Retries on throttling and server errors; news is small, so caps are small.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # pages; feeds get NEWSHOUND_FEED_MAXSIZE
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+NEWSHOUND_FEED_MAXSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+DNS_TIMEOUT = 15
+
+# Only http and https are ever fetched: a redirect to file:, data:, ftp: or s3: goes nowhere.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+
+# Nothing listens: no Telnet console, no RemoteControl HTTP server (on by default in 2.19).
+TELNETCONSOLE_ENABLED = False
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+
+HTTPCACHE_ENABLED = False  # conditional GET is ours: see middlewares/conditional_get.py
+
+DOWNLOADER_MIDDLEWARES = {
+    "scraper.middlewares.public_address.PublicAddressMiddleware": 50,
+    "scraper.middlewares.conditional_get.ConditionalGetMiddleware": 560,
+}
+
+ITEM_PIPELINES = {
+    "scraper.pipelines.DedupePipeline": 100,
+    "scraper.pipelines.FetchPagePipeline": 150,
+    "scraper.pipelines.CleanPipeline": 200,
+    "scraper.pipelines.MatchPipeline": 300,
+    "scraper.pipelines.StorePipeline": 400,
+}
+
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,30 @@
+"""Shared fixtures: real servers on 127.0.0.1 and real SQLite files in tmp_path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.fixture_site import FixtureSite
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture
+def site() -> Iterator[FixtureSite]:
+    """The fixture news site (fixtures/site) served on a loopback port."""
+    with FixtureSite(FIXTURES / "site") as s:
+        yield s
+
+
+@pytest.fixture
+def site_config(site: FixtureSite, tmp_path: Path) -> Path:
+    """fixtures/site/newshound.toml with the site's base URL and a database in tmp_path."""
+    text = (FIXTURES / "site" / "newshound.toml").read_text(encoding="utf-8")
+    text = text.replace("{BASE}", site.base).replace('"demo.db"', f'"{tmp_path / "news.db"}"')
+    path = tmp_path / "newshound.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,119 @@
+"""Config: the TOML contract of DESIGN.md, validated with errors that name key and value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import ConfigError, default_config, load_config, parse_config
+
+GOOD = """
+[storage]
+path = "news.db"
+[[sources]]
+name = "Example"
+url = "https://example.org/feed/"
+interval = "10m"
+[[terms]]
+name = "Putin"
+aliases = ["Vladimir Putin", "Путин", "普京"]
+[[terms]]
+name = "Xi"
+[[terms]]
+name = "SCO"
+[[rules]]
+name = "summit"
+query = 'Putin AND (Xi OR SCO) AND NOT "Champions League"'
+[[channels]]
+name = "desk"
+type = "webhook"
+url = "https://hooks.example.org/newshound"
+secret = "${NEWSHOUND_WEBHOOK_SECRET}"
+rules = ["summit"]
+digest = "1h"
+[[channels]]
+name = "desk-mail"
+type = "email"
+smtp_url = "smtp://user:${SMTP_PASSWORD}@mail.example.org:587"
+tls = "starttls"
+from = "newshound@example.org"
+to = ["desk@example.org"]
+"""
+ENV = {"NEWSHOUND_WEBHOOK_SECRET": "s3cret", "SMTP_PASSWORD": "pw"}
+
+
+def test_design_example_loads_with_env_expanded(tmp_path: Path) -> None:
+    config = parse_config(GOOD, base=tmp_path, env=ENV)
+    assert config.storage.path == tmp_path / "news.db"
+    assert config.sources[0].interval == 600
+    assert config.terms[0].spellings == ("Putin", "Vladimir Putin", "Путин", "普京")
+    assert config.channels[0].secret == "s3cret"
+    assert config.channels[0].digest_seconds == 3600
+    assert config.channels[1].smtp_url == "smtp://user:pw@mail.example.org:587"
+    assert config.channels[1].from_addr == "newshound@example.org"
+    assert not config.warnings
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('interval = "10m"', 'intervall = "10m"'),
+         "sources[0].intervall: unknown key; did you mean 'interval'?"),
+        (('interval = "10m"', 'interval = "10 minutes"'),
+         'sources[0].interval = "10 minutes": expected an interval such as 30s, 10m or 2h'),
+        (("Putin AND (Xi OR SCO)", "Putin AND (Xi OR Medvedev)"), "unknown term 'Medvedev'"),
+        (('digest = "1h"', 'digest = "1 hour"'), 'channels[0].digest = "1 hour": expected'),
+        (('tls = "starttls"', 'tls = "tls"'), 'channels[1].tls = "tls": expected one of'),
+        (('url = "https://example.org/feed/"', 'url = "ftp://example.org/feed/"'),
+         "sources[0].url"),
+        (('rules = ["summit"]', 'rules = ["summti"]'), 'channels[0].rules[0] = "summti"'),
+        (('[storage]', '[storge]'), "storge: unknown key; did you mean 'storage'?"),
+        (('name = "Xi"', 'name = "Putin"'), 'terms[1].name = "Putin": duplicate name'),
+    ],
+    ids=["typo-key", "bad-interval", "rule-unknown-term", "bad-digest", "bad-tls",
+         "ftp-source", "channel-unknown-rule", "typo-section", "duplicate-term"],
+)  # fmt: skip
+def test_bad_config_names_key_and_value(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        parse_config(GOOD.replace(*change), env=ENV)
+    assert message in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_missing_env_var_is_named() -> None:
+    with pytest.raises(ConfigError, match="channels\\[0\\].secret: environment variable "
+                       "NEWSHOUND_WEBHOOK_SECRET is not set"):  # fmt: skip
+        parse_config(GOOD, env={"SMTP_PASSWORD": "pw"})
+
+
+def test_secret_from_credentials_directory(tmp_path: Path) -> None:
+    (tmp_path / "NEWSHOUND_WEBHOOK_SECRET").write_text("from-file\n")
+    config = parse_config(GOOD, env={"SMTP_PASSWORD": "pw", "CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert config.channels[0].secret == "from-file"
+
+
+def test_literal_secret_draws_a_warning() -> None:
+    config = parse_config(GOOD.replace("${NEWSHOUND_WEBHOOK_SECRET}", "literal"), env=ENV)
+    assert any("channels[0].secret: a secret is written in the file" in w for w in config.warnings)
+
+
+def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[storage]\npath = "x\n')
+    with pytest.raises(ConfigError, match=r"bad.toml: not valid TOML: .*line 2"):
+        load_config(bad)
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nope.toml: config file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_default_config_has_the_four_terms_and_a_console(tmp_path: Path) -> None:
+    config = default_config(tmp_path)
+    assert [t.name for t in config.terms] == ["Putin", "Xi", "SCO", "sanctions"]
+    assert "Путин" in config.terms[0].spellings and "习近平" in config.terms[1].spellings
+    assert [c.type for c in config.channels] == ["console"]
+    assert config.storage.path == tmp_path / "newshound.db"
+    assert len(config.sources) >= 5
