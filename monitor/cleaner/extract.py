@@ -13,7 +13,6 @@ trafilatura does the work. Options, chosen on the Zyte article benchmark
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import lxml.html
@@ -21,6 +20,7 @@ import trafilatura
 from lxml.etree import ParserError
 
 from monitor.cleaner.document import decode_html
+from monitor.cleaner.metadata import read_metadata
 
 __all__ = ["Extraction", "EXTRACT_OPTIONS", "extract_article"]
 
@@ -29,9 +29,8 @@ EXTRACT_OPTIONS: dict[str, bool] = {
     "favor_precision": False,
     "favor_recall": False,
     "include_tables": True,
+    "fast": True,
 }
-
-_LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
@@ -56,46 +55,24 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     tree = _parse(html)
     if tree is None:
         return Extraction(lines=())
-    language = _page_language(tree)
-    doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, **EXTRACT_OPTIONS)
-    if doc is None:
-        return Extraction(lines=(), language=language)
-    text = doc.text or ""
+    # trafilatura works on its own copy of the tree, so reading metadata after is safe.
+    doc = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
+    meta = read_metadata(tree)
+    text = (doc.text if doc is not None else "") or ""
     lines = tuple(line.strip() for line in text.split("\n") if line.strip())
     return Extraction(
         lines=lines,
-        title=_clean(doc.title),
-        author=_clean(doc.author),
-        published=_clean(doc.date),
-        language=language or _clean(doc.language),
-        description=_clean(doc.description),
+        title=meta.title,
+        author=meta.author,
+        published=meta.published,
+        language=meta.language,
+        description=meta.description,
     )
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:
-    # Same parse trafilatura's load_html does; done here once so <html lang> is readable.
+    """The same parse trafilatura does, done once here so metadata can read the tree."""
     try:
-        tree = trafilatura.utils.load_html(html)
+        return trafilatura.utils.load_html(html)
     except (ParserError, ValueError):
         return None
-    return tree
-
-
-def _page_language(tree: lxml.html.HtmlElement) -> str | None:
-    """``<html lang>``, else ``content-language`` or ``og:locale`` meta, as a BCP 47 tag."""
-    candidates = [tree.get("lang"), tree.get("xml:lang")]
-    head = tree.find("head")
-    for meta in head.iterfind("meta") if head is not None else ():
-        key = (meta.get("http-equiv") or meta.get("property") or meta.get("name") or "").lower()
-        if key in ("content-language", "og:locale", "language", "dc.language"):
-            candidates.append(meta.get("content"))
-    for value in candidates:
-        value = (value or "").strip().split(",")[0].strip()
-        if _LANG.match(value):
-            return value.replace("_", "-")
-    return None
-
-
-def _clean(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
