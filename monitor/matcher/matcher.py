@@ -45,17 +45,12 @@ class Matcher:
         self._fields = tuple(frozenset(t.fields) for t in self._terms)
         self._rules = tuple((rule.name, _parse_rule(rule, self._terms)) for rule in rules)
         self._phrases = tuple(dict.fromkeys(p for _, query in self._rules for p in query.phrases()))
-        spellings: list[Spelling | None] = []
-        for i, term in enumerate(self._terms):
-            for text in term.spellings:
-                case = keeps_case(text, term.case_sensitive)
-                spellings.append(make_spelling(Kind.ALIAS, i, text, case))
-            for text in term.exclude:
-                case = keeps_case(text, term.case_sensitive)
-                spellings.append(make_spelling(Kind.EXCLUDE, i, text, case))
+        spellings = [s for i, term in enumerate(self._terms) for s in _term_spellings(i, term)]
         for i, phrase in enumerate(self._phrases):
-            spellings.append(make_spelling(Kind.PHRASE, i, phrase, keeps_case(phrase)))
-        self._index = SpellingIndex([s for s in spellings if s is not None])
+            spelling = make_spelling(Kind.PHRASE, i, phrase, keeps_case(phrase))
+            if spelling is not None:
+                spellings.append(spelling)
+        self._index = SpellingIndex(spellings)
 
     def match(self, title: str = "", summary: str = "", body: str = "") -> MatchResult:
         """Match one article. Never raises on any text."""
@@ -116,6 +111,23 @@ def _resolve(spans: list[_Span], excludes: list[tuple[int, int]]) -> list[_Span]
         kept.append(span)
         last_end = end
     return kept
+
+
+def _term_spellings(index: int, term: TermConfig) -> list[Spelling]:
+    """The spellings of one term: its name and aliases, then its exclude phrases."""
+    wanted = [(Kind.ALIAS, "name", term.name)]
+    wanted += [(Kind.ALIAS, f"aliases[{i}]", a) for i, a in enumerate(term.aliases)]
+    wanted += [(Kind.EXCLUDE, f"exclude[{i}]", x) for i, x in enumerate(term.exclude)]
+    out: list[Spelling] = []
+    for kind, where, text in wanted:
+        spelling = make_spelling(kind, index, text, keeps_case(text, term.case_sensitive))
+        if spelling is None:
+            raise ValueError(
+                f"term {term.name!r}: {where} = {text!r}: nothing to match "
+                "(only spaces or invisible characters)"
+            )
+        out.append(spelling)
+    return out
 
 
 def _parse_rule(rule: RuleConfig, terms: tuple[TermConfig, ...]) -> Query:

@@ -35,6 +35,7 @@ _OPERATORS = ("AND", "OR", "NOT")
 _STOP = set(' \t\r\n()"`')
 # Tokens that continue an AND: the operator itself, or an operand side by side.
 _STARTS_AND_OPERAND = ("AND", "NOT", "term", "phrase", "(")
+_OPERAND = 'a term, a "phrase", NOT or ('
 
 
 class QuerySyntaxError(ValueError):
@@ -218,12 +219,11 @@ class _Parser:
     def atom(self) -> Node:
         token = self.peek()
         if token is None:
-            after = self.tokens[-1] if self.tokens else None
-            where = len(self.query) + 1
-            got = f"after {_describe(after)} " if after else ""
+            if not self.tokens:
+                raise _error(f"empty query: expected {_OPERAND} at position 1", 0)
+            after = _describe(self.tokens[-1])
             raise _error(
-                f'expected a term, a "phrase", NOT or ( {got}at position {where}, '
-                "got the end of the query",
+                f"query ends at position {len(self.query) + 1}: expected {_OPERAND} after {after}",
                 len(self.query),
             )
         kind, value, offset = token
@@ -252,9 +252,7 @@ class _Parser:
             self.take()
             return inner
         raise _error(
-            f'expected a term, a "phrase", NOT or ( at position {offset + 1}, '
-            f"got {_describe(token)}",
-            offset,
+            f"unexpected {_describe(token)} at position {offset + 1}: expected {_OPERAND}", offset
         )
 
 

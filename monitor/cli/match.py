@@ -1,0 +1,50 @@
+"""``newshound match [--config F] PATH|-``: the matcher on one text, JSON out.
+
+Prints one JSON object (DESIGN.md):
+``{"terms": {"<term name>": {"count": N, "snippets": ["…"]}}, "rules": ["<rule name>", …]}``;
+unmatched terms are absent. The text is matched as the article body; ``--title`` and
+``--summary`` give the other fields.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from monitor.cli import config_option, open_config
+from monitor.matcher import Matcher
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@click.command("match")
+@config_option()
+@click.option("--title", default="", help="The article's headline (matched as the title field).")
+@click.option("--summary", default="", help="The article's summary (the summary field).")
+@click.argument("path")
+def match(config_path: str | None, title: str, summary: str, path: str) -> None:
+    """Match a text file (``-`` reads stdin) against the config's terms and rules.
+
+    Example: newshound clean page.html | newshound match -c newshound.toml -
+    """
+    config = open_config(config_path)
+    matcher = Matcher(config.terms, config.rules)
+    result = matcher.match(title=title, summary=summary, body=_read(path))
+    click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+
+
+def _read(path: str) -> str:
+    """The text of ``path`` (UTF-8; undecodable bytes replaced), or of stdin for ``-``."""
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise click.ClickException(f"{path}: larger than {MAX_BYTES // 2**20} MB")
+    return data.decode("utf-8", errors="replace")
