@@ -68,11 +68,11 @@ class ConditionalGetMiddleware:
         state = request.meta.get("newshound_state")
         if response.status == 304:
             self.stats.inc_value("newshound/conditional_get/not_modified")
-            response.meta["newshound_unchanged"] = True
+            request.meta["newshound_unchanged"] = True
         elif response.status == 200:
             digest = hashlib.sha256(response.body).hexdigest()
-            response.meta["newshound_body_hash"] = digest
+            request.meta["newshound_body_hash"] = digest
             if state is not None and state.content_hash == digest:
                 self.stats.inc_value("newshound/conditional_get/same_body")
-                response.meta["newshound_unchanged"] = True
+                request.meta["newshound_unchanged"] = True
         return response
