@@ -126,7 +126,7 @@ class FeedsSpider(Spider):
             self.crawler.stats.inc_value("newshound/source/unchanged")
             return
         try:
-            entries = parse_feed_entries(response.body, response.url, response.headers, source.name)
+            entries = self.entries_from(response, source)
         except ValueError as e:
             record_fetch_failure(self.db, source.name, status=response.status, error=str(e))
             self.logger.warning("source=%r url=%s error=%s", source.name, response.url, e)
@@ -139,6 +139,10 @@ class FeedsSpider(Spider):
         self.crawler.stats.inc_value("newshound/source/parsed")
         self.logger.info("source=%r entries=%d", source.name, len(entries))
         yield from entries
+
+    def entries_from(self, response: Response, source: SourceConfig) -> list[FeedEntry]:
+        """The items a source's body lists. Raises ValueError when it lists none it can read."""
+        return parse_feed_entries(response.body, response.url, response.headers, source.name)
 
     def source_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
