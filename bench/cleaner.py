@@ -161,15 +161,19 @@ def show_misses(pages: list[Page], results: dict[str, dict], name: str, split: s
             continue
         want = shingles(page.truth)
         out = results[name]["out"][page.id]
-        extra = [line for line in out.split("\n") if line and not (shingles(line) & want)]
         got = shingles(out)
-        missed = [ln for ln in page.truth.split("\n") if ln and not (shingles(ln) & got)]
+        extra = [ln for ln in out.split("\n") if ln and _absent(ln, page.truth, want)]
+        missed = [ln for ln in page.truth.split("\n") if ln and _absent(ln, out, got)]
         if extra or missed:
             click.echo(f"=== {page.id[:12]} {page.url}")
             for line in extra:
                 click.echo(f"  + {line[:150]}")
             for line in missed:
                 click.echo(f"  - {line[:150]}")
+
+
+def _absent(line: str, text: str, text_shingles: Counter[tuple[str, ...]]) -> bool:
+    return line.strip("- ") not in text and not (shingles(line) & text_shingles)
 
 
 @click.command()

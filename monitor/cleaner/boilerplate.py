@@ -23,29 +23,49 @@ ministry did not reply to a request for comment.", "Shares in Gazprom fell 3%.")
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
-from monitor.cleaner.phrases import FORM_PHRASES, LANGUAGE_NAMES, PREFIXES, WHOLE_LINES
+from monitor.cleaner.phrases import (
+    EDGE_PHRASES,
+    FORM_PHRASES,
+    LANGUAGE_NAMES,
+    PREFIXES,
+    WHOLE_LINES,
+)
 
 __all__ = ["normalise", "is_sentence", "is_furniture", "remove_boilerplate"]
 
 # A furniture line is short; anything longer is article prose whatever it says.
 _MAX_FORM_WORDS = 40
 _MAX_PREFIX_WORDS = 25
+_MAX_EDGE_WORDS = 25
+_MAX_FRAGMENT_WORDS = 20
+_MAX_EDGE_FRAGMENTS = 12
 _SENTENCE_MIN_WORDS = 5
 _SENTENCE_MIN_CJK = 12
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "\xa0": " "})
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s:：.。!！?？…»›>→|*\-–—]+$")
-_LEADING = re.compile(r"^[\s\-–—•·*|>»›]+")
+_LEADING = re.compile(r"^[\s\-–—•·*|>»›\[]+")
 _SENTENCE_END = re.compile(r"[.!?。！？…;；:：][\"'”’»)\]]*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _LANG_SPLIT = re.compile(r"[\s|/·•,]+")
 _LANG_CODE = re.compile(r"^[a-z]{2}(?:[_-][a-z]{2})?$", re.I)
 _GLUED_LOCALE = re.compile(r"^[a-z]{2}_[A-Z]{2}(\S.*)$")
 _FORM_PHRASES = re.compile("|".join(re.escape(p) for p in FORM_PHRASES))
+_EDGE_PHRASES = re.compile("|".join(EDGE_PHRASES))
+
+
+def _prefix_pattern(prefix: str) -> str:
+    """A prefix that ends in a letter must end a word there ("by" is not "byzantine")."""
+    last = prefix[-1]
+    if last.isspace() or not last.isalnum() or _CJK.match(last):
+        return re.escape(prefix)
+    return re.escape(prefix) + r"(?=[\s:：,.\-–—]|$)"
+
+
+_PREFIXES = re.compile("^(?:" + "|".join(map(_prefix_pattern, PREFIXES)) + ")")
 
 
 def normalise(line: str) -> str:
@@ -61,7 +81,7 @@ def _words(line: str) -> int:
 
 def is_sentence(line: str) -> bool:
     """Prose: enough words (or CJK characters) and ends like a sentence."""
-    stripped = line.strip()
+    stripped = line.strip(" \t|")
     if not _SENTENCE_END.search(stripped):
         return False
     if len(_CJK.findall(stripped)) >= _SENTENCE_MIN_CJK:
@@ -105,47 +125,81 @@ def is_furniture(line: str) -> bool:
         return True
     if _is_language_row(line):
         return True
-    if words <= _MAX_PREFIX_WORDS and not is_sentence(line) and key.startswith(PREFIXES):
+    if words <= _MAX_PREFIX_WORDS and not is_sentence(line) and _PREFIXES.match(key):
         return True
     return False
 
 
 def remove_boilerplate(
-    lines: Sequence[str], *, title: str | None = None, author: str | None = None
+    lines: Sequence[str],
+    *,
+    title: str | None = None,
+    author: str | None = None,
+    headline_first: bool = False,
 ) -> list[str]:
     """Drop furniture lines; keep the rest in order.
 
-    ``title`` and ``author`` (from extraction) are dropped where they repeat as a line
-    at the edges of the body. Lines are compared after :func:`normalise`.
+    Anywhere: :func:`is_furniture`. At the edges (the run of lines before the first and
+    after the last plain sentence): lines that are not sentences, the ``title`` or
+    ``author`` again, bylines, dates, credits and contact lines.
+    ``headline_first`` (plain-text input) keeps a first line that reads as a headline.
     """
     keep = [not is_furniture(line) for line in lines]
-    body = [i for i, line in enumerate(lines) if keep[i] and is_sentence(line)]
-    first, last = (body[0], body[-1]) if body else (len(lines), -1)
-    echoes = {normalise(v) for v in (title, author) if v}
-    for i, line in enumerate(lines):
-        if keep[i] and (i < first or i > last) and _is_edge_furniture(line, echoes):
-            keep[i] = False
+    echoes = [normalise(v) for v in (title, author) if v]
+    order = [i for i in range(len(lines)) if keep[i]]
+    if headline_first and order and not is_sentence(lines[order[0]]):
+        order = order[1:]
+    lead = _edge_run([lines[i] for i in order], echoes)
+    tail = _edge_run([lines[i] for i in reversed(order)], ())
+    for i in order[:lead] + order[len(order) - tail :]:
+        keep[i] = False
     return [line for i, line in enumerate(lines) if keep[i]]
 
 
-def _is_edge_furniture(line: str, echoes: set[str]) -> bool:
-    """Before or after the body: the headline again, a byline, a date, a credit."""
+def _is_echo(line: str, echoes: Sequence[str]) -> bool:
+    """The headline, standfirst or author again, allowing a site name or ellipsis."""
     key = normalise(line)
-    if key in echoes:
-        return True
-    if is_sentence(line):
-        return False
-    if key.casefold() in LANGUAGE_NAMES:
-        return True
-    return _looks_like_date(key)
+    for echo in echoes:
+        if key == echo or (
+            len(key) >= 20 and (key in echo or echo in key) and len(key) <= 1.4 * len(echo)
+        ):
+            return True
+    return False
 
 
-_DATE = re.compile(
-    r"^(?:[a-z]+,? )?(?:\d{1,4}[./\-年]\d{1,2}[./\-月]\d{1,4}日?|\d{1,2} [a-zа-яé]+\.? \d{4}"
-    r"|[a-z]+\.? \d{1,2},? \d{4})(?:,? (?:at )?\d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?)?"
-    r"(?: [a-z]{2,5})?$"
-)
+def _edge_run(lines: Sequence[str], echoes: Sequence[str]) -> int:
+    """How many of ``lines`` (from one edge inwards) are furniture.
+
+    The run ends at the first plain sentence. Lines that are furniture only by shape
+    (fragments: short, not a sentence) count while there are few of them and nothing
+    introduces them: a long run of fragments, or one next to a line ending in ":", is a
+    list or a table that belongs to the article (tour dates, results, a feature list).
+    """
+    run = fragments = 0
+    firm = 0  # length of the run of phrase or echo lines at the very edge
+    for line in lines:
+        if _is_echo(line, echoes) or _has_edge_phrase(line):
+            run += 1
+            firm += 1 if run == firm + 1 else 0
+            continue
+        if not _is_fragment(line):
+            return firm if _introduces_list(line) else run
+        if _introduces_list(line) or fragments == _MAX_EDGE_FRAGMENTS:
+            return firm
+        run += 1
+        fragments += 1
+    return firm if fragments else run
 
 
-def _looks_like_date(key: str) -> bool:
-    return bool(_DATE.match(unicodedata.normalize("NFKC", key)))
+def _introduces_list(line: str) -> bool:
+    return line.rstrip().endswith((":", "："))
+
+
+def _is_fragment(line: str) -> bool:
+    """Short and not a sentence: a label, date, credit, teaser headline or button."""
+    return not is_sentence(line) and _words(line) <= _MAX_FRAGMENT_WORDS
+
+
+def _has_edge_phrase(line: str) -> bool:
+    key = normalise(line)
+    return _words(line) <= _MAX_EDGE_WORDS and bool(_EDGE_PHRASES.search(key))

@@ -9,13 +9,16 @@ Chinese, German, French and Spanish forms. Add phrases here, not rules in code.
   furniture even when it is a full sentence ("Your email address will not be published.").
 - ``PREFIXES``: a short line that is not a sentence and starts with one is furniture
   ("Read more: ...", "Photo: ...", "By Jane Doe").
+- ``EDGE_PHRASES``: regular expressions for wording that is furniture only at the edges
+  of the body (follow prompts, credits, contact lines): a last line "Follow her on
+  Twitter" goes, the same words mid-article stay.
 - ``LANGUAGE_NAMES``: endonyms and English names; a row made only of these (or of
   language codes) is a language switcher.
 """
 
 from __future__ import annotations
 
-__all__ = ["WHOLE_LINES", "FORM_PHRASES", "PREFIXES", "LANGUAGE_NAMES"]
+__all__ = ["WHOLE_LINES", "FORM_PHRASES", "PREFIXES", "EDGE_PHRASES", "LANGUAGE_NAMES"]
 
 # fmt: off
 WHOLE_LINES: frozenset[str] = frozenset(
@@ -81,6 +84,10 @@ WHOLE_LINES: frozenset[str] = frozenset(
         "topics", "filed under", "categories", "предыдущая запись", "следующая запись",
         "上一篇", "下一篇", "vorheriger beitrag", "nächster beitrag", "article précédent",
         "article suivant", "entrada anterior", "siguiente entrada",
+        "explore further", "thank you", "sorry", "more", "most viewed",
+        "something to consider", "order reprints", "print article", "editor's picks",
+        "what to read next", "читать еще", "больше новостей", "更多新闻", "meistgelesen",
+        "les plus lus", "lo más leído",
     }
 )
 
@@ -114,6 +121,29 @@ FORM_PHRASES: tuple[str, ...] = (
     "download our app",
     "all rights reserved",
     "powered by google translate",
+    "like this story? share it",
+    "thanks for signing up",
+    "thank you for signing up",
+    "keep an eye on your inbox",
+    "error processing your subscription",
+    "an error has occurred, please try again",
+    "this article has been sent to",
+    "this copy is for your personal, non-commercial use only",
+    "click here to get the",
+    "click here to subscribe",
+    "contributed to this report",
+    "contributed reporting",
+    "additional reporting by",
+    "(reporting by",
+    "if you enjoyed this article",
+    "min read",
+    "minute read",
+    "reading time",
+    "время чтения",
+    "lesezeit",
+    "temps de lecture",
+    "tiempo de lectura",
+    "阅读时间",
     "ваш адрес email не будет опубликован",
     "ваш адрес электронной почты не будет опубликован",
     "обязательные поля помечены",
@@ -160,7 +190,10 @@ PREFIXES: tuple[str, ...] = (
     "published ", "updated ", "last updated", "first published", "reporting by",
     "editing by", "copyright", "©", "(c) ", "follow us on", "follow ", "share on",
     "subscribe to", "sign up for", "sign up to", "tags:", "topics:", "filed under",
-    "category:", "categories:", "posted in", "читайте также:", "читайте также ",
+    "category:", "categories:", "posted in", "also on ", "also:", "see more:",
+    "most read in", "popular on ", "more on ", "more from ", "related coverage", "sponsored:",
+    "advertisement:", "contributing:", "with reporting by", "image source",
+    "читайте также:", "читайте также ",
     "смотрите также", "фото:", "автор:", "источник:", "опубликовано", "обновлено",
     "подписывайтесь на", "阅读更多", "相关阅读", "延伸阅读", "图片来源", "图：", "来源：",
     "作者：", "责任编辑", "编辑：", "发布时间", "更新时间", "lesen sie auch", "mehr zum thema",
@@ -168,6 +201,22 @@ PREFIXES: tuple[str, ...] = (
     "folgen sie uns", "à lire aussi", "lire aussi", "voir aussi", "photo :", "crédit",
     "par ", "mis à jour", "publié le", "suivez-nous", "lee también", "leer más",
     "ver también", "foto:", "por ", "actualizado", "publicado el", "síguenos",
+)
+
+EDGE_PHRASES: tuple[str, ...] = (
+    r"\bfollow (?:us|him|her|them|me)\b",
+    r"\bfollow\b.{0,60}\bon (?:twitter|facebook|instagram|x|linkedin|telegram|youtube)\b",
+    r"\b(?:subscribe|sign up) (?:to|for) (?:our|the)\b.{0,40}\bnewsletters?\b",
+    r"\bour newsletters?\b", r"\bnewsletters?\b.{0,30}\binbox\b", r"\bin your inbox\b",
+    r"\bclick here\b", r"\bget the .{0,30}\bapp\b", r"\bdownload (?:the|our)\b.{0,30}\bapp\b",
+    r"\bmay be reached at\b", r"\bcan be reached at\b", r"\bhave a tip\b",
+    r"\bemail (?:the )?(?:author|writer|reporter)\b", r"^write to \w", r"^email \w+ \w+ at\b",
+    r"[\w.+-]+@[\w-]+\.[\w.]+", r"(?:^|\s)@\w{2,}", r"https?://", r"\bwww\.",
+    r"\btwitter\.com/", r"\breporting by\b", r"\bediting by\b", r"\bcontributed\b",
+    r"\ball rights reserved\b", r"^©|^\(c\)|^copyright\b", r"\bsponsored by\b",
+    r"\bshare (?:it|this)\b", r"подписывайтесь на", r"следите за нами", r"читайте нас в",
+    r"关注我们", r"扫码关注", r"folgen sie uns", r"abonnieren sie", r"suivez-nous",
+    r"abonnez-vous", r"síguenos", r"suscríbete",
 )
 
 LANGUAGE_NAMES: frozenset[str] = frozenset(

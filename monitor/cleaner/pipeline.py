@@ -53,7 +53,7 @@ def clean_text(text: str) -> str:
     """
     blocks = [block.splitlines() for block in _BLANK_LINES.split(text.strip())]
     lines = [line.strip() for block in blocks for line in block if line.strip()]
-    kept = iter(remove_boilerplate(lines))
+    kept = iter(remove_boilerplate(lines, headline_first=True))
     survivor = next(kept, None)
     out: list[str] = []
     for block in blocks:
