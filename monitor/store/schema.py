@@ -14,7 +14,7 @@ import sqlite_utils
 
 SCHEMA_VERSION = 1
 
-_DDL = """
+SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS sources (
     id              INTEGER PRIMARY KEY,
     name            TEXT NOT NULL UNIQUE,
@@ -124,7 +124,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
-    db.conn.executescript(_DDL)
+    db.conn.executescript(SCHEMA_SQL)
     db.execute(
         "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
