@@ -20,11 +20,16 @@ def site() -> Iterator[FixtureSite]:
         yield s
 
 
+def write_site_config(site: FixtureSite, folder: Path) -> Path:
+    """fixtures/site/newshound.toml with the site's base URL and ``folder/news.db``."""
+    text = (FIXTURES / "site" / "newshound.toml").read_text(encoding="utf-8")
+    text = text.replace("{BASE}", site.base).replace('"demo.db"', f'"{folder / "news.db"}"')
+    path = folder / "newshound.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def site_config(site: FixtureSite, tmp_path: Path) -> Path:
     """fixtures/site/newshound.toml with the site's base URL and a database in tmp_path."""
-    text = (FIXTURES / "site" / "newshound.toml").read_text(encoding="utf-8")
-    text = text.replace("{BASE}", site.base).replace('"demo.db"', f'"{tmp_path / "news.db"}"')
-    path = tmp_path / "newshound.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_site_config(site, tmp_path)

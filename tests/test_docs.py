@@ -36,6 +36,10 @@ def test_every_command_exists_and_is_in_readme(name: str) -> None:
 def test_readme_cli_help_is_current() -> None:
     """cog writes each command's --help into the README; regenerate with `cog -r README.md`."""
     for name in COMMANDS:
-        help_text = CliRunner().invoke(main, [name, "--help"], prog_name="newshound", terminal_width=100).output
+        help_text = (
+            CliRunner()
+            .invoke(main, [name, "--help"], prog_name="newshound", terminal_width=100)
+            .output
+        )
         first_usage = help_text.splitlines()[0]
         assert first_usage in README, f"README's help for {name} is stale: run cog -r README.md"

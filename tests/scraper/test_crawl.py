@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,7 +12,7 @@ import pytest
 
 from monitor.daemon.poll import run_crawl
 from monitor.fixture_site import FixtureSite
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, write_site_config
 
 EXPECTED = json.loads((FIXTURES / "site" / "expected.json").read_text(encoding="utf-8"))["articles"]
 
@@ -36,7 +37,19 @@ def crawl(config: Path) -> None:
     assert "Traceback" not in result.stderr, result.stderr[-4000:]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def site() -> Iterator[FixtureSite]:
+    """One site and one first crawl for the whole module: each crawl is a subprocess."""
+    with FixtureSite(FIXTURES / "site") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def site_config(site: FixtureSite, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_site_config(site, tmp_path_factory.mktemp("crawl"))
+
+
+@pytest.fixture(scope="module")
 def first_crawl(site: FixtureSite, site_config: Path) -> dict[str, dict]:
     crawl(site_config)
     return stored(site_config.parent / "news.db")
