@@ -36,12 +36,15 @@ from monitor.cleaner.phrases import (
 __all__ = ["normalise", "is_sentence", "is_furniture", "remove_boilerplate"]
 
 # A furniture line is short; anything longer is article prose whatever it says.
-_MAX_FORM_WORDS = 40
+_MAX_FORM_WORDS = 60
 _MAX_PREFIX_WORDS = 25
 _MAX_EDGE_WORDS = 25
 _MAX_FRAGMENT_WORDS = 20
-_MAX_EDGE_FRAGMENTS = 12
-_SENTENCE_MIN_WORDS = 5
+_MIN_TEASER_WORDS = 6
+_TAGGED_HEADLINE = re.compile(r"\[[A-Z]{3,}\]\W*$")
+_MAX_LEAD_FRAGMENTS = 6
+_MAX_TAIL_FRAGMENTS = 12
+_SENTENCE_MIN_WORDS = 4
 _SENTENCE_MIN_CJK = 12
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "\xa0": " "})
@@ -125,8 +128,27 @@ def is_furniture(line: str) -> bool:
         return True
     if _is_language_row(line):
         return True
+    if _is_teaser(line):
+        return True
     if words <= _MAX_PREFIX_WORDS and not is_sentence(line) and _PREFIXES.match(key):
         return True
+    return False
+
+
+def _is_teaser(line: str) -> bool:
+    """A link to another story: a shouted headline, a headline tagged "[VIDEO]", or a
+    list item in Title Case; none of them a sentence."""
+    if is_sentence(line):
+        return False
+    if _TAGGED_HEADLINE.search(line):
+        return True
+    words = line.split()
+    letters = [c for c in line if c.isalpha()]
+    if len(words) >= _MIN_TEASER_WORDS and sum(c.isupper() for c in letters) > 0.8 * len(letters):
+        return True
+    if line.startswith("- ") and len(words) > _MIN_TEASER_WORDS:
+        significant = [w for w in words[1:] if len(w) > 3 and w[0].isalpha()]
+        return len(significant) >= 3 and all(w[0].isupper() for w in significant)
     return False
 
 
@@ -144,13 +166,13 @@ def remove_boilerplate(
     ``author`` again, bylines, dates, credits and contact lines.
     ``headline_first`` (plain-text input) keeps a first line that reads as a headline.
     """
-    keep = [not is_furniture(line) for line in lines]
     echoes = [normalise(v) for v in (title, author) if v]
+    keep = [not is_furniture(line) and normalise(line) not in echoes for line in lines]
     order = [i for i in range(len(lines)) if keep[i]]
     if headline_first and order and not is_sentence(lines[order[0]]):
         order = order[1:]
-    lead = _edge_run([lines[i] for i in order], echoes)
-    tail = _edge_run([lines[i] for i in reversed(order)], ())
+    lead = _edge_run([lines[i] for i in order], echoes, _MAX_LEAD_FRAGMENTS)
+    tail = _edge_run([lines[i] for i in reversed(order)], (), _MAX_TAIL_FRAGMENTS)
     for i in order[:lead] + order[len(order) - tail :]:
         keep[i] = False
     return [line for i, line in enumerate(lines) if keep[i]]
@@ -167,7 +189,7 @@ def _is_echo(line: str, echoes: Sequence[str]) -> bool:
     return False
 
 
-def _edge_run(lines: Sequence[str], echoes: Sequence[str]) -> int:
+def _edge_run(lines: Sequence[str], echoes: Sequence[str], max_fragments: int) -> int:
     """How many of ``lines`` (from one edge inwards) are furniture.
 
     The run ends at the first plain sentence. Lines that are furniture only by shape
@@ -184,7 +206,7 @@ def _edge_run(lines: Sequence[str], echoes: Sequence[str]) -> int:
             continue
         if not _is_fragment(line):
             return firm if _introduces_list(line) else run
-        if _introduces_list(line) or fragments == _MAX_EDGE_FRAGMENTS:
+        if _introduces_list(line) or fragments == max_fragments:
             return firm
         run += 1
         fragments += 1
