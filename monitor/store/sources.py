@@ -1,20 +1,30 @@
-"""Per-source state: what the conditional GET sends, and what each poll found.
+"""Per-source state: what the conditional GET sends, what each poll found, when to poll next.
 
 The config says which sources exist; this table says how they are doing. ``sync_sources``
 makes the table follow the config (new rows for new sources, url/kind/interval updated),
-never dropping history of a source that is still configured.
+never dropping history of a source that is still configured. Every ``record_*`` call also
+sets ``next_poll`` (interval plus jitter, or a backoff: ``monitor.daemon.backoff``), so a
+one-off ``scrapy crawl feeds`` and the daemon schedule alike. ``due_sources`` is what the
+daemon's poll tick asks: which configured sources may be polled now.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
 from monitor.config import SourceConfig
+from monitor.daemon.backoff import (
+    classify_failure,
+    next_delay,
+    parse_retry_after,
+    retry_delay,
+    should_pause,
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +36,11 @@ class SourceState:
 
 
 def sync_sources(db: sqlite_utils.Database, sources: Sequence[SourceConfig]) -> None:
-    """Insert new sources and update changed url/kind/interval of known ones."""
+    """Insert new sources and update changed url/kind/interval of known ones.
+
+    A changed URL forgets the old validators and hash, and un-pauses the source: the
+    user has fixed it.
+    """
     with db.conn:
         for s in sources:
             db.execute(
@@ -37,6 +51,11 @@ def sync_sources(db: sqlite_utils.Database, sources: Sequence[SourceConfig]) -> 
                 "                  THEN sources.last_modified END, "
                 "  content_hash = CASE WHEN sources.url = excluded.url "
                 "                 THEN sources.content_hash END, "
+                "  paused = CASE WHEN sources.url = excluded.url THEN sources.paused ELSE 0 END, "
+                "  failures = CASE WHEN sources.url = excluded.url "
+                "             THEN sources.failures ELSE 0 END, "
+                "  next_poll = CASE WHEN sources.url = excluded.url "
+                "              THEN sources.next_poll ELSE 0 END, "
                 "  url = excluded.url, kind = excluded.kind, interval_s = excluded.interval_s",
                 [s.name, s.url, s.kind, s.interval],
             )
@@ -49,14 +68,19 @@ def get_source_state(db: sqlite_utils.Database, name: str) -> SourceState | None
     return SourceState(*row) if row else None
 
 
+def _interval(db: sqlite_utils.Database, name: str) -> float:
+    row = db.execute("SELECT interval_s FROM sources WHERE name = ?", [name]).fetchone()
+    return float(row[0]) if row else 600.0
+
+
 def record_unchanged(db: sqlite_utils.Database, name: str, status: int) -> None:
     """A 304, or a 200 whose body hash is the one we already parsed."""
     now = time.time()
     with db.conn:
         db.execute(
             "UPDATE sources SET last_poll = ?, last_success = ?, last_status = ?, "
-            "last_error = NULL, failures = 0 WHERE name = ?",
-            [now, now, status, name],
+            "last_error = NULL, failures = 0, next_poll = ? WHERE name = ?",
+            [now, now, status, now + next_delay(_interval(db, name)), name],
         )
 
 
@@ -76,9 +100,10 @@ def record_fetched(
         db.execute(
             "UPDATE sources SET etag = ?, last_modified = ?, content_hash = ?, last_poll = ?, "
             "last_success = ?, last_status = ?, last_error = NULL, failures = 0, "
-            "items_seen = items_seen + ? WHERE name = ?",
-            [etag, last_modified, content_hash, now, now, status, items, name],
-        )
+            "items_seen = items_seen + ?, next_poll = ? WHERE name = ?",
+            [etag, last_modified, content_hash, now, now, status, items,
+             now + next_delay(_interval(db, name)), name],
+        )  # fmt: skip
 
 
 def record_new_items(db: sqlite_utils.Database, name: str, count: int) -> None:
@@ -91,16 +116,113 @@ def record_new_items(db: sqlite_utils.Database, name: str, count: int) -> None:
 
 
 def record_fetch_failure(
-    db: sqlite_utils.Database, name: str, *, status: int | None, error: str
+    db: sqlite_utils.Database,
+    name: str,
+    *,
+    status: int | None,
+    error: str,
+    retry_after: str | bytes | None = None,
+    max_failures: int = 5,
 ) -> None:
-    """A poll that failed: count it; the daemon's scheduler decides the backoff."""
+    """A poll that failed: count it, back off (``monitor.daemon.backoff``), maybe pause.
+
+    ``retry_after`` is the response's Retry-After header, if any; ``max_failures`` is
+    ``daemon.max_failures``: that many 404/410/not-a-feed answers in a row pause the source.
+    """
+    now = time.time()
     with db.conn:
+        row = db.execute(
+            "SELECT interval_s, failures FROM sources WHERE name = ?", [name]
+        ).fetchone()
+        if row is None:
+            return
+        interval, failures = float(row[0]), int(row[1]) + 1
+        kind = classify_failure(status, error)
+        delay = retry_delay(interval, failures, kind, parse_retry_after(retry_after, now))
+        paused = should_pause(kind, failures, max_failures)
         db.execute(
             "UPDATE sources SET last_poll = ?, last_status = ?, last_error = ?, "
-            "failures = failures + 1 WHERE name = ?",
-            [time.time(), status, error, name],
+            "failures = ?, next_poll = ?, paused = MAX(paused, ?) WHERE name = ?",
+            [now, status, error, failures, now + delay, int(paused), name],
         )
+
+
+def due_sources(
+    db: sqlite_utils.Database,
+    names: Collection[str],
+    *,
+    now: float | None = None,
+    exclude: Collection[str] = (),
+    limit: int | None = None,
+) -> list[str]:
+    """Configured sources (``names``) whose next poll has come and that are not paused.
+
+    Oldest-due first; ``exclude`` are the ones already being polled; ``limit`` caps the
+    batch so a backlog after downtime is spread over several ticks.
+    """
+    now = time.time() if now is None else now
+    wanted, skip = set(names), set(exclude)
+    due = []
+    for (name,) in db.execute(
+        "SELECT name FROM sources WHERE next_poll <= ? AND paused = 0 ORDER BY next_poll",
+        [now],
+    ):
+        if name in wanted and name not in skip:
+            due.append(name)
+            if limit is not None and len(due) >= limit:
+                break
+    return due
+
+
+def polled_since(db: sqlite_utils.Database, since: float) -> dict[str, dict[str, Any]]:
+    """name -> row for every source whose last poll ended at or after ``since``."""
+    return {row["name"]: row for row in db.query(
+        "SELECT * FROM sources WHERE last_poll >= ?", [since])}  # fmt: skip
+
+
+def postpone_source(db: sqlite_utils.Database, name: str, delay: float) -> None:
+    """Set the next poll ``delay`` seconds from now without recording an outcome."""
+    with db.conn:
+        db.execute("UPDATE sources SET next_poll = ? WHERE name = ?", [time.time() + delay, name])
 
 
 def list_sources(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM sources ORDER BY name"))
+
+
+FAILING_STATES = ("failing", "paused")
+
+
+def source_state(row: dict[str, Any] | None, enabled: bool = True) -> str:
+    """One word for a source: new, ok, failing, paused, silent or disabled."""
+    if not enabled:
+        return "disabled"
+    if row is None or row["last_poll"] is None:
+        return "new"
+    if row["paused"]:
+        return "paused"
+    if row["failures"]:
+        return "failing"
+    if row["silent"]:
+        return "silent"
+    return "ok"
+
+
+def describe_sources(
+    db: sqlite_utils.Database, sources: Sequence[SourceConfig]
+) -> list[dict[str, Any]]:
+    """Each configured source, in config order, with its state and its row's columns."""
+    rows = {row["name"]: row for row in db.query("SELECT * FROM sources")}
+    out = []
+    for s in sources:
+        row = rows.get(s.name)
+        out.append({
+            "name": s.name, "url": s.url, "state": source_state(row, s.enabled),
+            "last_poll": row and row["last_poll"], "last_success": row and row["last_success"],
+            "last_status": row and row["last_status"], "last_error": row and row["last_error"],
+            "failures": row["failures"] if row else 0,
+            "next_poll": row["next_poll"] if row and s.enabled and not row["paused"] else None,
+            "items_seen": row["items_seen"] if row else 0,
+            "last_new_item": row and row["last_new_item"],
+        })  # fmt: skip
+    return out

@@ -1,0 +1,62 @@
+"""``newshound run``: the daemon (monitor/daemon/scheduler.py) in the foreground."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from monitor.cli import config_option, open_config
+
+
+@click.command()
+@config_option()
+@click.option("--once", is_flag=True, help="Run one poll and delivery cycle, then exit.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One line per event: key=value text, or JSON.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="debug also logs every unchanged poll.",
+)
+# systemd's notify protocol: read here, at the edge, and handed down.
+@click.option("--notify-socket", envvar="NOTIFY_SOCKET", hidden=True)
+@click.option("--watchdog-usec", envvar="WATCHDOG_USEC", type=int, hidden=True)
+def run(
+    config_path: Path | None, once: bool, log_format: str, log_level: str,
+    notify_socket: str | None, watchdog_usec: int | None,
+) -> None:  # fmt: skip
+    """Poll the sources, store and match new articles, deliver alerts, until stopped.
+
+    Without a config file it runs the built-in default (public world-news feeds, four
+    watch terms, a console channel). SIGTERM or Ctrl-C stops it cleanly.
+
+    Example: newshound run --config newshound.toml --log-format json
+    """
+    from monitor.daemon.logs import setup_logging
+    from monitor.daemon.notify import Notifier
+    from monitor.daemon.scheduler import Daemon
+    from monitor.store.lock import LockHeld
+
+    config = open_config(config_path)
+    if config.path is not None:  # the crawl children may run from another folder
+        from dataclasses import replace
+
+        config = replace(config, path=config.path.resolve())
+    setup_logging(log_format, log_level)
+    notifier = Notifier(notify_socket, watchdog_usec)
+    try:
+        code = asyncio.run(Daemon(config, once=once, notifier=notifier).run())
+    except LockHeld as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        notifier.close()
+    raise SystemExit(code)

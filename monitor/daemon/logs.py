@@ -1,0 +1,81 @@
+"""The daemon's log: one line per event, with the source and the counts as fields.
+
+``log_event(logger, "source_failed", source="BBC", error="HTTP 503", failures=2)`` writes
+
+    2026-05-01T10:00:00Z WARNING source_failed source="BBC" error="HTTP 503" failures=2
+
+with ``--log-format text``, and one JSON object per line with ``--log-format json``:
+``{"ts": "…", "level": "warning", "event": "source_failed", "source": "BBC", …}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any, TextIO
+
+__all__ = ["log_event", "setup_logging", "EventFormatter", "JsonFormatter"]
+
+LOGGER_NAME = "newshound"
+
+
+def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Log one event with its fields (None values are left out)."""
+    if logger.isEnabledFor(level):
+        fields = {k: v for k, v in fields.items() if v is not None}
+        logger.log(level, event, extra={"newshound_fields": fields})
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created))
+
+
+def _text_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, int | bool):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    text = str(value)
+    if not text or any(c in text for c in ' ="\n\t'):
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+class EventFormatter(logging.Formatter):
+    """``<time> <LEVEL> <event> key=value …``: for people and journald."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = getattr(record, "newshound_fields", {})
+        parts = [_timestamp(record), record.levelname, record.getMessage()]
+        parts += [f"{k}={_text_value(v)}" for k, v in fields.items()]
+        line = " ".join(parts)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ``ts``, ``level``, ``event`` and the event's fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": _timestamp(record),
+            "level": record.levelname.lower(),
+            "event": record.getMessage(),
+        }
+        out.update(getattr(record, "newshound_fields", {}))
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+def setup_logging(fmt: str = "text", level: str = "info", stream: TextIO | None = None) -> None:
+    """Send the ``newshound`` loggers to ``stream`` (stderr) in the chosen format."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else EventFormatter())
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.handlers[:] = [handler]
+    logger.setLevel(level.upper())
+    logger.propagate = False
