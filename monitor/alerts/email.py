@@ -1,0 +1,155 @@
+"""The e-mail channel: SMTP with STARTTLS, implicit TLS or none; multipart text + HTML.
+
+TLS uses ``ssl.create_default_context()`` (certificate and host name verified), not
+smtplib's default, which verifies nothing. Credentials come from the ``smtp_url``
+(``smtp://user:${SMTP_PASSWORD}@host:587``). The Message-ID is derived from the delivery's
+event id, so every retry of one alert is the same message to the receiving side.
+
+smtplib blocks, so the session runs in a worker thread; the caller's deadline bounds the
+wait and ``timeout`` bounds each socket operation of the thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+from urllib.parse import unquote, urlsplit
+
+from monitor.alerts.base import Delivery, DeliveryError
+from monitor.alerts.render import flatten_line, render_email
+from monitor.config import ChannelConfig, NetworkConfig
+
+__all__ = ["EmailChannel", "build_message"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    tls: str  # starttls | ssl | none
+    user: str | None
+    password: str | None
+
+
+def smtp_target(config: ChannelConfig) -> SmtpTarget:
+    parts = urlsplit(config.smtp_url or "")
+    tls = "ssl" if parts.scheme.lower() == "smtps" else config.tls
+    default_port = {"ssl": 465, "starttls": 587, "none": 25}[tls]
+    return SmtpTarget(
+        host=parts.hostname or "",
+        port=parts.port or default_port,
+        tls=tls,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def message_id(event_id: str, from_addr: str) -> str:
+    domain = from_addr.rpartition("@")[2].strip(" >") or "newshound.invalid"
+    return f"<{event_id}@{domain}>"
+
+
+def build_message(config: ChannelConfig, delivery: Delivery) -> EmailMessage:
+    """The MIME message: Subject on one line, text and HTML alternatives, stable Message-ID."""
+    content = render_email(delivery)
+    from_addr = config.from_addr or ""
+    msg = EmailMessage()
+    msg["Subject"] = flatten_line(content.subject)
+    msg["From"] = from_addr
+    msg["To"] = ", ".join(config.to)
+    msg["Date"] = formatdate(delivery.created, localtime=False)
+    msg["Message-ID"] = message_id(delivery.event_id, from_addr)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Newshound-Channel"] = flatten_line(config.name, 100)
+    msg.set_content(content.text)
+    msg.add_alternative(content.html, subtype="html")
+    return msg
+
+
+class EmailChannel:
+    def __init__(self, config: ChannelConfig, network: NetworkConfig) -> None:
+        self.name = config.name
+        self.config = config
+        self.target = smtp_target(config)
+
+    async def send(self, delivery: Delivery) -> None:
+        msg = build_message(self.config, delivery)
+        await asyncio.to_thread(self._send, msg)
+
+    def _send(self, msg: EmailMessage) -> None:
+        t, where = self.target, f"channel {self.name!r}: SMTP {self.target.host}:{self.target.port}"
+        context = ssl.create_default_context()
+        try:
+            if t.tls == "ssl":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(
+                    t.host, t.port, timeout=self.config.timeout, context=context
+                )
+            else:
+                client = smtplib.SMTP(t.host, t.port, timeout=self.config.timeout)
+        except (OSError, smtplib.SMTPException) as e:
+            raise DeliveryError(f"{where}: cannot connect: {_describe(e)}") from None
+        try:
+            client.ehlo()
+            if t.tls == "starttls":
+                if not client.has_extn("starttls"):
+                    raise DeliveryError(
+                        f"{where}: the server does not offer STARTTLS; nothing was sent in "
+                        'clear text (set tls = "ssl", or tls = "none" for a local relay)',
+                        permanent=True,
+                    )
+                client.starttls(context=context)
+                client.ehlo()
+            if t.user:
+                client.login(t.user, t.password or "")
+            refused = client.send_message(msg, self.config.from_addr, list(self.config.to))
+            if refused:  # the others took it, so it is sent; say who did not
+                log.warning("%s: some recipients refused: %s", where, _recipients(refused))
+        except smtplib.SMTPRecipientsRefused as e:
+            codes = [code for code, _ in e.recipients.values()]
+            raise DeliveryError(
+                f"{where}: every recipient refused: {_recipients(e.recipients)}",
+                permanent=all(500 <= c < 600 for c in codes),
+            ) from None
+        except smtplib.SMTPResponseException as e:
+            raise DeliveryError(
+                f"{where}: {e.smtp_code} {_text(e.smtp_error)}", permanent=500 <= e.smtp_code < 600
+            ) from None
+        except ssl.SSLError as e:
+            raise DeliveryError(f"{where}: TLS failed: {e.reason or e}") from None
+        except (OSError, smtplib.SMTPException) as e:
+            raise DeliveryError(f"{where}: {_describe(e)}") from None
+        finally:
+            _close(client)
+
+
+def _close(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    finally:
+        client.close()
+
+
+def _text(value: bytes | str) -> str:
+    return flatten_line(value.decode("utf-8", "replace") if isinstance(value, bytes) else value)
+
+
+def _recipients(recipients: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{addr}: {code} {_text(text)}" for addr, (code, text) in recipients.items())
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, socket.timeout | TimeoutError):
+        return "timed out"
+    if isinstance(e, ConnectionRefusedError):
+        return "connection refused"
+    return flatten_line(str(e) or type(e).__name__)

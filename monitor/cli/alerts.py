@@ -1,0 +1,104 @@
+"""`newshound alerts`: the outbox — what waits, what failed — and retrying it.
+
+Example: newshound alerts --failed; newshound alerts --retry all
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.cli import config_option, json_option, open_config
+
+__all__ = ["alerts"]
+
+
+@click.command()
+@config_option()
+@click.option("--pending", "show", flag_value="pending", help="Only alerts waiting to be sent.")
+@click.option("--failed", "show", flag_value="failed", help="Only alerts that failed.")
+@click.option("--retry", metavar="ID|all", help="Send a failed alert (or all of them) again.")
+@click.option("--enable", metavar="CHANNEL", help="Turn a channel disabled by HTTP 410 back on.")
+@click.option("--deliver", is_flag=True, help="Deliver what is due now, once, and report.")
+@json_option
+def alerts(
+    config_path: Path | None, show: str | None, retry: str | None, enable: str | None,
+    deliver: bool, as_json: bool,
+) -> None:  # fmt: skip
+    """Show the alert outbox: pending and failed alerts per channel, and why.
+
+    Example: newshound alerts --failed --config newshound.toml
+    """
+    from monitor.store import open_database
+    from monitor.store import outbox as ob
+
+    config = open_config(config_path)
+    if deliver:
+        from monitor.daemon.deliver import deliver_due
+
+        report = asyncio.run(deliver_due(config, config.storage.path))
+        for name, c in report.channels.items():
+            click.echo(
+                f"{name}: {c.sent} sent, {c.retrying} retrying, {c.failed} failed, {c.held} waiting"
+            )
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+        return
+    db = open_database(config.storage.path)
+    try:
+        if retry is not None:
+            ids = None if retry == "all" else _ids(retry)
+            click.echo(f"{ob.retry_alerts(db, ids)} alerts due again")
+            return
+        if enable is not None:
+            if enable not in {c.name for c in config.channels}:
+                raise click.ClickException(f"no channel named {enable!r} in the config")
+            done = ob.enable_channel(db, enable)
+            click.echo(f"channel {enable!r} " + ("enabled" if done else "was not disabled"))
+            return
+        states = {"pending": ["pending", "sending"], "failed": ["failed"]}.get(
+            show or "", ["pending", "sending", "failed"]
+        )
+        rows = ob.list_alerts(db, states)
+        channel_states = ob.channel_states(db)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    configured = {c.name for c in config.channels}
+    for name, state in sorted(channel_states.items()):
+        if state.disabled:
+            click.echo(f"channel {name!r} is disabled: {state.disabled}")
+    if not rows:
+        click.echo("no " + ("pending or failed" if show is None else show) + " alerts")
+    for r in rows:
+        click.echo(_line(r, configured))
+
+
+def _ids(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: expected an alert id, ids like 3,4, or all") from None
+
+
+def _line(r: dict[str, Any], configured: set[str]) -> str:
+    from monitor.alerts.render import flatten_line
+
+    title = flatten_line(r["title"] or r["url"] or r["event_id"], 80)
+    line = f"#{r['id']} {r['state']:<7} {r['channel']}: {title}"
+    if r["attempts"]:
+        line += f" ({r['attempts']} attempts)"
+    if r["state"] == "pending" and r["next_attempt"] and r["attempts"]:
+        line += f", next at {datetime.fromtimestamp(r['next_attempt']):%Y-%m-%d %H:%M:%S}"
+    if r["channel"] not in configured:
+        line += " [channel not in the config]"
+    if r["last_error"]:
+        line += f"\n    {r['last_error']}"
+    return line

@@ -1,0 +1,300 @@
+"""Deliver: drain the outbox, one concurrent pass per channel. The daemon's delivery job.
+
+Between the store (which writes outbox rows with each article, ``monitor/store/``) and
+the channels (``monitor/alerts/``). :func:`deliver_due` is safe to call every few
+seconds, from ``newshound run --once``, and after a crash at any point:
+
+* claim -> send -> mark. A pass first takes its channel (a lease in the database naming
+  host, process and start time), so two passes never work on one channel; rows a dead
+  pass left in ``sending`` go back to ``pending`` with the same event id. A kill after
+  the receiver answered but before the row was marked means one resend with the same
+  webhook-id / Message-ID: at least once, and the receiver can drop the repeat.
+* One dead or slow channel never delays another: each channel has its own task and
+  every attempt its own deadline (``timeout``). After a transient failure the channel
+  waits (exponential backoff with jitter, persisted) and nothing else is tried on it.
+* Immediate alerts go one by one; ``digest`` channels send one message per period;
+  beyond ``rate_limit`` the waiting alerts go together as one batch once the window
+  allows another message; ``quiet_hours`` hold everything until they end.
+
+Permanent failures (HTTP 4xx other than 408/429, SMTP 5xx) fail the row at once; a
+webhook's 410 also disables the channel until ``newshound alerts --enable``. Transient
+ones retry for about three days (``policy.GIVE_UP_AFTER``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from monitor.alerts.base import Alert, Channel, Delivery, DeliveryError, build_channel
+from monitor.alerts.policy import (
+    GIVE_UP_AFTER,
+    digest_fire_time,
+    in_quiet_hours,
+    rate_limit,
+    retry_delay,
+)
+from monitor.config import ChannelConfig, Config, NetworkConfig
+from monitor.store import open_database
+from monitor.store import outbox as ob
+
+__all__ = ["deliver_due", "DeliveryReport", "ChannelReport"]
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500  # articles in one digest message; a larger backlog goes in several
+MIN_ATTEMPTS = 3  # an alert is tried at least this often before it is given up
+
+
+@dataclass
+class ChannelReport:
+    sent: int = 0  # alerts delivered (a digest of 5 counts 5)
+    messages: int = 0  # messages sent (that digest counts 1)
+    retrying: int = 0  # alerts that failed for now and wait for a retry
+    failed: int = 0  # alerts given up (permanent failure or retries exhausted)
+    held: int = 0  # alerts waiting: digest period, rate limit, quiet hours, backoff, disabled
+    busy: bool = False  # another pass was working on this channel
+    disabled: str | None = None  # why the channel is off (HTTP 410)
+    next_digest: float | None = None
+    errors: list[str] = field(default_factory=list)  # one human sentence per problem
+
+
+@dataclass
+class DeliveryReport:
+    channels: dict[str, ChannelReport] = field(default_factory=dict)
+
+    @property
+    def sent(self) -> int:
+        return sum(c.sent for c in self.channels.values())
+
+    @property
+    def failed(self) -> int:
+        return sum(c.failed for c in self.channels.values())
+
+    @property
+    def retrying(self) -> int:
+        return sum(c.retrying for c in self.channels.values())
+
+    @property
+    def held(self) -> int:
+        return sum(c.held for c in self.channels.values())
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for c in self.channels.values() for e in c.errors]
+
+
+async def deliver_due(
+    config: Config, db_path: Path, *, now: float | None = None, budget: float = 30.0
+) -> DeliveryReport:
+    """Deliver what is due on every enabled channel of ``config``, concurrently.
+
+    ``now`` fixes the clock for due times (tests); ``budget`` is how long a channel's
+    pass keeps starting new attempts, so a call lasts at most about ``budget`` plus the
+    longest channel ``timeout``. Overlapping calls are safe (a busy channel is skipped).
+    Never raises for a delivery problem: they are in the report and the log.
+    """
+    clock: Callable[[], float] = (lambda: now) if now is not None else time.time
+    report = DeliveryReport()
+    db = open_database(db_path)
+    try:
+        owner = ob.pass_owner(secrets.token_hex(4))
+        passes = []
+        for c in config.channels:
+            if c.enabled:
+                report.channels[c.name] = ChannelReport()
+                passes.append(
+                    _ChannelPass(
+                        db, c, config.network, owner, clock, budget, report.channels[c.name]
+                    )
+                )
+        results = await asyncio.gather(*(p.run() for p in passes), return_exceptions=True)
+        for p, result in zip(passes, results, strict=True):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if isinstance(result, BaseException):
+                log.error("channel=%s delivery pass crashed", p.config.name, exc_info=result)
+                p.report.errors.append(f"channel {p.config.name!r}: internal error: {result!r}")
+    finally:
+        db.close()
+    return report
+
+
+class _ChannelPass:
+    """One channel, one call: take the channel, send what is due, mark it, let go."""
+
+    def __init__(
+        self, db: sqlite_utils.Database, config: ChannelConfig, network: NetworkConfig,
+        owner: str, clock: Callable[[], float], budget: float, report: ChannelReport,
+    ) -> None:  # fmt: skip
+        self.db, self.config, self.owner, self.clock = db, config, owner, clock
+        self.budget, self.report = budget, report
+        self.network = network
+        self.name = config.name
+        self.lease = config.timeout + 30.0  # rows' lease, informative: the channel's decides
+        self.limit = rate_limit(config)
+
+    async def run(self) -> None:
+        state = ob.acquire_channel(
+            self.db, self.name, self.owner, self.clock(), self.budget + self.config.timeout + 30
+        )
+        if state is None:
+            self.report.busy = True
+            return
+        try:
+            self.channel: Channel = build_channel(self.config, self.network)
+            await self._drain(state)
+        finally:
+            ob.release_channel(self.db, self.name, self.owner)
+
+    def _hold(self, kinds: tuple[str, ...] = ("article", "health")) -> None:
+        self.report.held += ob.count_due(self.db, self.name, float("inf"), kinds)
+
+    async def _drain(self, state: ob.ChannelState) -> None:
+        now = self.clock()
+        if state.disabled:
+            self.report.disabled = state.disabled
+            return self._hold()
+        if in_quiet_hours(self.config, now) is not None or state.retry_at > now:
+            return self._hold()
+        deadline = time.monotonic() + self.budget
+        if state.batch:  # an open batch goes first, as it was: same id, same articles
+            alerts = ob.claim_batch(self.db, self.name, state.batch, now, lease=self.lease)
+            if not alerts:
+                ob.update_channel_state(self.db, self.name, batch=None)
+            else:
+                delivery = Delivery(self.name, state.batch["event_id"], tuple(alerts), batch=True)
+                if not await self._send(delivery):
+                    return
+        while time.monotonic() < deadline:  # health alerts: never digested nor rate limited
+            if not await self._send_one(("health",)):
+                break
+        if self.config.digest:
+            await self._send_digests(deadline)
+        else:
+            await self._send_articles(deadline)
+
+    async def _send_one(self, kinds: tuple[str, ...]) -> bool:
+        alerts = ob.claim_alerts(self.db, self.name, self.clock(), lease=self.lease, kinds=kinds)
+        if not alerts:
+            return False
+        return await self._send(Delivery(self.name, alerts[0].event_id, tuple(alerts)))
+
+    async def _send_batch(self, created_before: float | None = None) -> bool:
+        batch_id, alerts = ob.open_batch(
+            self.db, self.name, self.clock(), lease=self.lease, limit=MAX_BATCH,
+            created_before=created_before,
+        )  # fmt: skip
+        if not alerts:
+            return False
+        return await self._send(Delivery(self.name, batch_id, tuple(alerts), batch=True))
+
+    async def _send_articles(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if self.limit is not None:
+                count, window = self.limit
+                now = self.clock()
+                sends = ob.load_channel_state(self.db, self.name).sends
+                allowance = count - sum(1 for t in sends if t > now - window)
+                due = ob.count_due(self.db, self.name, now, ("article",))
+                if due == 0:
+                    return
+                if allowance <= 0:
+                    self.report.held += due
+                    return
+                if due > allowance == 1:  # the last message in the window takes the rest
+                    if not await self._send_batch():
+                        return
+                    continue
+            if not await self._send_one(("article",)):
+                return
+
+    async def _send_digests(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            now = self.clock()
+            oldest = ob.oldest_due(self.db, self.name, now, ("article",))
+            if oldest is None:
+                return
+            fire = digest_fire_time(self.config, oldest)
+            if fire > now:
+                self.report.next_digest = fire
+                self.report.held += ob.count_due(self.db, self.name, now, ("article",))
+                return
+            if not await self._send_batch(created_before=fire):
+                return
+
+    async def _send(self, delivery: Delivery) -> bool:
+        """One attempt under the channel's deadline, then mark. True: go on with the next."""
+        ids = [a.id for a in delivery.alerts]
+        try:
+            async with asyncio.timeout(self.config.timeout):
+                await self.channel.send(delivery)
+        except TimeoutError:
+            error = DeliveryError(
+                f"channel {self.name!r}: no answer within {self.config.timeout:g} s"
+            )
+        except DeliveryError as e:
+            error = e
+        except Exception as e:  # a bug or an unexpected library error: retry, and say so
+            log.exception("channel=%s event_id=%s unexpected error", self.name, delivery.event_id)
+            error = DeliveryError(f"channel {self.name!r}: {type(e).__name__}: {e}")
+        else:
+            articles = any(a.kind == "article" for a in delivery.alerts)
+            window = self.limit[1] if self.limit and articles else None
+            ob.mark_sent(
+                self.db, self.name, ids, self.clock(), close_batch=delivery.batch,
+                record_send=window,
+            )  # fmt: skip
+            self.report.sent += len(ids)
+            self.report.messages += 1
+            log.info(
+                "alert sent channel=%s event_id=%s alerts=%d",
+                self.name, delivery.event_id, len(ids),
+            )  # fmt: skip
+            return True
+        return self._failed(delivery, ids, error)
+
+    def _failed(self, delivery: Delivery, ids: list[int], error: DeliveryError) -> bool:
+        now = self.clock()
+        message = error.message
+        if not error.permanent and not _given_up(delivery.alerts, now):
+            failures = ob.load_channel_state(self.db, self.name).failures + 1
+            retry_at = now + retry_delay(failures, error.retry_after)
+            attempt = max(a.attempts for a in delivery.alerts)
+            when = datetime.fromtimestamp(retry_at).strftime("%Y-%m-%d %H:%M:%S")
+            ob.mark_retry(self.db, self.name, ids, retry_at, message)
+            self.report.retrying += len(ids)
+            self.report.errors.append(f"{message}; attempt {attempt}, next at {when}")
+            log.warning(
+                "alert retry channel=%s event_id=%s attempt=%d retry_at=%s error=%s",
+                self.name, delivery.event_id, attempt, when, message,
+            )  # fmt: skip
+            return False
+        if not error.permanent:
+            message += f"; given up after {GIVE_UP_AFTER / 86400:g} days of retries"
+        disable = message if error.gone else None
+        ob.mark_failed(
+            self.db, self.name, ids, message, close_batch=delivery.batch, disable=disable
+        )
+        self.report.failed += len(ids)
+        self.report.errors.append(message)
+        if disable:
+            self.report.disabled = disable
+        log.error(
+            "alert failed channel=%s event_id=%s disabled=%s error=%s",
+            self.name, delivery.event_id, bool(disable), message,
+        )  # fmt: skip
+        return not error.gone
+
+
+def _given_up(alerts: tuple[Alert, ...], now: float) -> bool:
+    oldest = min(a.created for a in alerts)
+    return now - oldest > GIVE_UP_AFTER and min(a.attempts for a in alerts) >= MIN_ATTEMPTS

@@ -1,0 +1,143 @@
+"""Webhooks to a real receiver on 127.0.0.1 that checks the Standard Webhooks signature."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+from monitor.daemon.deliver import deliver_due
+from tests.monitor.alerts.conftest import SECRET, WebhookReceiver, outbox_rows, store_article
+
+BODY = (
+    "Vladimir Putin met Xi Jinping in Beijing on Tuesday. "
+    "The talks covered new sanctions and trade. Putin said the sanction regime would fail."
+)
+
+
+def hook_channel(receiver: WebhookReceiver, name: str = "desk", extra: str = "") -> str:
+    return f"""
+[[channels]]
+name = "{name}"
+type = "webhook"
+url = "{receiver.url}"
+secret = "{SECRET}"
+timeout = 5
+{extra}
+"""
+
+
+def test_webhook_arrives_signed_with_terms_snippets_and_aliases(make_config, webhook) -> None:
+    config = make_config(hook_channel(webhook))
+    store_article(config, "https://news.example/a", "Putin and Xi meet", BODY)
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert report.sent == 1 and report.errors == []
+    assert webhook.bad_signatures == 0
+    [hook] = webhook.hooks
+    assert hook.body["type"] == "article.matched"
+    data = hook.body["data"]
+    assert data["url"] == "https://news.example/a"
+    assert data["title"] == "Putin and Xi meet"
+    assert set(data["terms"]) == {"Putin", "Xi", "sanctions"}
+    assert data["rules"] == ["summit"]
+    assert any("«Vladimir Putin»" in s for s in data["snippets"]["Putin"])
+    assert "Xi Jinping" in data["aliases"]["Xi"]
+    assert hook.id == outbox_rows(config)[0]["event_id"]
+    assert outbox_rows(config)[0]["state"] == "sent"
+    # nothing is sent twice
+    asyncio.run(deliver_due(config, config.storage.path))
+    assert len(webhook.hooks) == 1
+
+
+def test_503_twice_then_200_gets_the_same_webhook_id_three_times(make_config, webhook) -> None:
+    webhook.statuses = [503, 503]
+    config = make_config(hook_channel(webhook))
+    store_article(config, "https://news.example/b", "Putin speaks", BODY)
+    t0 = time.time()
+    first = asyncio.run(deliver_due(config, config.storage.path, now=t0))
+    assert first.retrying == 1 and "HTTP 503" in first.errors[0]
+    row = outbox_rows(config)[0]
+    assert row["state"] == "pending" and row["next_attempt"] > t0 and row["attempts"] == 1
+    # not due yet: nothing is tried
+    asyncio.run(deliver_due(config, config.storage.path, now=t0 + 1))
+    assert len(webhook.hooks) == 1
+    asyncio.run(deliver_due(config, config.storage.path, now=t0 + 3600))
+    third = asyncio.run(deliver_due(config, config.storage.path, now=t0 + 7200))
+    assert third.sent == 1
+    assert [h.status for h in webhook.hooks] == [503, 503, 200]
+    assert len(set(webhook.ids())) == 1
+    row = outbox_rows(config)[0]
+    assert row["state"] == "sent" and row["attempts"] == 3
+
+
+def test_400_fails_at_once_and_410_disables_the_channel(make_config, webhook) -> None:
+    webhook.statuses = [400, 410]
+    config = make_config(hook_channel(webhook))
+    store_article(config, "https://news.example/c", "Putin one", BODY)
+    store_article(config, "https://news.example/d", "Putin two", BODY)
+    store_article(config, "https://news.example/e", "Putin three", BODY)
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert report.failed == 2 and report.channels["desk"].disabled
+    assert "410" in report.channels["desk"].disabled
+    assert [r["state"] for r in outbox_rows(config)] == ["failed", "failed", "pending"]
+    # disabled: the third waits, untried
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert len(webhook.hooks) == 2 and report.channels["desk"].held == 1
+
+
+def test_redirect_is_not_followed(make_config, webhook) -> None:
+    webhook.statuses = [302]
+    config = make_config(hook_channel(webhook))
+    store_article(config, "https://news.example/r", "Putin redirected", BODY)
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert report.failed == 1 and "not followed" in report.errors[0]
+    assert len(webhook.hooks) == 1
+
+
+def test_private_address_refused_without_allow_private(make_config, webhook, tmp_path) -> None:
+    config = make_config(hook_channel(webhook))
+    from dataclasses import replace
+
+    from monitor.config import NetworkConfig
+
+    strict = replace(config, network=NetworkConfig(allow_private_addresses=False))
+    store_article(config, "https://news.example/p", "Putin private", BODY)
+    report = asyncio.run(deliver_due(strict, config.storage.path))
+    assert report.failed == 1 and "loopback" in report.errors[0]
+    assert webhook.hooks == []
+
+
+def test_a_hanging_endpoint_delays_only_its_own_channel(make_config, webhook) -> None:
+    import socket
+
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen()  # accepts connections, never answers
+    try:
+        port = hang.getsockname()[1]
+        channels = (
+            hook_channel(webhook, "fast")
+            + f"""
+[[channels]]
+name = "slow"
+type = "webhook"
+url = "http://127.0.0.1:{port}/hook"
+timeout = 2
+"""
+        )
+        config = make_config(channels)
+        store_article(config, "https://news.example/s", "Putin slow", BODY)
+        started = time.monotonic()
+        arrived: list[float] = []
+        threading.Thread(
+            target=lambda: (webhook.received.wait(10), arrived.append(time.monotonic())),
+            daemon=True,
+        ).start()
+        report = asyncio.run(deliver_due(config, config.storage.path))
+        took = time.monotonic() - started
+        assert report.channels["fast"].sent == 1
+        assert report.channels["slow"].retrying == 1
+        assert "no answer within 2 s" in report.channels["slow"].errors[0]
+        assert arrived and arrived[0] - started < 1.0 <= 2.0 <= took + 0.1
+    finally:
+        hang.close()
