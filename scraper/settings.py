@@ -25,12 +25,32 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
-DOWNLOAD_TIMEOUT = 30
+# Scrapy's list minus DownloadTimeoutError: a source that did not answer within
+# DOWNLOAD_TIMEOUT is tried again at its next poll, not three times in this crawl (a
+# server that never answers or trickles a byte a second then holds a crawl 30 s, not 90 s).
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.CannotResolveHostError",
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,  # HttpCompressionMiddleware on an empty compressed body
+]
+DOWNLOAD_TIMEOUT = 30  # the whole download, not per read: a trickling server is cut off too
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # pages; feeds get NEWSHOUND_FEED_MAXSIZE
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 NEWSHOUND_FEED_MAXSIZE = 5 * 1024 * 1024
+# The shape of a body that fits (middlewares/response_guard.py): refused before parsing.
+NEWSHOUND_PAGE_MAX_ELEMENTS = 50_000
+NEWSHOUND_FEED_MAX_ELEMENTS = 100_000
+NEWSHOUND_MAX_TEXT_RUN = 1024 * 1024  # one text node, outside <script> and <style>
+NEWSHOUND_PAGE_MAX_TEXT = 2 * 1024 * 1024  # all of a page's text together
 REDIRECT_MAX_TIMES = 5
 DNS_TIMEOUT = 15
+# The address connected to is the address checked (DNS rebinding): see public_address.py.
+TWISTED_DNS_RESOLVER = "scraper.middlewares.public_address.PublicAddressResolver"
 
 # Only http and https are ever fetched: a redirect to file:, data:, ftp: or s3: goes nowhere.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
@@ -47,6 +67,9 @@ HTTPCACHE_ENABLED = False  # conditional GET is ours: see middlewares/conditiona
 DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.public_address.PublicAddressMiddleware": 50,
     "scraper.middlewares.conditional_get.ConditionalGetMiddleware": 560,
+    "scraper.middlewares.response_guard.ResponseGuardMiddleware": 585,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "scraper.middlewares.response_guard.BoundedDecompressionMiddleware": 590,
 }
 
 ITEM_PIPELINES = {

@@ -1,20 +1,100 @@
-"""Refuse requests to non-public hosts (DESIGN.md's safety contract), on every hop.
+"""Refuse connections to non-public hosts (DESIGN.md's safety contract), on every hop.
 
-Runs first among downloader middlewares, so a redirect (which Scrapy re-schedules as a
-new request) is checked again. Off when ``[network] allow_private_addresses = true``.
+Three checks, each closing a gap the one before leaves open:
+
+1. ``PublicAddressMiddleware.process_request`` (first among downloader middlewares)
+   refuses non-http(s) URLs and hosts that are IP literals in any spelling
+   (``2130706433``, ``0x7f.1``, ``[::ffff:127.0.0.1]``) or local names. A redirect is a
+   new request, so every hop comes through here again.
+2. ``PublicAddressResolver`` (``TWISTED_DNS_RESOLVER``) checks the address a host name
+   resolves to at connect time: the address Twisted connects to is the one checked, so
+   DNS rebinding between a check and the connection does not get through.
+3. ``process_response`` refuses a response whose peer (``response.ip_address``) is not
+   public, should a crawl run without the resolver above (another
+   ``TWISTED_DNS_RESOLVER``, or a reactor set up elsewhere); the middleware then also
+   resolves names itself in step 1.
+
+All three are off when ``[network] allow_private_addresses = true``.
 """
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Callable, Sequence
+from typing import Any, Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.resolver import CachingThreadedResolver
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.base import ReactorBase
+from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
+from twisted.internet.interfaces import IResolverSimple
+from zope.interface import implementer
 
 from monitor.config import Config
-from monitor.netcheck import AddressRefused, check_url
+from monitor.netcheck import AddressRefused, check_address, check_url
+
+__all__ = ["PublicAddressMiddleware", "PublicAddressResolver"]
+
+_HINT = "set [network] allow_private_addresses = true to allow it"
+
+
+def _allows_private(owner: Any) -> bool:
+    """True when the config of ``owner`` (a crawler, or a CrawlerProcess and its
+    crawlers) sets ``[network] allow_private_addresses = true``."""
+    settings = [owner.settings, *(c.settings for c in getattr(owner, "crawlers", ()))]
+    for s in settings:
+        config: Config | None = s.get("NEWSHOUND_CONFIG")
+        if config is not None and config.network.allow_private_addresses:
+            return True
+    return False
+
+
+@implementer(IResolverSimple)
+class PublicAddressResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver, failing any lookup whose answer is not a public address.
+
+    Scrapy builds the resolver from the ``CrawlerProcess`` before the spider has put
+    ``NEWSHOUND_CONFIG`` into its crawler's settings, so ``allow_private_addresses`` is
+    read at lookup time, not here. One config per process: if any crawler's config
+    allows private addresses, this resolver does.
+    """
+
+    def __init__(
+        self,
+        reactor: ReactorBase,
+        cache_size: int,
+        timeout: float,
+        allows_private: Callable[[], bool] = lambda: False,
+    ) -> None:
+        super().__init__(reactor, cache_size, timeout)
+        self._allows_private = allows_private
+        self.refused: dict[str, str] = {}  # host -> reason, for the middleware's message
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, reactor: ReactorBase) -> Self:
+        resolver = super().from_crawler(crawler, reactor)
+        resolver._allows_private = lambda: _allows_private(crawler)
+        return resolver
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802
+        d = super().getHostByName(name, timeout)
+        d.addCallback(self._refuse_private, name)
+        return d
+
+    def _refuse_private(self, address: str, name: str) -> str:
+        if self._allows_private():
+            return address
+        try:
+            check_address(address)
+        except (AddressRefused, ValueError) as e:
+            self.refused[name] = str(e)
+            raise DNSLookupError(f"{name}: refused, {e}") from None
+        return address
 
 
 class PublicAddressMiddleware:
@@ -33,14 +113,41 @@ class PublicAddressMiddleware:
         host = request.url.split("/", 3)[2] if "://" in request.url else request.url
         if host not in self._verdicts:
             try:
-                check_url(request.url)
+                # With our resolver installed, names are checked at connect time, where
+                # the answer cannot change any more; resolving here too would only add
+                # a blocking lookup on the reactor thread.
+                check_url(request.url, resolve=_resolver() is None)
                 self._verdicts[host] = None
             except AddressRefused as e:
                 self._verdicts[host] = str(e)
         reason = self._verdicts[host]
         if reason:
-            self.stats.inc_value("newshound/address/refused")
-            raise IgnoreRequest(
-                f"{request.url}: refused, {reason}; "
-                "set [network] allow_private_addresses = true to allow it"
-            )
+            self._refuse(request, reason)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        peer = response.ip_address
+        if peer is not None:
+            try:
+                check_address(str(peer))
+            except (AddressRefused, ValueError) as e:
+                self._refuse(request, f"connected to {peer}: {e}")
+        return response
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        """A lookup our resolver refused: say why instead of "couldn't find the hostname"."""
+        resolver = _resolver()
+        host = urlparse_cached(request).hostname or ""
+        if resolver is not None and host in resolver.refused:
+            self._refuse(request, resolver.refused[host])
+
+    def _refuse(self, request: Request, reason: str) -> None:
+        self.stats.inc_value("newshound/address/refused")
+        raise IgnoreRequest(f"{request.url}: refused, {reason}; {_HINT}")
+
+
+def _resolver() -> PublicAddressResolver | None:
+    """Our resolver when it is the reactor's, else None."""
+    from twisted.internet import reactor
+
+    resolver = getattr(reactor, "resolver", None)
+    return resolver if isinstance(resolver, PublicAddressResolver) else None
