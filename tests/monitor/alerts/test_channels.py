@@ -1,0 +1,107 @@
+"""Channel options (rate_limit, quiet_hours), health alerts, console and Apprise channels."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+import monitor.alerts
+from monitor.daemon.deliver import deliver_due
+from monitor.store import open_database
+from monitor.store.outbox import enqueue_health_alert, health_event_id
+from tests.monitor.alerts.conftest import SECRET, outbox_rows, store_article
+
+BODY = "Vladimir Putin met Xi Jinping. Putin spoke of sanctions."
+
+
+def test_alerts_package_exports() -> None:
+    assert monitor.alerts.__all__ == ["build_channel", "plan_alerts"]
+
+
+def hook(receiver, extra: str = "", name: str = "desk") -> str:  # type: ignore[no-untyped-def]
+    return f"""
+[[channels]]
+name = "{name}"
+type = "webhook"
+url = "{receiver.url}"
+secret = "{SECRET}"
+timeout = 5
+{extra}
+"""
+
+
+def test_rate_limit_rolls_the_rest_into_one_batch(make_config, webhook) -> None:
+    config = make_config(hook(webhook, 'rate_limit = "2/h"'))
+    for i in range(5):
+        store_article(config, f"https://news.example/{i}", f"Putin {i}", BODY)
+    t0 = time.time()
+    report = asyncio.run(deliver_due(config, config.storage.path, now=t0))
+    assert report.sent == 5 and report.channels["desk"].messages == 2
+    assert [h.body["type"] for h in webhook.hooks] == ["article.matched", "article.digest"]
+    assert len(webhook.hooks[1].body["data"]["articles"]) == 4
+    # the window is full: a new article waits until a message leaves the window
+    store_article(config, "https://news.example/6", "Putin 6", BODY)
+    held = asyncio.run(deliver_due(config, config.storage.path, now=t0 + 60))
+    assert held.sent == 0 and held.channels["desk"].held == 1
+    later = asyncio.run(deliver_due(config, config.storage.path, now=t0 + 3601))
+    assert later.sent == 1 and len(webhook.hooks) == 3
+
+
+def test_quiet_hours_hold_alerts_until_they_end(make_config, webhook) -> None:
+    now = datetime.now().astimezone().replace(second=0, microsecond=0)
+    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
+    config = make_config(hook(webhook, f'quiet_hours = "{start:%H:%M}-{end:%H:%M}"'))
+    store_article(config, "https://news.example/q", "Putin at night", BODY)
+    held = asyncio.run(deliver_due(config, config.storage.path, now=now.timestamp() + 30))
+    assert held.sent == 0 and held.channels["desk"].held == 1 and webhook.hooks == []
+    after = asyncio.run(deliver_due(config, config.storage.path, now=end.timestamp() + 60))
+    assert after.sent == 1
+
+
+def test_health_alert_queued_once_and_delivered(make_config, webhook) -> None:
+    config = make_config(hook(webhook, "health = true"))
+    db = open_database(config.storage.path)
+    payload = {"source": "Wire", "url": "https://wire.example/feed", "state": "failing",
+               "message": "HTTP 503 for 5 polls in a row", "since": "2025-01-01T00:00:00+00:00",
+               "failures": 5, "last_error": "HTTP 503"}  # fmt: skip
+    event = health_event_id("desk", "Wire", "failing", payload["since"])
+    try:
+        assert enqueue_health_alert(db, "desk", event, payload) is True
+        assert enqueue_health_alert(db, "desk", event, payload) is False
+        with pytest.raises(ValueError, match="state"):
+            enqueue_health_alert(db, "desk", "x", {"source": "Wire", "message": "m"})
+    finally:
+        db.close()
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert report.sent == 1
+    [h] = webhook.hooks
+    assert h.id == event and h.body["type"] == "source.health"
+    assert h.body["data"]["state"] == "failing"
+
+
+def test_console_prints_one_flat_line_per_match(make_config, capsys) -> None:
+    config = make_config('[[channels]]\nname = "console"\ntype = "console"\n')
+    store_article(config, "https://news.example/c", "Putin\nfake line", BODY)
+    store_article(config, "https://news.example/x", "Xi Jinping alone", "Xi Jinping spoke.")
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert report.sent == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("Putin fake line — Wire — Putin ×3, Xi, sanctions [summit]")
+    assert lines[0].endswith("https://news.example/c")
+
+
+def test_apprise_channel_posts_to_a_json_url(make_config, webhook) -> None:
+    webhook.check_signatures = False
+    url = webhook.url.replace("http://", "json://")
+    config = make_config(f'[[channels]]\nname = "chat"\ntype = "apprise"\nurl = "{url}"\n')
+    store_article(config, "https://news.example/a", "Putin via Apprise", BODY)
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert report.sent == 1, report.errors
+    [h] = webhook.hooks
+    assert h.body["title"] == "Putin via Apprise"
+    assert "https://news.example/a" in h.body["message"]
+    assert outbox_rows(config)[0]["state"] == "sent"
