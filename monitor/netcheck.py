@@ -19,30 +19,56 @@ class AddressRefused(ValueError):
     """A URL whose host is not a public address; the message says which and why."""
 
 
+_IPv4_IN_IPv6 = tuple(
+    ipaddress.ip_network(n)
+    for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::ffff:0:0/96", "::ffff:0:0:0/96", "::/96")
+)  # NAT64, IPv4-translated, IPv4-compatible: the last four bytes are an IPv4 address
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, Teredo, NAT64...)."""
+    if ip.is_loopback or ip.is_unspecified:  # ::1 and :: are in ::/96 too
+        return None
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:
+        return ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if any(ip in net for net in _IPv4_IN_IPv6):
+        return ipaddress.IPv4Address(ip.packed[-4:])
+    return None
+
+
 def _describe(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        return _describe(ip.ipv4_mapped)
     for label, test in (
         ("loopback", ip.is_loopback),
         ("link-local, e.g. a cloud metadata service", ip.is_link_local),
-        ("private", ip.is_private),
         ("multicast", ip.is_multicast),
-        ("reserved", ip.is_reserved),
         ("unspecified", ip.is_unspecified),
+        ("reserved", ip.is_reserved),
     ):
         if test:
             return label
     if isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10"):
         return "shared address space (CGNAT)"
+    if ip.is_private:
+        return "private"
     return "not globally routable"
 
 
 def check_address(ip_text: str) -> None:
-    """Raise AddressRefused unless ``ip_text`` is a globally routable address."""
+    """Raise AddressRefused unless ``ip_text`` is a globally routable unicast address.
+
+    An IPv6 address that carries an IPv4 address (``::ffff:127.0.0.1``, 6to4
+    ``2002:7f00:1::``, NAT64 ``64:ff9b::7f00:1``, Teredo) must be public on both counts.
+    """
     ip = ipaddress.ip_address(ip_text.split("%", 1)[0])
-    target = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped else ip
-    if not target.is_global:
-        raise AddressRefused(f"resolves to {ip} ({_describe(ip)})")
+    inner = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    for target in (inner, ip):
+        if target is not None and (not target.is_global or target.is_multicast):
+            carried = f", which carries {target}" if target is inner else ""
+            raise AddressRefused(f"resolves to {ip}{carried} ({_describe(target)})")
 
 
 def _literal(host: str) -> str | None:

@@ -42,7 +42,9 @@ from feedparser.encodings import convert_to_utf8
 from monitor.store.canonical import canonicalize_url
 from scraper.items import FeedEntry
 
-__all__ = ["MAX_ENTRIES", "ParsedFeed", "defuse_feed", "parse_feed", "parse_feed_entries"]
+__all__ = [
+    "MAX_ENTRIES", "ParsedFeed", "defuse_feed", "parse_feed", "parse_feed_entries", "read_feed",
+]  # fmt: skip
 
 MAX_ENTRIES = 1000  # a news feed lists tens of items; more is a mistake or an attack
 _FUTURE_SLACK = 2 * 86400  # a date more than two days ahead is a publisher's bug
@@ -77,23 +79,34 @@ def parse_feed(
     Raises ``TypeError`` for a str body (see the module docstring) and ``ValueError``
     naming the URL when the body is not a feed.
     """
-    if not isinstance(body, bytes | bytearray | memoryview):
-        raise TypeError("feed bodies are parsed as bytes only")
-    response_headers = _headers_for_feedparser(headers)
-    data, encoding = _to_utf8(bytes(body), response_headers)
     try:
-        data = defuse_feed(data)
+        parsed = read_feed(body, headers)
     except ValueError as e:
         raise ValueError(f"not a feed ({url}): {e}") from None
-    if encoding:
-        response_headers["content-type"] = "application/xml; charset=utf-8"
-    parsed = feedparser.parse(
-        io.BytesIO(data), response_headers=response_headers, sanitize_html=False
-    )
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no feed entries"
         raise ValueError(f"not a feed ({url}): {reason}")
     return _entries(parsed.entries, url, source, time.time() if now is None else now)
+
+
+def read_feed(body: bytes, headers: Any = None) -> feedparser.FeedParserDict:
+    """feedparser's result for a feed body, its prolog defused first (see the module
+    docstring): for callers that want more than the entries, such as the feed's title.
+    Raises ``TypeError`` for a str body and ``ValueError`` for a prolog it cannot defuse.
+    """
+    if not isinstance(body, bytes | bytearray | memoryview):
+        raise TypeError("feed bodies are parsed as bytes only")
+    response_headers = _headers_for_feedparser(headers)
+    data, encoding = _to_utf8(bytes(body), response_headers)
+    return _feedparser(defuse_feed(data), response_headers, encoding)
+
+
+def _feedparser(data: bytes, response_headers: dict[str, str], encoding: str) -> Any:
+    if encoding:  # _to_utf8 found the encoding and wrote the body as UTF-8
+        response_headers = {**response_headers, "content-type": "application/xml; charset=utf-8"}
+    return feedparser.parse(
+        io.BytesIO(data), response_headers=response_headers, sanitize_html=False
+    )
 
 
 def defuse_feed(data: bytes) -> bytes:
@@ -232,7 +245,10 @@ def _entry_link(e: Any, guid: str | None, url: str) -> str | None:
         link = ""  # <guid>g0</guid>: an identifier, not a relative link
     if not link:
         return ""
-    link = urljoin(url, link)
+    try:
+        link = urljoin(url, link)
+    except ValueError:  # "http://[::1": one bad link must not sink the whole feed
+        return None
     return link if _is_http(link) else None
 
 
@@ -258,8 +274,9 @@ def _one_line(value: Any) -> str:
 
 def _published(e: Any, now: float) -> tuple[str | None, str | None]:
     """The entry's date as ISO 8601 UTC, and a note when it was unreadable or clamped."""
-    parsed: time.struct_time | None = e.get("published_parsed") or e.get("updated_parsed")
-    raw = _one_line(e.get("published") or e.get("updated"))[:60]
+    # dict.get: FeedParserDict.get("updated") maps to "published" with a DeprecationWarning
+    parsed = dict.get(e, "published_parsed") or dict.get(e, "updated_parsed")
+    raw = _one_line(dict.get(e, "published") or dict.get(e, "updated"))[:60]
     if not parsed:
         return None, (f"unreadable date {raw!r}; left empty" if raw else None)
     try:

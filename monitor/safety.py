@@ -1,0 +1,117 @@
+"""Startup safety checks and log redaction, for the CLI and the daemon to call at the edge.
+
+- :func:`expat_warning`: Python's XML parser (expat) before 2.7.2 lacks fixes for
+  hostile XML (feeds are XML from strangers). The feed stage defuses DOCTYPEs itself
+  (``scraper/feedparse.py``); this says when the system's expat is old all the same.
+- :func:`config_secrets`, :func:`redact` and :class:`SecretFilter`: the secrets a config
+  holds (webhook signing secrets, SMTP passwords, Apprise URLs with tokens) never reach a
+  log line: install the filter on the handlers once the config is loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
+
+from monitor.config import Config
+
+__all__ = [
+    "MIN_EXPAT",
+    "SecretFilter",
+    "config_secrets",
+    "expat_warning",
+    "install_secret_filter",
+    "redact",
+]
+
+MIN_EXPAT = (2, 7, 2)
+_MASK = "***"
+_MIN_SECRET_LEN = 4  # shorter values are too common to mask without mangling logs
+
+
+def expat_warning(version: tuple[int, int, int] | None = None) -> str | None:
+    """A one-line warning when Python's expat is older than :data:`MIN_EXPAT`, else None.
+
+    ``version`` defaults to ``pyexpat.version_info`` (given here for tests).
+    """
+    if version is None:
+        import pyexpat
+
+        version = pyexpat.version_info
+    if tuple(version) >= MIN_EXPAT:
+        return None
+    found = ".".join(map(str, version))
+    wanted = ".".join(map(str, MIN_EXPAT))
+    return (
+        f"Python's XML parser is expat {found}, older than {wanted}: it lacks fixes for "
+        "hostile XML; newshound strips DOCTYPEs from feeds itself, but upgrade Python "
+        "or libexpat when you can"
+    )
+
+
+def config_secrets(config: Config) -> frozenset[str]:
+    """Every secret value in ``config``: signing secrets, URL passwords, Apprise URLs."""
+    found: set[str] = set()
+    for channel in config.channels:
+        if channel.secret:
+            found.add(channel.secret)
+            if channel.secret.startswith("whsec_"):
+                found.add(channel.secret.removeprefix("whsec_"))
+        for url in (channel.smtp_url, channel.url):
+            found |= _url_secrets(url)
+        if channel.type == "apprise" and channel.url:
+            found.add(channel.url)  # Apprise URLs carry tokens in any part
+    return frozenset(s for s in found if len(s) >= _MIN_SECRET_LEN)
+
+
+def _url_secrets(url: str | None) -> set[str]:
+    if not url:
+        return set()
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return set()
+    return {password, unquote(password)} if password else set()
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every occurrence of each secret replaced by ``***``."""
+    ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
+    if not ordered or not text:
+        return text
+    return re.sub("|".join(map(re.escape, ordered)), _MASK, text)
+
+
+class SecretFilter(logging.Filter):
+    """Rewrites each record's message with the secrets masked. Attach it to handlers
+    (``handler.addFilter(SecretFilter(config_secrets(config)))``): a handler filter sees
+    records from every logger, Scrapy's and Twisted's included."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = frozenset(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        cleaned = redact(message, self.secrets)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+def install_secret_filter(config: Config, handlers: Iterable[logging.Handler] = ()) -> None:
+    """Add a :class:`SecretFilter` for ``config`` to ``handlers`` (default: the root
+    logger's handlers)."""
+    secrets = config_secrets(config)
+    if not secrets:
+        return
+    for handler in list(handlers) or logging.getLogger().handlers:
+        handler.addFilter(SecretFilter(secrets))
