@@ -27,11 +27,8 @@ class AppriseChannel:
             title = f"newshound: {len(delivery.alerts)} new articles"
         else:
             first = delivery.alerts[0]
-            title = (
-                first.payload.get("title")
-                if first.kind == "article"
-                else "newshound: source health"
-            )
+            health = "newshound: source health"
+            title = str(first.payload.get("title") or "") if first.kind == "article" else health
         body = "\n".join(summary_line(a) for a in delivery.alerts)
         await asyncio.to_thread(self._notify, flatten_line(title or "newshound"), body)
 

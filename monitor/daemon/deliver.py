@@ -93,7 +93,7 @@ class DeliveryReport:
 
 
 async def deliver_due(
-    config: Config, db_path: Path, *, now: float | None = None, budget: float = 30.0
+    config: Config, db_path: Path, *, now: float | None = None, budget: float = 10.0
 ) -> DeliveryReport:
     """Deliver what is due on every enabled channel of ``config``, concurrently.
 

@@ -307,12 +307,7 @@ def mark_sent(
 ) -> None:  # fmt: skip
     """Rows sent; the channel's failures reset. ``record_send``: the rate-limit window."""
     with _write(db):
-        for chunk in _chunks(ids):
-            db.execute(
-                "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL "
-                f"WHERE id IN ({','.join('?' * len(chunk))})",
-                [now, *chunk],
-            )
+        _set_rows(db, ids, "state = 'sent', sent_at = ?, last_error = NULL", [now])
         state = load_channel_state(db, channel)
         state.failures, state.retry_at, state.last_error = 0, 0.0, None
         if close_batch:
@@ -327,12 +322,7 @@ def mark_retry(
 ) -> None:
     """A transient failure: rows pending again at ``retry_at``, the channel gated until then."""
     with _write(db):
-        for chunk in _chunks(ids):
-            db.execute(
-                "UPDATE outbox SET state = 'pending', next_attempt = ?, last_error = ? "
-                f"WHERE id IN ({','.join('?' * len(chunk))})",
-                [retry_at, error, *chunk],
-            )
+        _set_rows(db, ids, "state = 'pending', next_attempt = ?, last_error = ?", [retry_at, error])
         state = load_channel_state(db, channel)
         state.failures += 1
         state.retry_at, state.last_error = retry_at, error
@@ -345,18 +335,21 @@ def mark_failed(
 ) -> None:  # fmt: skip
     """A permanent failure (or retries exhausted): rows ``failed``; a 410 disables the channel."""
     with _write(db):
-        for chunk in _chunks(ids):
-            db.execute(
-                "UPDATE outbox SET state = 'failed', last_error = ? "
-                f"WHERE id IN ({','.join('?' * len(chunk))})",
-                [error, *chunk],
-            )
+        _set_rows(db, ids, "state = 'failed', last_error = ?", [error])
         state = load_channel_state(db, channel)
         if close_batch:
             state.batch = None
         if disable:
             state.disabled = disable
         _save_state(db, channel, state)
+
+
+def _set_rows(
+    db: sqlite_utils.Database, ids: Sequence[int], assign: str, values: list[Any]
+) -> None:
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        db.execute(f"UPDATE outbox SET {assign} WHERE id IN ({marks})", [*values, *chunk])
 
 
 def release_alerts(db: sqlite_utils.Database, ids: Sequence[int]) -> None:
