@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["is_unspaced", "is_word_char", "starts_word", "ends_word"]
+__all__ = ["UNSPACED_CLASS", "is_unspaced", "is_word_char", "starts_word", "ends_word"]
 
 # Scripts written without spaces between words: an alias edge in one of them needs no
 # boundary, and one of their characters next to an alias is a boundary.
@@ -42,6 +42,9 @@ _UNSPACED = (
     (0xFF66, 0xFF9F),  # half-width Katakana
     (0x20000, 0x3FFFF),  # CJK extensions B and later
 )
+
+# The same ranges as the inside of a regex character class.
+UNSPACED_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _UNSPACED)
 
 _ELISIONS = frozenset(
     ("l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu")

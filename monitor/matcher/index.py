@@ -1,24 +1,49 @@
-"""One Aho-Corasick automaton for every spelling of a config, then the boundary checks.
+"""One Aho-Corasick automaton for every spelling of a config, then the exact checks.
 
 Built once per config by :class:`~monitor.matcher.Matcher` (``matcher.py``) from the terms'
-names and aliases, their ``exclude`` phrases and the quoted phrases of the rules. The
-automaton runs on the case-folded normalised text (``normalize.py``); each candidate is then
-checked for case (for spellings that keep it) and for word boundaries (``boundaries.py``).
-A 400-alternative case-insensitive regex does the same job about 75x slower.
+names and aliases, their ``exclude`` phrases and the quoted phrases of the rules. It runs
+over a *view* of the normalised text (``normalize.py``); each candidate it reports is then
+checked exactly: same letters (case-folded), same case for spellings that keep it, and word
+boundaries (``boundaries.py``). A 400-alternative case-insensitive regex does the same job
+about 75x slower.
+
+Why a view, and not the text itself: pyahocorasick finds a node's children by a linear scan,
+so a root with hundreds of children (every first letter of every alias, hundreds of Chinese
+characters) costs that scan on nearly every character of the text. The view gives the root
+almost no children:
+
+- *spaced view* (every text): the UTF-8 bytes of the case-folded text (as a latin-1 str)
+  with every character that cannot be inside a word (spaces, punctuation, and the letters
+  of scripts written without spaces) replaced by one space, and a space in front. A spelling
+  that starts with a letter is keyed as a space plus its own view, so it can only start
+  after a non-word character: the root has one child, " ", for all of them.
+- *unspaced view* (only texts with Chinese, Japanese, Thai… characters): the UTF-8 bytes of
+  the case-folded text, unblanked. Spellings starting in those scripts are keyed by their
+  bytes, so the root gains only their lead bytes (a handful), not one child per character.
+
+Both views are produced from a spelling exactly as from a text, so every true occurrence
+is a candidate; the exact checks then drop the rest.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
 import ahocorasick
 
-from monitor.matcher.boundaries import ends_word, is_unspaced, is_word_char, starts_word
+from monitor.matcher.boundaries import (
+    UNSPACED_CLASS,
+    ends_word,
+    is_unspaced,
+    is_word_char,
+    starts_word,
+)
 from monitor.matcher.normalize import NormalizedText, fold_case, normalize_text
 
-__all__ = ["Kind", "Spelling", "SpellingIndex", "keeps_case"]
+__all__ = ["Kind", "Spelling", "SpellingIndex", "keeps_case", "make_spelling"]
 
 
 class Kind(Enum):
@@ -37,6 +62,7 @@ class Spelling:
     owner: int
     text: str  # as configured, e.g. "Vladimir Putin"
     normal: str  # after normalize_text
+    folded: str  # normal, case-folded
     case_sensitive: bool
     check_start: bool  # the first character needs a word boundary before it
     check_end: bool  # the last character needs a word boundary after it
@@ -66,42 +92,114 @@ def make_spelling(kind: Kind, owner: int, text: str, case_sensitive: bool) -> Sp
         owner=owner,
         text=text,
         normal=normal,
+        folded=fold_case(normal),
         case_sensitive=case_sensitive,
         # An edge in a script without spaces matches as a substring; an edge that is not a
         # letter or digit ("C++", "U.S.") needs no boundary either, unlike regex \b.
-        check_start=is_word_char(normal[0]) and not is_unspaced(normal[0]),
-        check_end=is_word_char(normal[-1]) and not is_unspaced(normal[-1]),
+        check_start=is_word_char(normal[0]),
+        check_end=is_word_char(normal[-1]),
     )
+
+
+# ASCII bytes: letters lower-cased, digits and "_" kept, everything else a space; the
+# bytes of non-ASCII characters are kept.
+_VIEW_BYTES = bytes(
+    (b + 32 if 65 <= b <= 90 else b) if b >= 128 or chr(b).isalnum() or b == 95 else 32
+    for b in range(256)
+)
+# Non-ASCII characters that cannot be inside a word, and runs of letters of the scripts
+# written without spaces.
+_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
+_UNSPACED_RUN = re.compile(f"[{UNSPACED_CLASS}]+")
+
+
+def spaced_view(text: str) -> bytes:
+    """The spaced view of normalised ``text`` (see the module docstring), as UTF-8 bytes."""
+    if text.isascii():
+        return text.encode("ascii").translate(_VIEW_BYTES)
+    folded = _NON_WORD.sub(" ", fold_case(text))
+    if _UNSPACED_RUN.search(folded):
+        folded = _UNSPACED_RUN.sub(_spaces, folded)
+    return folded.encode("utf-8").translate(_VIEW_BYTES)
+
+
+def _spaces(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def unspaced_view(text: str) -> bytes:
+    """The unspaced view of normalised ``text``: its case-folded UTF-8 bytes."""
+    return fold_case(text).encode("utf-8")
 
 
 class SpellingIndex:
     """All spellings in one automaton; :meth:`find` yields the whole-word occurrences."""
 
     def __init__(self, spellings: list[Spelling]) -> None:
-        by_key: dict[str, list[Spelling]] = {}
+        by_key: dict[tuple[str, bool], list[Spelling]] = {}
         for s in spellings:
-            by_key.setdefault(fold_case(s.normal), []).append(s)
+            spaced = not is_unspaced(s.normal[0])
+            if spaced:
+                key = (b" " if s.check_start else b"") + spaced_view(s.normal)
+            else:
+                key = unspaced_view(s.normal)
+            by_key.setdefault((key.decode("latin-1"), spaced), []).append(s)
+        self._has_unspaced = any(not spaced for _, spaced in by_key)
+        # Keys are added in order of their first byte, " " first: pyahocorasick's linear
+        # scan of a node's children then finds the commonest edge at once.
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
-        for key, group in by_key.items():
-            self._automaton.add_word(key, (len(key), tuple(group)))
+        for (key, spaced), group in sorted(by_key.items(), key=lambda kv: kv[0][0]):
+            # A spaced key that ends in a letter needs a space after it in the view too: a
+            # cheap first test that drops prefixes of longer words ("kat" in "kato").
+            self._automaton.add_word(key, (spaced, spaced and key[-1] != " ", tuple(group)))
         self._empty = not by_key
         if not self._empty:
             self._automaton.make_automaton()
 
     def find(self, norm: NormalizedText) -> Iterator[tuple[Spelling, int, int]]:
         """Yield ``(spelling, start, end)`` for each occurrence in ``norm.text`` that passes
-        the case and boundary checks; occurrences may overlap."""
-        if self._empty or not norm.text:
-            return
+        the letter, case and boundary checks, in order of ``end``; occurrences may overlap."""
         text = norm.text
-        for last, (length, group) in self._automaton.iter(norm.folded):
-            end = last + 1
-            start = end - length
+        if self._empty or not text:
+            return
+        yield from self._find_in_view(text, b" " + spaced_view(text), spaced=True)
+        if self._has_unspaced and not text.isascii() and _UNSPACED_RUN.search(text):
+            yield from self._find_in_view(text, unspaced_view(text), spaced=False)
+
+    def _find_in_view(
+        self, text: str, view: bytes, spaced: bool
+    ) -> Iterator[tuple[Spelling, int, int]]:
+        ascii_view = view.isascii()
+        # The spaced view has one extra character in front.
+        byte_pos, char_pos = (1, 0) if spaced else (0, 0)
+        size = len(view)
+        for last, (key_spaced, space_after, group) in self._automaton.iter(view.decode("latin-1")):
+            end_byte = last + 1
+            if key_spaced is not spaced or (
+                space_after and end_byte < size and view[end_byte] != 32
+            ):
+                continue
+            if ascii_view:
+                end = end_byte - (1 if spaced else 0)
+            else:
+                # Map a byte offset of the view to a character offset of the text; the
+                # automaton reports in order of end, so each byte is decoded once.
+                char_pos += len(view[byte_pos:end_byte].decode("utf-8"))
+                byte_pos = end_byte
+                end = char_pos
             for s in group:
-                if s.case_sensitive and text[start:end] != s.normal:
+                start = end - len(s.normal)
+                if start < 0 or not _same_letters(text, start, end, s):
                     continue
                 if s.check_start and not starts_word(text, start):
                     continue
                 if s.check_end and not ends_word(text, end):
                     continue
                 yield s, start, end
+
+
+def _same_letters(text: str, start: int, end: int, s: Spelling) -> bool:
+    found = text[start:end]
+    if s.case_sensitive:
+        return found == s.normal
+    return found == s.normal or fold_case(found) == s.folded

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from monitor.config import RuleConfig, TermConfig
 from monitor.matcher.index import Kind, Spelling, SpellingIndex, keeps_case, make_spelling
-from monitor.matcher.normalize import normalize_text
+from monitor.matcher.normalize import NormalizedText, normalize_text
 from monitor.matcher.result import Hit, MatchResult, TermMatch
 from monitor.matcher.rules import Query, QuerySyntaxError, parse_query
 from monitor.matcher.snippets import make_snippet
@@ -87,15 +87,19 @@ class Matcher:
                 continue
             name = self._terms[owner].name
             hits.setdefault(owner, []).extend(
-                Hit(
-                    term=name,
-                    alias=spelling.text,
-                    field=field,
-                    offset=norm.original_offset(start),
-                    snippet=make_snippet(norm.text, start, end),
-                )
+                _make_hit(name, spelling, field, text, norm, start, end)
                 for start, end, spelling in kept
             )
+
+
+def _make_hit(
+    term: str, spelling: Spelling, field: str, text: str, norm: NormalizedText, start: int, end: int
+) -> Hit:
+    """A hit at ``norm.text[start:end]``, its offset and snippet taken from ``text``."""
+    original_start = norm.original_offset(start)
+    original_end = norm.original_offset(end - 1) + 1
+    snippet = make_snippet(text, original_start, original_end)
+    return Hit(term=term, alias=spelling.text, field=field, offset=original_start, snippet=snippet)
 
 
 def _resolve(spans: list[_Span], excludes: list[tuple[int, int]]) -> list[_Span]:

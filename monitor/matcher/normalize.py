@@ -8,7 +8,7 @@ both sides of a comparison agree on:
 - apostrophes (``’ ‘ ‛ ′ ʼ ＇`` -> ``'``) and double quotes (``“ ” „ ‟ ″`` -> ``"``),
 - whitespace: tabs, newlines, NBSP and the other Unicode spaces -> one ``" "``,
   and runs of spaces collapsed to one (so "Vladimir\\nPutin" is "Vladimir Putin"),
-- Unicode hyphens ``‐ ‑`` -> ``-``,
+- Unicode hyphens and dashes ``‐ ‑ ‒ – — ― −`` -> ``-``, the ellipsis ``…`` -> ``.``,
 - soft hyphens and zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM) removed.
 
 The normalised text is a different string from the one given, so offsets are kept
@@ -17,8 +17,8 @@ back to an index in the original. Most news text needs no change that moves offs
 (ASCII, or already NFKC with single spaces); that path costs a ``str.translate`` and two
 C-level checks and keeps the identity mapping.
 
-``folded`` is the lower-cased normalised text, exactly as long as ``text`` (the automaton
-runs on it; the boundary and case checks look at ``text`` at the same offsets).
+Normalisation serves matching only: snippets are cut from the original text (``snippets.py``),
+so mapping dashes to ``-`` or the ellipsis to ``.`` changes nothing a reader sees.
 """
 
 from __future__ import annotations
@@ -27,19 +27,24 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 __all__ = ["NormalizedText", "normalize_text", "fold_case"]
 
 _SPACES = "\t\n\r\v\f\x1c\x1d\x1e\x1f\x85\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
 _SPACES += "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-_ONE_TO_ONE = str.maketrans(
-    {
-        **{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u02bc\uff07"},
-        **{c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\uff02"},
-        **{c: " " for c in _SPACES},
-        **{c: "-" for c in "\u2010\u2011"},
-    }
-)
+# Same-length replacements, so offsets do not move. Dashes and the ellipsis only matter as
+# "not a letter" to matching, and mapping them to ASCII keeps most English text on the
+# fast ASCII path (snippets are cut from the original text, so they keep them).
+_ONE_TO_ONE = {
+    **{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u02bc\uff07"},
+    **{c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\uff02"},
+    **{c: " " for c in _SPACES},
+    **{c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"},
+    "\u2026": ".",
+}
+_ONE_TO_ONE_ITEMS = list(_ONE_TO_ONE.items())
+_ASCII_SPACES = str.maketrans({c: " " for c in _SPACES if c.isascii()})
 _DELETED = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
 # Changes that move offsets, in text that is already NFKC.
 _MOVES = re.compile(f" {{2,}}|[{_DELETED}]+")
@@ -52,21 +57,25 @@ _MOVES_NFKC = re.compile(f" {{2,}}|[{_DELETED}]+|(?s:.)?[^\\x00-\\x7f]+")
 class NormalizedText:
     """A field after :func:`normalize_text`.
 
-    ``text`` is normalised, ``folded`` is ``text`` lower-cased with the same length, and
-    ``_segments`` lists the changed spans as ``(norm_start, norm_end, orig_start, orig_end)``
-    sorted by position (empty when offsets did not move).
+    ``text`` is normalised; ``_segments`` lists the changed spans as
+    ``(norm_start, norm_end, orig_start, orig_end)`` sorted by position (empty when offsets
+    did not move) and ``_starts`` their ``norm_start``.
     """
 
     text: str
-    folded: str
     _segments: tuple[tuple[int, int, int, int], ...] = ()
     _starts: tuple[int, ...] = ()
+
+    @cached_property
+    def folded(self) -> str:
+        """``text`` lower-cased, with the same length (see :func:`fold_case`)."""
+        return fold_case(self.text)
 
     def original_offset(self, index: int) -> int:
         """The index in the original text of the character at ``index`` in ``text``.
 
         Inside a span that normalisation rewrote (a ligature, a run of spaces) the start of
-        that span in the original is returned.
+        that span in the original is returned; ``len(text)`` maps to the original's length.
         """
         if not self._segments:
             return index
@@ -95,24 +104,73 @@ def fold_case(text: str) -> str:
 
 def normalize_text(text: str) -> NormalizedText:
     """Normalise ``text`` for matching (see the module docstring); never raises."""
-    text_1to1 = text.translate(_ONE_TO_ONE)
-    nfkc = not (text_1to1.isascii() or unicodedata.is_normalized("NFKC", text_1to1))
-    pattern = _MOVES_NFKC if nfkc else _MOVES
-    if pattern.search(text_1to1) is None:
-        return NormalizedText(text_1to1, fold_case(text_1to1))
+    same_length = _replace_one_to_one(text)
+    if not same_length.isascii():
+        if not unicodedata.is_normalized("NFKC", same_length):
+            return _rewrite_all(same_length, _MOVES_NFKC)
+        if _has_deleted(same_length):
+            return _rewrite_all(same_length, _MOVES)
+    if "  " in same_length:
+        return _collapse_spaces(same_length)
+    return NormalizedText(same_length)
+
+
+def _replace_one_to_one(text: str) -> str:
+    if text.isascii():
+        return text.translate(_ASCII_SPACES)  # fast for ASCII: a cached table
+    # str.translate is slow on non-ASCII text; a few replaces of what is there are not.
+    for char, replacement in _ONE_TO_ONE_ITEMS:
+        if char in text:
+            text = text.replace(char, replacement)
+    return _compact(text)
+
+
+def _collapse_spaces(text: str) -> NormalizedText:
+    """Runs of spaces to one (str.find, not a regex: a space starts every fifth position)."""
     pieces: list[str] = []
     segments: list[tuple[int, int, int, int]] = []
     pos = norm_pos = 0
-    for m in pattern.finditer(text_1to1):
+    start = text.find("  ")
+    while start >= 0:
+        end = start + 2
+        while end < len(text) and text[end] == " ":
+            end += 1
+        pieces.append(text[pos : start + 1])
+        norm_pos += start + 1 - pos
+        segments.append((norm_pos - 1, norm_pos, start, end))
+        pos = end
+        start = text.find("  ", end)
+    pieces.append(text[pos:])
+    return NormalizedText("".join(pieces), tuple(segments), tuple(s[0] for s in segments))
+
+
+def _rewrite_all(text: str, pattern: re.Pattern[str]) -> NormalizedText:
+    """Apply every change ``pattern`` finds, recording where offsets move."""
+    pieces: list[str] = []
+    segments: list[tuple[int, int, int, int]] = []
+    pos = norm_pos = 0
+    for m in pattern.finditer(text):
         start, end = m.span()
-        pieces.append(text_1to1[pos:start])
+        pieces.append(text[pos:start])
         norm_pos += start - pos
         norm_pos = _rewrite(m.group(), start, norm_pos, pieces, segments)
         pos = end
-    pieces.append(text_1to1[pos:])
-    normalized = "".join(pieces)
-    starts = tuple(seg[0] for seg in segments)
-    return NormalizedText(normalized, fold_case(normalized), tuple(segments), starts)
+    pieces.append(text[pos:])
+    return NormalizedText("".join(pieces), tuple(segments), tuple(s[0] for s in segments))
+
+
+def _compact(text: str) -> str:
+    """``text`` stored as ASCII if it now is: ``str.replace`` keeps the wider storage of the
+    original (curly quotes and dashes gone, an English article is still a UCS-2 string), and
+    every later step is several times faster on an ASCII string."""
+    try:
+        return text.encode("ascii").decode("ascii")
+    except UnicodeEncodeError:
+        return text
+
+
+def _has_deleted(text: str) -> bool:
+    return any(c in text for c in _DELETED)
 
 
 def _rewrite(
