@@ -47,8 +47,9 @@ def make_snippet(text: str, start: int, end: int, width: int = WIDTH) -> str:
 # every hit, and a regex is several times slower.
 def _last_sentence_end(head: str) -> int:
     """The index just after the last sentence end in ``head``, or -1."""
-    cut = max(head.rfind(". "), head.rfind("! "), head.rfind("? "), head.rfind('." ') + 1) + 1
-    cut = max(cut, head.rfind("\n"))
+    quote = head.rfind('." ')
+    cut = max(head.rfind(". "), head.rfind("! "), head.rfind("? "), quote + 1 if quote >= 0 else -1)
+    cut = max(cut + 1, head.rfind("\n"))
     if not head.isascii():
         cut = max(cut, head.rfind("。") + 1, head.rfind("！") + 1, head.rfind("？") + 1)
     return cut if cut > 0 else -1
