@@ -13,12 +13,24 @@ from monitor.config import parse_config
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 TOML_BLOCKS = re.findall(r"```toml\n(.*?)```", README, re.S)
-ENV = {"NEWSHOUND_WEBHOOK_SECRET": "x", "SMTP_PASSWORD": "x", "TELEGRAM_TOKEN": "x"}
+TERMS = """
+[[terms]]
+name = "Putin"
+[[terms]]
+name = "Xi"
+[[terms]]
+name = "SCO"
+[[rules]]
+name = "summit"
+query = "Putin AND (Xi OR SCO)"
+"""
+ENV = {"NEWSHOUND_WEBHOOK_SECRET": "x", "SMTP_PASSWORD": "x", "APPRISE_URL": "json://localhost"}
 
 
 @pytest.mark.parametrize("block", TOML_BLOCKS, ids=[f"block{i}" for i in range(len(TOML_BLOCKS))])
 def test_readme_toml_blocks_load(block: str) -> None:
-    parse_config(block, env=ENV)
+    """Each block loads; a fragment without terms gets the watch terms it refers to."""
+    parse_config(block if "[[terms]]" in block else TERMS + block, env=ENV)
 
 
 def test_readme_has_toml_examples() -> None:
