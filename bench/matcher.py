@@ -39,7 +39,7 @@ RUSSIAN = (
     "и в не на что с по это как он к из за от о для так же все его но да уже заявил "
     "правительство министр переговоры встреча президент страны экономика безопасность"
 ).split()
-CHINESE = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质"
+CHINESE = "".join(map(chr, range(0x4E00, 0x4E00 + 500)))  # 500 Han characters
 TRAPS = ["Xi'an", "Pius XI", "Super Bowl XI", "Xiaomi", "Xinjiang", "taxi", "Scotland", "disco"]
 
 
@@ -73,7 +73,7 @@ def generate_corpus(count: int, terms: list[TermConfig], rng: random.Random) -> 
     About one word in 150 is a spelling of some term in the article's script, or a trap."""
     by_script: dict[str, list[str]] = {"latin": list(TRAPS), "cyrillic": [], "han": []}
     for spelling in (s for t in terms for s in t.spellings):
-        script = "han" if spelling[0] in CHINESE else "latin"
+        script = "han" if "\u4e00" <= spelling[0] <= "\u9fff" else "latin"
         script = "cyrillic" if "\u0400" <= spelling[0] <= "\u04ff" else script
         by_script[script].append(spelling)
     articles = []
@@ -92,7 +92,7 @@ def generate_corpus(count: int, terms: list[TermConfig], rng: random.Random) -> 
             else:
                 word = rng.choice(ENGLISH)
             if rng.random() < 0.07:
-                word += rng.choice([".", ",", "'s", "’s", " —", ":", "”", " "])
+                word += rng.choice([".", ",", "'s", "\u2019s", " \u2014", ":", "\u201d", "\xa0"])
             words.append(word)
             size += len(word.encode()) + 1
         articles.append(" ".join(words))
