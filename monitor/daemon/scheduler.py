@@ -38,7 +38,7 @@ from monitor.config import Config
 from monitor.daemon.logs import log_event
 from monitor.daemon.maintain import checkpoint_wal, maintain
 from monitor.daemon.notify import Notifier
-from monitor.daemon.poll import REPORT_KEYS, Crawl, start_crawl, wait_crawl
+from monitor.daemon.poll import REPORT_KEYS, Crawl, CrawlLauncher, wait_crawl
 from monitor.metrics import DaemonMetrics, serve_metrics
 from monitor.store import open_database
 from monitor.store.lock import DatabaseLock
@@ -80,6 +80,7 @@ class Daemon:
         self.max_crawls, self.batch_size = max_crawls, batch_size
         self.enabled = [s.name for s in config.sources if s.enabled]
         self.metrics = DaemonMetrics()
+        self.launcher = CrawlLauncher()
         self.inflight: dict[str, float] = {}  # source name -> claim time
         self.items_seen: dict[str, int] = {}
         self.crawls: set[Crawl] = set()
@@ -307,8 +308,8 @@ class Daemon:
 
     async def _crawl(self, names: tuple[str, ...], claimed: float) -> None:
         try:
-            crawl = await start_crawl(self.config, names)
-        except OSError as e:
+            crawl = await self.launcher.start(self.config, names)
+        except (OSError, EOFError) as e:
             log_event(log, "crawl_failed", logging.ERROR, sources=len(names), error=str(e))
             self._release(names, claimed, self.config.daemon.tick)
             return
