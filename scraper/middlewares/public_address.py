@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, Self
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -122,9 +123,15 @@ class PublicAddressMiddleware:
                 self._verdicts[host] = str(e)
         reason = self._verdicts[host]
         if reason:
-            self._refuse(request, reason)
+            self._refuse(request, reason, hint=not reason.startswith("scheme"))
 
     def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
+        if location:  # RedirectMiddleware does not follow these; say why instead of "HTTP 302"
+            target = urljoin(request.url, location.decode("latin-1"))
+            if urlsplit(target).scheme.lower() not in ("http", "https"):
+                reason = f"redirects to {target[:100]}: only http and https are fetched"
+                self._refuse(request, reason, hint=False)
         peer = response.ip_address
         if peer is not None:
             try:
@@ -140,9 +147,9 @@ class PublicAddressMiddleware:
         if resolver is not None and host in resolver.refused:
             self._refuse(request, resolver.refused[host])
 
-    def _refuse(self, request: Request, reason: str) -> None:
+    def _refuse(self, request: Request, reason: str, hint: bool = True) -> None:
         self.stats.inc_value("newshound/address/refused")
-        raise IgnoreRequest(f"{request.url}: refused, {reason}; {_HINT}")
+        raise IgnoreRequest(f"{request.url}: refused, {reason}" + (f"; {_HINT}" if hint else ""))
 
 
 def _resolver() -> PublicAddressResolver | None:
