@@ -106,14 +106,37 @@ PRELOAD = [
 
 @dataclass(eq=False)
 class Crawl:
-    """One running child: its sources, its process, and (when done) its stats."""
+    """One running child: its sources, its process, and what it has sent back.
+
+    The child sends ``("log", line)`` for its error log lines, ``("retry_after", source,
+    value)`` when a source answers 429/503 with Retry-After, and ``("report", stats)``.
+    :meth:`drain` reads what has arrived into ``log_lines``, ``retry_after`` and ``stats``.
+    """
 
     sources: tuple[str, ...]
     started: float
     process: BaseProcess
-    conn: Connection  # the child sends ("log", line) and ("report", stats)
+    conn: Connection
     stats: dict[str, Any] = field(default_factory=dict)
+    log_lines: list[str] = field(default_factory=list)
+    retry_after: dict[str, str] = field(default_factory=dict)
     returncode: int | None = None
+    closed: bool = False  # the child's end of the pipe is gone
+
+    def drain(self) -> None:
+        if self.closed:
+            return
+        try:
+            while self.conn.poll():
+                kind, *values = self.conn.recv()
+                if kind == "log":
+                    self.log_lines.append(values[0])
+                elif kind == "retry_after":
+                    self.retry_after[values[0]] = values[1]
+                elif kind == "report":
+                    self.stats = values[0]
+        except (EOFError, OSError):
+            self.closed = True
 
     def terminate(self) -> None:
         """Ask the child to stop gracefully (Scrapy's own SIGTERM handling)."""
@@ -162,12 +185,12 @@ class CrawlLauncher:
 
 
 async def wait_crawl(
-    crawl: Crawl, on_log: Callable[[str], None], timeout: float | None = None
+    crawl: Crawl, on_message: Callable[[Crawl], None], timeout: float | None = None
 ) -> Crawl:
-    """Wait for the child to end (killing it after ``timeout``); collect its stats.
+    """Wait for the child to end (killing it after ``timeout``); collect what it sent.
 
-    ``on_log`` gets each line the child logs (errors only: the daemon logs the
-    per-source events itself).
+    ``on_message(crawl)`` is called whenever new messages have been read (see
+    :meth:`Crawl.drain`), so the daemon can log the child's lines as they come.
     """
     loop = asyncio.get_running_loop()
     exited: asyncio.Future[None] = loop.create_future()
@@ -177,12 +200,14 @@ async def wait_crawl(
         if not exited.done():
             exited.set_result(None)
 
-    def drain() -> None:
-        if _drain(crawl, on_log):
+    def readable() -> None:
+        crawl.drain()
+        if crawl.closed:
             loop.remove_reader(fd)
+        on_message(crawl)
 
     loop.add_reader(sentinel, ended)
-    loop.add_reader(fd, drain)
+    loop.add_reader(fd, readable)
     try:
         await asyncio.wait_for(asyncio.shield(exited), timeout)
     except TimeoutError:
@@ -191,26 +216,13 @@ async def wait_crawl(
     finally:
         loop.remove_reader(sentinel)
         loop.remove_reader(fd)
-    _drain(crawl, on_log)
+    crawl.drain()
+    on_message(crawl)
     crawl.process.join()
     crawl.returncode = crawl.process.exitcode
     crawl.conn.close()
     crawl.process.close()
     return crawl
-
-
-def _drain(crawl: Crawl, on_log: Callable[[str], None]) -> bool:
-    """Read what the child sent; True once its end is closed."""
-    try:
-        while crawl.conn.poll():
-            kind, value = crawl.conn.recv()
-            if kind == "log":
-                on_log(value)
-            elif kind == "report":
-                crawl.stats = value
-    except (EOFError, OSError):
-        return True
-    return False
 
 
 # --- the child's side --------------------------------------------------------------------
@@ -232,7 +244,9 @@ class _PipeLogHandler(logging.Handler):
 
 def _crawl_child(config: Config, conn: Connection) -> None:
     """The child: crawl every source of ``config`` once, send the stats, exit."""
+    from scrapy import Request, signals
     from scrapy.crawler import CrawlerProcess
+    from scrapy.http import Response
     from scrapy.settings import Settings
 
     from scraper.spiders.feeds import FeedsSpider
@@ -248,6 +262,15 @@ def _crawl_child(config: Config, conn: Connection) -> None:
     # A source whose robots.txt cannot be fetched is reported once by the daemon, not here.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     crawler = process.create_crawler(FeedsSpider)
+
+    def response_received(response: Response, request: Request) -> None:
+        # Retry-After reaches the daemon before the spider records the failed poll.
+        source = request.meta.get("newshound_source")
+        value = response.headers.get(b"Retry-After")
+        if source and value and response.status in (429, 503):
+            conn.send(("retry_after", source, value.decode("latin-1")))
+
+    crawler.signals.connect(response_received, signal=signals.response_received)
     process.crawl(crawler)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}

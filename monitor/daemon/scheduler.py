@@ -43,6 +43,7 @@ from monitor.metrics import DaemonMetrics, serve_metrics
 from monitor.store import open_database
 from monitor.store.lock import DatabaseLock
 from monitor.store.sources import (
+    apply_failure_policy,
     describe_sources,
     due_sources,
     polled_since,
@@ -82,6 +83,7 @@ class Daemon:
         self.metrics = DaemonMetrics()
         self.launcher = CrawlLauncher()
         self.inflight: dict[str, float] = {}  # source name -> claim time
+        self.retry_hints: dict[str, str] = {}  # source name -> Retry-After from its crawl
         self.items_seen: dict[str, int] = {}
         self.crawls: set[Crawl] = set()
         self.crawl_tasks: set[asyncio.Task[None]] = set()
@@ -315,7 +317,7 @@ class Daemon:
             return
         self.crawls.add(crawl)
         try:
-            await wait_crawl(crawl, self._child_line, timeout=CRAWL_TIMEOUT)
+            await wait_crawl(crawl, self._take_messages, timeout=CRAWL_TIMEOUT)
         finally:
             self.crawls.discard(crawl)
         stats = crawl.stats
@@ -336,18 +338,31 @@ class Daemon:
         # Shutting down: what was not polled stays due for the next start.
         self._release(names, claimed, None if self.stopping else self.config.daemon.tick)
 
-    def _child_line(self, line: str) -> None:
-        log_event(log, "crawl_log", logging.WARNING, line=line)
+    def _take_messages(self, crawl: Crawl) -> None:
+        """Log the child's new error lines; keep its Retry-After hints for the reaping."""
+        for line in crawl.log_lines:
+            log_event(log, "crawl_log", logging.WARNING, line=line)
+        crawl.log_lines.clear()
+        self.retry_hints.update(crawl.retry_after)
+        crawl.retry_after.clear()
 
     def _reap(self) -> None:
         """Take every in-flight source whose poll has ended out of the set; log it."""
         if not self.inflight:
             return
+        for crawl in self.crawls:  # a hint is sent before its poll is recorded
+            crawl.drain()
+            self._take_messages(crawl)
         rows = polled_since(self.db, min(self.inflight.values()))
         for name, claimed in list(self.inflight.items()):
             row = rows.get(name)
             if row is not None and row["last_poll"] >= claimed:
                 del self.inflight[name]
+                hint = self.retry_hints.pop(name, None)
+                if row["failures"]:
+                    row = apply_failure_policy(
+                        self.db, row, retry_after=hint, max_failures=self.config.daemon.max_failures
+                    )
                 self._log_outcome(row)
         self.metrics.inflight.set(len(self.inflight))
 

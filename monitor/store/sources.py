@@ -122,12 +122,13 @@ def record_fetch_failure(
     status: int | None,
     error: str,
     retry_after: str | bytes | None = None,
-    max_failures: int = 5,
+    max_failures: int | None = None,
 ) -> None:
     """A poll that failed: count it, back off (``monitor.daemon.backoff``), maybe pause.
 
     ``retry_after`` is the response's Retry-After header, if any; ``max_failures`` is
-    ``daemon.max_failures``: that many 404/410/not-a-feed answers in a row pause the source.
+    ``daemon.max_failures``: that many 404/410/not-a-feed answers in a row pause the source
+    (None: do not pause here; the daemon applies its policy when it sees the outcome).
     """
     now = time.time()
     with db.conn:
@@ -139,7 +140,7 @@ def record_fetch_failure(
         interval, failures = float(row[0]), int(row[1]) + 1
         kind = classify_failure(status, error)
         delay = retry_delay(interval, failures, kind, parse_retry_after(retry_after, now))
-        paused = should_pause(kind, failures, max_failures)
+        paused = max_failures is not None and should_pause(kind, failures, max_failures)
         db.execute(
             "UPDATE sources SET last_poll = ?, last_status = ?, last_error = ?, "
             "failures = ?, next_poll = ?, paused = MAX(paused, ?) WHERE name = ?",
@@ -178,6 +179,35 @@ def polled_since(db: sqlite_utils.Database, since: float) -> dict[str, dict[str,
     """name -> row for every source whose last poll ended at or after ``since``."""
     return {row["name"]: row for row in db.query(
         "SELECT * FROM sources WHERE last_poll >= ?", [since])}  # fmt: skip
+
+
+def apply_failure_policy(
+    db: sqlite_utils.Database,
+    row: dict[str, Any],
+    *,
+    max_failures: int,
+    retry_after: str | None = None,
+) -> dict[str, Any]:
+    """The daemon's policy on a failed poll the spider recorded; returns the updated row.
+
+    Honours a Retry-After the crawl reported (the next poll is never sooner), and pauses
+    a source that has been gone or not a feed ``max_failures`` polls in a row.
+    """
+    kind = classify_failure(row["last_status"], row["last_error"])
+    next_poll, paused = row["next_poll"], row["paused"]
+    wait = parse_retry_after(retry_after, row["last_poll"])
+    if wait is not None:
+        delay = retry_delay(row["interval_s"], row["failures"], kind, wait)
+        next_poll = max(next_poll, row["last_poll"] + delay)
+    if not paused and should_pause(kind, row["failures"], max_failures):
+        paused = 1
+    if (next_poll, paused) != (row["next_poll"], row["paused"]):
+        with db.conn:
+            db.execute(
+                "UPDATE sources SET next_poll = ?, paused = ? WHERE name = ?",
+                [next_poll, paused, row["name"]],
+            )
+    return {**row, "next_poll": next_poll, "paused": paused}
 
 
 def postpone_source(db: sqlite_utils.Database, name: str, delay: float) -> None:

@@ -253,3 +253,38 @@ def test_second_daemon_on_the_same_database_is_refused(
     assert "in use by another newshound daemon" in second.stderr
     assert f"pid {first.proc.pid}" in second.stderr
     assert first.stop() == 0
+
+
+GONE_AND_THROTTLED = """
+[[sources]]
+name = "Gone"
+url = "{BASE}/gone.rss"
+interval = "1s"
+
+[[sources]]
+name = "Throttled"
+url = "{BASE}/throttled.rss"
+interval = "1s"
+"""
+
+
+def test_gone_source_is_paused_and_retry_after_is_honoured(
+    site: FixtureSite, tmp_path: Path, start_daemon: Callable[..., DaemonProcess]
+) -> None:
+    site.routes["/gone.rss"] = lambda r: Reply(410, b"gone")
+    site.routes["/throttled.rss"] = lambda r: Reply(429, b"slow down", {"Retry-After": "120"})
+    extra = GONE_AND_THROTTLED.replace("{BASE}", site.base) + "max_failures = 2\n"
+    config = write_config(site, tmp_path, interval="1s", tick="1s", extra="")
+    text = config.read_text(encoding="utf-8").replace("[daemon]\n", "[daemon]\nmax_failures = 2\n")
+    config.write_text(text + extra.replace("max_failures = 2\n", ""), encoding="utf-8")
+    daemon = start_daemon("--config", str(config))
+
+    daemon.wait_for(lambda: daemon.named("source_paused", source="Gone"), 40, "Gone paused")
+    failed = daemon.named("source_failed", source="Gone") + daemon.named("source_paused")
+    assert [e["failures"] for e in failed] == [1, 2]
+    throttled = daemon.named("source_failed", source="Throttled")
+    assert len(throttled) == 1 and throttled[0]["retry_in"] >= 115, throttled
+    gone_requests = len(polls_of(site, "/gone.rss"))
+    time.sleep(3)
+    assert len(polls_of(site, "/gone.rss")) == gone_requests  # paused: no more polls
+    assert daemon.stop() == 0

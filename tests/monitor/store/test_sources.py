@@ -1,0 +1,90 @@
+"""Per-source state in SQLite: next poll, backoff, pause, due sources (store/sources.py)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from monitor.config import SourceConfig
+from monitor.store import open_database
+from monitor.store.sources import (
+    apply_failure_policy,
+    describe_sources,
+    due_sources,
+    record_fetch_failure,
+    record_fetched,
+    record_unchanged,
+    sync_sources,
+)
+
+SOURCES = [SourceConfig(name=n, url=f"https://example.org/{n}.rss", interval=60) for n in "abc"]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> sqlite_utils.Database:
+    d = open_database(tmp_path / "news.db")
+    sync_sources(d, SOURCES)
+    yield d
+    d.close()
+
+
+def row(db: sqlite_utils.Database, name: str) -> dict:
+    return next(db.query("SELECT * FROM sources WHERE name = ?", [name]))
+
+
+def test_new_sources_are_due_at_once_and_polled_ones_after_their_interval(db) -> None:
+    assert due_sources(db, "abc") == ["a", "b", "c"]
+    before = time.time()
+    record_unchanged(db, "a", 304)
+    record_fetched(db, "b", status=200, etag='"x"', last_modified=None, content_hash="h", items=3)
+    assert due_sources(db, "abc") == ["c"]
+    for name in "ab":
+        assert before + 60 <= row(db, name)["next_poll"] <= time.time() + 66
+    assert row(db, "b")["items_seen"] == 3
+
+
+def test_due_sources_skip_in_flight_unconfigured_and_respect_the_limit(db) -> None:
+    assert due_sources(db, "abc", exclude={"a"}) == ["b", "c"]
+    assert due_sources(db, "ab") == ["a", "b"]
+    assert due_sources(db, "abc", limit=1) == ["a"]
+
+
+def test_failures_back_off_and_a_success_resets_them(db) -> None:
+    waits = []
+    for _ in range(3):
+        record_fetch_failure(db, "a", status=503, error="HTTP 503")
+        r = row(db, "a")
+        waits.append(r["next_poll"] - r["last_poll"])
+    assert row(db, "a")["failures"] == 3 and waits[0] < waits[1] < waits[2]
+    assert row(db, "a")["last_error"] == "HTTP 503"
+    record_unchanged(db, "a", 304)
+    assert row(db, "a")["failures"] == 0 and row(db, "a")["last_error"] is None
+
+
+def test_gone_source_is_paused_after_max_failures_and_unpaused_by_a_new_url(db) -> None:
+    for _ in range(3):
+        record_fetch_failure(db, "a", status=404, error="HTTP 404")
+        r = apply_failure_policy(db, row(db, "a"), max_failures=3)
+    assert r["paused"] == 1 and row(db, "a")["paused"] == 1
+    assert "a" not in due_sources(db, "abc", now=time.time() + 10**6)
+    assert describe_sources(db, SOURCES)[0]["state"] == "paused"
+    sync_sources(db, [SourceConfig(name="a", url="https://example.org/new.rss", interval=60)])
+    assert row(db, "a")["paused"] == 0 and "a" in due_sources(db, "abc")
+
+
+def test_retry_after_from_the_crawl_pushes_the_next_poll(db) -> None:
+    record_fetch_failure(db, "a", status=429, error="HTTP 429")
+    r = apply_failure_policy(db, row(db, "a"), max_failures=5, retry_after="3600")
+    assert r["next_poll"] - r["last_poll"] >= 3600
+    assert row(db, "a")["next_poll"] == r["next_poll"]
+
+
+def test_describe_sources_gives_each_configured_source_a_state(db) -> None:
+    record_unchanged(db, "a", 304)
+    record_fetch_failure(db, "b", status=None, error="DNS lookup failed")
+    disabled = SourceConfig(name="d", url="https://example.org/d.rss", enabled=False)
+    states = {s["name"]: s["state"] for s in describe_sources(db, [*SOURCES, disabled])}
+    assert states == {"a": "ok", "b": "failing", "c": "new", "d": "disabled"}
