@@ -37,6 +37,8 @@ __all__ = ["normalise", "is_sentence", "is_furniture", "remove_boilerplate"]
 
 # A furniture line is short; anything longer is article prose whatever it says.
 _MAX_FORM_WORDS = 60
+# Longer lines are never furniture; the phrase patterns never see them (no slow regex).
+_MAX_FURNITURE_CHARS = 1000
 _MAX_PREFIX_WORDS = 25
 _MAX_EDGE_WORDS = 25
 _MAX_FRAGMENT_WORDS = 20
@@ -56,6 +58,10 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _LANG_SPLIT = re.compile(r"[\s|/·•,]+")
 _LANG_CODE = re.compile(r"^[a-z]{2}(?:[_-][a-z]{2})?$", re.I)
 _GLUED_LOCALE = re.compile(r"^[a-z]{2}_[A-Z]{2}(\S.*)$")
+_MAX_ROW_CHARS = 400
+_MULTIWORD_NAMES = re.compile(
+    "|".join(re.escape(name) for name in LANGUAGE_NAMES if " " in name), re.I
+)
 _FORM_PHRASES = re.compile("|".join(re.escape(p) for p in FORM_PHRASES))
 _EDGE_PHRASES = re.compile("|".join(EDGE_PHRASES))
 
@@ -94,10 +100,9 @@ def is_sentence(line: str) -> bool:
 
 def _is_language_row(line: str) -> bool:
     """ "English Русский 中文", "EN | RU | ZH", "en_USEnglish", "ru_RUРусский" and the like."""
-    text = line.strip()
-    for name in LANGUAGE_NAMES:
-        if " " in name and name in text.casefold():
-            text = re.sub(re.escape(name), "English", text, flags=re.I)
+    if len(line) > _MAX_ROW_CHARS:
+        return False
+    text = _MULTIWORD_NAMES.sub("English", line.strip())
     tokens = [t for t in _LANG_SPLIT.split(text) if t]
     if not tokens or len(tokens) > 30:
         return False
@@ -118,6 +123,8 @@ def _is_language_row(line: str) -> bool:
 
 def is_furniture(line: str) -> bool:
     """True for a line that is page furniture wherever it appears (phrase or shape)."""
+    if len(line) > _MAX_FURNITURE_CHARS:
+        return False
     key = normalise(line)
     if not key:
         return True
@@ -223,5 +230,7 @@ def _is_fragment(line: str) -> bool:
 
 
 def _has_edge_phrase(line: str) -> bool:
+    if len(line) > _MAX_FURNITURE_CHARS:
+        return False
     key = normalise(line)
     return _words(line) <= _MAX_EDGE_WORDS and bool(_EDGE_PHRASES.search(key))

@@ -19,7 +19,7 @@ import lxml.html
 import trafilatura
 from lxml.etree import ParserError
 
-from monitor.cleaner.document import decode_html
+from monitor.cleaner.document import MAX_ELEMENTS, DocumentError, decode_html
 from monitor.cleaner.metadata import read_metadata
 
 __all__ = ["Extraction", "EXTRACT_OPTIONS", "extract_article"]
@@ -49,12 +49,18 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     """Run trafilatura on one page. Bytes are decoded by BOM, ``<meta charset>`` or UTF-8.
 
     Never raises on malformed markup: a page with no findable article gives no lines.
+    Raises :class:`DocumentError` for a page of more than ``MAX_ELEMENTS`` elements.
     """
     if isinstance(html, bytes):
         html = decode_html(html)
     tree = _parse(html)
     if tree is None:
         return Extraction(lines=())
+    elements = sum(1 for _ in tree.iter())
+    if elements > MAX_ELEMENTS:
+        raise DocumentError(
+            f"page has {elements} elements; the cleaner accepts at most {MAX_ELEMENTS}"
+        )
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
     doc = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
     meta = read_metadata(tree)

@@ -211,7 +211,7 @@ EDGE_PHRASES: tuple[str, ...] = (
     r"\bclick here\b", r"\bget the .{0,30}\bapp\b", r"\bdownload (?:the|our)\b.{0,30}\bapp\b",
     r"\bmay be reached at\b", r"\bcan be reached at\b", r"\bhave a tip\b",
     r"\bemail (?:the )?(?:author|writer|reporter)\b", r"^write to \w", r"^email \w+ \w+ at\b",
-    r"[\w.+-]+@[\w-]+\.[\w.]+", r"(?:^|\s)@\w{2,}", r"https?://", r"\bwww\.",
+    r"[\w.+-]{1,64}@[\w-]{1,64}\.\w", r"(?:^|\s)@\w{2,}", r"https?://", r"\bwww\.",
     r"\btwitter\.com/", r"\breporting by\b", r"\bediting by\b", r"\bcontributed\b",
     r"\ball rights reserved\b", r"^©|^\(c\)|^copyright\b", r"\bsponsored by\b",
     r"\bshare (?:it|this)\b", r"подписывайтесь на", r"следите за нами", r"читайте нас в",

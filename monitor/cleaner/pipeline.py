@@ -32,6 +32,7 @@ def clean_html(
     ``site_boilerplate`` holds line hashes learnt for the page's site (see
     ``monitor.store.site_lines.site_boilerplate``); matching lines are dropped.
     Never raises on malformed markup; a page without an article gives ``text == ""``.
+    Raises ``monitor.cleaner.document.DocumentError`` for a page too large to clean.
     """
     found = extract_article(html, url)
     lines = remove_boilerplate(found.lines, title=found.title, author=found.author)

@@ -1,0 +1,130 @@
+"""The boilerplate filter alone: furniture lines go, article sentences stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.cleaner.boilerplate import is_furniture, is_sentence, remove_boilerplate
+
+BODY = [
+    "Russia and China signed an agreement on Tuesday to build a second gas pipeline.",
+    "Analysts said the deal would take years to deliver gas to Chinese customers.",
+]
+
+FURNITURE = {
+    "reply-heading": "Leave a Reply",
+    "leave-comment": "Leave a Comment",
+    "cancel-reply": "Cancel reply",
+    "email-notice": "Your email address will not be published. Required fields are marked *",
+    "save-name": "Save my name, email, and website in this browser for the next time I comment.",
+    "notify": "Notify me of follow-up comments by email.",
+    "post-comment": "Post Comment",
+    "zero-comments": "0 Comments",
+    "disqus": "comments powered by Disqus",
+    "switcher-glued-en": "en_USEnglish",
+    "switcher-glued-ru": "ru_RUРусский",
+    "switcher-row": "English Русский 中文",
+    "switcher-codes": "EN | RU | ZH",
+    "select-language": "Select Language",
+    "google-translate": "Powered by Google Translate",
+    "share-this": "Share this:",
+    "click-to-share": "Click to share on X (Opens in new window)",
+    "like-share": "Like this story? Share it",
+    "related-posts": "Related Posts",
+    "may-also-like": "You may also like",
+    "read-more": "Read more: Markets rally as central bank holds rates",
+    "dont-miss": "DON'T MISS",
+    "cookies": "We use cookies to improve your experience on our site.",
+    "newsletter": "Sign up for our newsletter",
+    "copyright": "© 2024 Example Media. All rights reserved.",
+    "photo-credit": "Photo: Reuters",
+    "ru-reply": "Ваш адрес email не будет опубликован. Обязательные поля помечены *",
+    "ru-related": "Читайте также",
+    "zh-reply": "发表评论",
+    "zh-email": "您的电子邮箱地址不会被公开。 必填项已用*标注",
+    "de-reply": "Schreibe einen Kommentar",
+    "de-email": "Deine E-Mail-Adresse wird nicht veröffentlicht.",
+    "fr-reply": "Laisser un commentaire",
+    "fr-email": "Votre adresse e-mail ne sera pas publiée.",
+    "es-reply": "Deja una respuesta",
+    "es-email": "Tu dirección de correo electrónico no será publicada.",
+    "shouted-teaser": "SEAN SPICER ELIMINATED FROM THE DANCE SHOW AFTER TEN WEEKS",
+    "tagged-teaser": "Plane passengers quarantined after outbreak [NEWS]",
+}
+
+LOOKALIKES = {
+    "reply-to-comment": "The ministry did not reply to a request for comment.",
+    "shares-fell": "Shares in Gazprom fell 3%.",
+    "english-edition": "The English-language edition of the newspaper carried the story.",
+    "subscribers": "Subscribers to the service will receive the text next week.",
+    "ru-comment": "В министерстве не ответили на запрос о комментарии.",
+    "de-comment": "Das Ministerium antwortete nicht auf eine Bitte um einen Kommentar.",
+    "fr-comment": "Le ministère n'a pas répondu à une demande de commentaire.",
+    "es-comment": "El ministerio no respondió a una solicitud de comentarios.",
+    "share-views": "Voters who want to share their views can leave a comment at polling stations.",
+    "related-posts-sentence": "Related posts on social media were removed after the vote.",
+}
+
+
+@pytest.mark.parametrize("line", FURNITURE.values(), ids=FURNITURE.keys())
+def test_furniture_line_removed_before_and_after_body(line: str) -> None:
+    assert remove_boilerplate([line, *BODY, line]) == BODY
+
+
+@pytest.mark.parametrize("line", LOOKALIKES.values(), ids=LOOKALIKES.keys())
+def test_sentence_with_form_words_kept_anywhere(line: str) -> None:
+    for lines in ([line, *BODY], [BODY[0], line, BODY[1]], [*BODY, line]):
+        assert remove_boilerplate(lines) == lines
+
+
+def test_seed_tail_removed() -> None:
+    tail = [
+        "Leave a Reply",
+        "Your email address will not be published. Required fields are marked *",
+        "en_USEnglish",
+    ]
+    assert remove_boilerplate([*BODY, *tail]) == BODY
+
+
+def test_headline_repeated_as_first_line_removed() -> None:
+    title = "Pipeline deal signed as leaders meet in Beijing"
+    assert remove_boilerplate([title, *BODY], title=title) == BODY
+
+
+def test_byline_and_date_before_body_removed() -> None:
+    lines = ["By Jane Doe", "Updated at 14:05, 3 May 2024", *BODY]
+    assert remove_boilerplate(lines) == BODY
+
+
+def test_headline_kept_for_plain_text() -> None:
+    lines = ["Pipeline deal signed in Beijing", *BODY, "Leave a Reply"]
+    assert remove_boilerplate(lines, headline_first=True) == lines[:-1]
+
+
+def test_list_introduced_by_colon_kept_at_the_end() -> None:
+    items = ["- bottled water", "- baby carrier", "- snack bars", "- camera"]
+    lines = [*BODY, "Pack these for the hike:", *items]
+    assert remove_boilerplate(lines) == lines
+
+
+def test_long_list_at_the_end_kept() -> None:
+    dates = [f"Oct. {day} -- Arena {day}, Houston, TX" for day in range(1, 20)]
+    assert remove_boilerplate([*BODY, *dates]) == [*BODY, *dates]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Shares in Gazprom fell 3%.", True),
+        ("Leave a Reply", False),
+        ("| A sentence inside a table cell, as trafilatura writes it. |", True),
+        ("俄罗斯总统普京在北京与中国国家主席习近平举行会谈。", True),
+    ],
+    ids=["short-sentence", "label", "table-cell", "chinese"],
+)
+def test_is_sentence(line: str, expected: bool) -> None:
+    assert is_sentence(line) is expected
+
+
+def test_blank_line_is_furniture() -> None:
+    assert is_furniture("   ")

@@ -1,0 +1,99 @@
+"""The extraction stage alone: trafilatura text lines plus declared metadata."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.cleaner.document import DocumentError, decode_html, read_document
+from monitor.cleaner.extract import extract_article
+
+PARAGRAPHS = [
+    "Russia and China signed an agreement on Tuesday to build a second gas pipeline, "
+    "officials in both capitals said after a day of talks in Beijing.",
+    "Analysts said the deal would take years to deliver gas, and that the price the two "
+    "sides will settle on has still not been agreed after a decade of negotiation.",
+    "The pipeline would carry fifty billion cubic metres of gas a year across Mongolia.",
+]
+
+
+def page(head: str = "", lang: str = "en") -> str:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return (
+        f'<html lang="{lang}"><head><title>Gas deal | Example</title>{head}</head>'
+        f"<body><article><h1>Gas deal signed</h1>{body}</article></body></html>"
+    )
+
+
+def test_paragraphs_become_lines_after_the_headline() -> None:
+    assert list(extract_article(page()).lines) == ["Gas deal signed", *PARAGRAPHS]
+
+
+def test_metadata_from_json_ld() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Gas deal",'
+        ' "datePublished": "2024-05-03T09:00:00+00:00", "author": {"name": "Jane Doe"}}</script>'
+    )
+    found = extract_article(page(head))
+    assert (found.title, found.author, found.published, found.language) == (
+        "Gas deal",
+        "Jane Doe",
+        "2024-05-03T09:00:00+00:00",
+        "en",
+    )
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta property="article:published_time" content="2024-05-03">', "2024-05-03"),
+        ('<meta name="author" content="By Jane Doe">', None),
+    ],
+    ids=["meta-date", "no-date"],
+)
+def test_published_is_iso_date(head: str, expected: str | None) -> None:
+    assert extract_article(page(head)).published == expected
+
+
+def test_byline_prefix_dropped_from_author() -> None:
+    assert extract_article(page('<meta name="author" content="By Jane Doe">')).author == "Jane Doe"
+
+
+def test_locale_language_normalised() -> None:
+    assert extract_article(page(lang="ru_RU")).language == "ru-RU"
+
+
+def test_bytes_decoded_by_meta_charset() -> None:
+    html = '<html><head><meta charset="windows-1251"></head><body><p>Привет</p></body></html>'
+    assert "Привет" in decode_html(html.encode("cp1251"))
+
+
+def test_undeclared_bytes_fall_back_to_utf8_with_replacement() -> None:
+    assert decode_html(b"<p>caf\xe9</p>") == "<p>caf\ufffd</p>"
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["", "<html>", "<<<>>>", "<p>unclosed <b>tags <i>everywhere", "\x00\x01"],
+    ids=["empty", "bare-tag", "brackets", "unclosed", "control"],
+)
+def test_malformed_html_gives_no_lines_not_an_error(html: str) -> None:
+    assert extract_article(html).lines in ((), ("unclosed tags everywhere",))
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [(b"<!DOCTYPE html><p>x</p>", "html"), (b"Plain words, a < b.\n", "text")],
+    ids=["html", "text"],
+)
+def test_read_document_detects_kind(data: bytes, kind: str) -> None:
+    assert read_document(data).kind == kind
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"%PDF-1.7 binary", b"\x89PNG\r\n\x1a\n", b"\x1f\x8bnot gzip", b"ab\x00cd" * 10],
+    ids=["pdf", "png", "corrupt-gzip", "nul-bytes"],
+)
+def test_binary_input_refused(data: bytes) -> None:
+    with pytest.raises(DocumentError):
+        read_document(data)

@@ -1,0 +1,135 @@
+"""The whole cleaner: golden pages, the seed, input kinds and hostile input."""
+
+from __future__ import annotations
+
+import gzip
+import time
+from pathlib import Path
+
+import pytest
+
+import monitor.cleaner
+from monitor.cleaner import CleanedArticle, clean_document, clean_html, clean_text
+from monitor.cleaner.boilerplate import is_furniture
+from monitor.cleaner.document import MAX_DOCUMENT_BYTES, MAX_TEXT_BYTES, DocumentError
+
+FIXTURES = Path(__file__).parents[3] / "fixtures" / "cleaner"
+PAGES = sorted(FIXTURES.glob("*.html"))
+SEED = FIXTURES / "seed-scraped-article.txt"
+
+
+def expected(path: Path) -> str:
+    return path.with_name(path.name.rsplit(".", 1)[0] + ".expected.txt").read_text("utf-8").strip()
+
+
+def test_public_names_pinned() -> None:
+    assert monitor.cleaner.__all__ == [
+        "CleanedArticle",
+        "clean_html",
+        "clean_text",
+        "clean_document",
+    ]
+
+
+def test_at_least_thirty_golden_pages() -> None:
+    assert len(PAGES) >= 30
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.stem for p in PAGES])
+def test_golden_page_gives_exactly_the_article(path: Path) -> None:
+    article = clean_html(path.read_bytes())
+    want = expected(path).split("\n\n")
+    got = article.text.split("\n\n")
+    assert [line for line in got if line not in want] == [], "boilerplate survived"
+    assert [line for line in want if line not in got] == [], "article sentence dropped"
+    assert article.text == "\n\n".join(want)
+
+
+@pytest.mark.parametrize("path", PAGES[:7], ids=[p.stem for p in PAGES[:7]])
+def test_golden_page_metadata(path: Path) -> None:
+    article = clean_html(path.read_bytes())
+    assert article.title and article.published == "2024-05-03T09:00:00+00:00"
+    assert article.language in ("en", "ru", "zh", "de", "fr", "es")
+
+
+def test_seed_text_cleaned_to_exactly_the_article() -> None:
+    assert clean_text(SEED.read_text("utf-8")) == expected(SEED)
+
+
+def test_seed_document_has_headline_as_title() -> None:
+    article = clean_document(SEED.read_bytes())
+    assert (
+        article.title == "Russia’s Putin hails ‘unprecedented’ ties with China at talks in Beijing"
+    )
+    assert article.text == expected(SEED)
+
+
+def test_gzipped_html_document() -> None:
+    page = PAGES[0]
+    assert clean_document(gzip.compress(page.read_bytes())) == clean_html(page.read_bytes())
+
+
+def test_text_keeps_line_breaks_inside_paragraphs() -> None:
+    text = "First line of a verse,\nsecond line of it.\n\nLeave a Reply\n"
+    assert clean_text(text) == "First line of a verse,\nsecond line of it."
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"   \n\n",
+        b"<html></html>",
+        b"<p>a<p>b<div>",
+        "<p>\ud800</p>".encode("utf-8", "surrogatepass"),
+    ],
+    ids=["empty", "whitespace", "empty-html", "malformed", "bad-utf8"],
+)
+def test_empty_or_malformed_input_gives_an_empty_article(data: bytes) -> None:
+    article = clean_document(data)
+    assert isinstance(article, CleanedArticle)
+    assert all(is_furniture(line) is False for line in article.text.split("\n\n") if line)
+
+
+def test_fifty_megabytes_refused_fast() -> None:
+    data = b"<html><body><p>" + b"word " * (10 * 2**20) + b"</p></body></html>"
+    start = time.perf_counter()
+    with pytest.raises(DocumentError, match="at most"):
+        clean_document(data)
+    assert time.perf_counter() - start < 2
+
+
+def test_gzip_bomb_refused_fast() -> None:
+    data = gzip.compress(b"<p>" + b"a" * (50 * 2**20))
+    start = time.perf_counter()
+    with pytest.raises(DocumentError, match="inflates"):
+        clean_document(data)
+    assert time.perf_counter() - start < 2
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [b"x", b"word ", b"a@b.", b"<p>ab</p>", b"<p>Leave a Reply</p>", b"<div>", b"<a href=x>y</a>"],
+    ids=["one-node", "words", "at-signs", "paragraphs", "furniture", "open-divs", "links"],
+)
+def test_page_just_under_the_cap_answers_fast(unit: bytes) -> None:
+    data = (
+        b"<html><body><p>"
+        + unit * ((MAX_DOCUMENT_BYTES - 100) // len(unit))
+        + b"</p></body></html>"
+    )
+    start = time.perf_counter()
+    try:
+        clean_document(data)
+    except DocumentError as exc:
+        assert "elements" in str(exc)
+    assert time.perf_counter() - start < 2.5
+
+
+@pytest.mark.parametrize(
+    "unit", [b"ab\n", b"word ", b"Leave a Reply\n"], ids=["lines", "words", "furniture"]
+)
+def test_text_just_under_the_cap_answers_fast(unit: bytes) -> None:
+    start = time.perf_counter()
+    clean_document(unit * ((MAX_TEXT_BYTES - 100) // len(unit)))
+    assert time.perf_counter() - start < 2.5
