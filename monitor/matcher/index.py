@@ -191,15 +191,24 @@ class SpellingIndex:
                 start = end - len(s.normal)
                 if start < 0 or not _same_letters(text, start, end, s):
                     continue
-                if s.check_start and not starts_word(text, start):
-                    continue
-                if s.check_end and not ends_word(text, end):
+                if spaced:
+                    # The view had a space on each side, so the characters there are not
+                    # letters; only an apostrophe can still join ("O'Neill", "Xi'an").
+                    if s.check_start and start and text[start - 1] == "'":
+                        if not starts_word(text, start):
+                            continue
+                    if s.check_end and end < len(text) and text[end] == "'":
+                        if not ends_word(text, end):
+                            continue
+                elif (s.check_start and not starts_word(text, start)) or (
+                    s.check_end and not ends_word(text, end)
+                ):
                     continue
                 yield s, start, end
 
 
 def _same_letters(text: str, start: int, end: int, s: Spelling) -> bool:
     found = text[start:end]
-    if s.case_sensitive:
-        return found == s.normal
-    return found == s.normal or fold_case(found) == s.folded
+    if found == s.normal:
+        return True
+    return not s.case_sensitive and fold_case(found) == s.folded

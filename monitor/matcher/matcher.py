@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.config import RuleConfig, TermConfig
+from monitor.matcher.evidence import Found, LazyTerms
 from monitor.matcher.index import Kind, Spelling, SpellingIndex, keeps_case, make_spelling
-from monitor.matcher.normalize import NormalizedText, normalize_text
-from monitor.matcher.result import Hit, MatchResult, TermMatch
+from monitor.matcher.normalize import normalize_text
+from monitor.matcher.result import MatchResult
 from monitor.matcher.rules import Query, QuerySyntaxError, parse_query
-from monitor.matcher.snippets import make_snippet
 
 __all__ = ["Matcher"]
 
@@ -53,21 +53,22 @@ class Matcher:
         self._index = SpellingIndex(spellings)
 
     def match(self, title: str = "", summary: str = "", body: str = "") -> MatchResult:
-        """Match one article. Never raises on any text."""
-        hits: dict[int, list[Hit]] = {}
+        """Match one article. Never raises on any text.
+
+        The hits and snippets of ``result.terms[name]`` are built when first read
+        (``evidence.py``); term names, counts by ``len`` of hits, and rules are not.
+        """
+        found: dict[int, list[Found]] = {}
         phrases: set[str] = set()
         for field, text in zip(FIELDS, (title, summary, body), strict=True):
             if text:
-                self._match_field(field, text, hits, phrases)
-        terms = {
-            self._terms[i].name: TermMatch(self._terms[i].name, len(found), tuple(found))
-            for i, found in sorted(hits.items())
-        }
+                self._match_field(field, text, found, phrases)
+        terms = LazyTerms({self._terms[i].name: found[i] for i in sorted(found)})
         rules = tuple(name for name, query in self._rules if query.evaluate(terms, phrases))
         return MatchResult(terms=terms, rules=rules)
 
     def _match_field(
-        self, field: str, text: str, hits: dict[int, list[Hit]], phrases: set[str]
+        self, field: str, text: str, found: dict[int, list[Found]], phrases: set[str]
     ) -> None:
         norm = normalize_text(text)
         aliases: dict[int, list[_Span]] = {}
@@ -83,27 +84,16 @@ class Matcher:
                 phrases.add(self._phrases[owner])
         for owner, spans in aliases.items():
             kept = _resolve(spans, excludes.get(owner, []))
-            if not kept:
-                continue
-            name = self._terms[owner].name
-            hits.setdefault(owner, []).extend(
-                _make_hit(name, spelling, field, text, norm, start, end)
-                for start, end, spelling in kept
-            )
-
-
-def _make_hit(
-    term: str, spelling: Spelling, field: str, text: str, norm: NormalizedText, start: int, end: int
-) -> Hit:
-    """A hit at ``norm.text[start:end]``, its offset and snippet taken from ``text``."""
-    original_start = norm.original_offset(start)
-    original_end = norm.original_offset(end - 1) + 1
-    snippet = make_snippet(text, original_start, original_end)
-    return Hit(term=term, alias=spelling.text, field=field, offset=original_start, snippet=snippet)
+            if kept:
+                found.setdefault(owner, []).extend(
+                    Found(spelling, field, text, norm, start, end) for start, end, spelling in kept
+                )
 
 
 def _resolve(spans: list[_Span], excludes: list[tuple[int, int]]) -> list[_Span]:
     """Drop spans an exclude phrase covers, then keep the leftmost-longest of overlaps."""
+    if len(spans) == 1 and not excludes:
+        return spans
     kept: list[_Span] = []
     last_end = -1
     for span in sorted(spans, key=lambda s: (s[0], -s[1])):

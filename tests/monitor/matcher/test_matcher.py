@@ -164,3 +164,23 @@ def test_a_bad_rule_is_refused(query: str, message: str) -> None:
 def test_an_alias_of_invisible_characters_is_refused() -> None:
     with pytest.raises(ValueError, match=r"term 'Putin': aliases\[0\]"):
         Matcher([TermConfig("Putin", aliases=("\u200b",))])
+
+
+def test_terms_mapping_behaves_as_a_read_only_dict(matcher: Matcher) -> None:
+    result = matcher.match(body="Putin met Xi.")
+    assert "Putin" in result.terms and "SCO" not in result.terms
+    assert len(result.terms) == 2
+    assert result.terms == {name: result.terms[name] for name in ("Putin", "Xi")}
+    assert result.terms["Putin"] is result.terms["Putin"]  # built once
+    assert "TermMatch(name='Putin', count=1" in repr(result.terms)
+    with pytest.raises(KeyError):
+        result.terms["SCO"]
+
+
+def test_result_copies_and_compares(matcher: Matcher) -> None:
+    import copy
+    import pickle
+
+    result = matcher.match(body="Putin met Xi.")
+    assert copy.deepcopy(result) == result
+    assert pickle.loads(pickle.dumps(result)) == result
