@@ -148,6 +148,7 @@ class ChannelConfig:
     health: bool = False
     timeout: float = 10.0
     enabled: bool = True
+    alert_on_updates: bool = False  # an update of a stored article that adds a wanted term
 
     @property
     def digest_seconds(self) -> float | None:
@@ -432,6 +433,7 @@ def _read_rule(r: _Reader, raw: Any, where: str, term_names: set[str]) -> RuleCo
 _CHANNEL_KEYS = {
     "name", "type", "url", "secret", "smtp_url", "tls", "from", "to", "rules", "terms",
     "digest", "min_count", "rate_limit", "quiet_hours", "health", "timeout", "enabled",
+    "alert_on_updates",
 }  # fmt: skip
 
 
@@ -510,6 +512,7 @@ def _read_channel(
         health=r.get(t, where, "health", bool, False),
         timeout=float(timeout),
         enabled=r.get(t, where, "enabled", bool, True),
+        alert_on_updates=r.get(t, where, "alert_on_updates", bool, False),
     )
 
 

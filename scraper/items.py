@@ -26,11 +26,20 @@ class FeedEntry:
     published: str | None = None  # ISO 8601
     author: str | None = None
 
+    @property
+    def entry_hash(self) -> str:
+        """What the source says about the entry: a change means the story may be edited."""
+        from monitor.store.articles import content_hash
+
+        return content_hash(self.title or "", self.summary or "")
+
 
 @dataclass
 class ArticlePage:
     entry: FeedEntry
     body: bytes | None = None  # the article page; None when only the feed's text is known
     final_url: str | None = None
+    url: str | None = None  # the URL to store: the page's own canonical, else entry.url
+    known_id: int | None = None  # the stored article this may be an update of
     cleaned: CleanedArticle | None = None
     result: MatchResult | None = None

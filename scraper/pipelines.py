@@ -1,29 +1,29 @@
 """The order of the stages, written down once (our version of Miniflux's processor.go).
 
     100 DedupePipeline     drop entries already stored, or seen earlier in this crawl
-    150 FetchPagePipeline  fetch the article page through Scrapy's downloader
+    150 FetchPagePipeline  fetch the article page; its own canonical URL
     200 CleanPipeline      page -> article text and metadata  (monitor.cleaner)
     300 MatchPipeline      article -> terms, rules, evidence  (monitor.matcher)
     400 StorePipeline      article + matches + outbox rows in one transaction (monitor.store)
 
 Each stage is a thin adapter: the work lives in ``monitor`` so the CLI can use it too.
 Dedupe runs before the page is fetched, so a known story costs one SQL lookup.
+
+One story, one alert:
+- a known URL (any spelling: ``canonical.url_key``) or GUID is dropped, unless the source
+  now says something else about it (its title or summary changed): then the page is
+  fetched again and, if its title or text changed, stored as an update, alerting only
+  channels with ``alert_on_updates`` about terms it did not match before;
+- the page's own ``rel=canonical`` / ``og:url`` (same site only) replaces the listed URL,
+  so the AMP or mobile copy a feed links to is the story already stored;
+- a near-duplicate of a story stored in the last week (``monitor.store.duplicates``) is
+  stored linked to the first copy, with no outbox rows.
 """
 
 from __future__ import annotations
 
-from typing import Self
-
-try:
-    from monitor.store.site_lines import record_site_lines, site_boilerplate
-except ImportError:  # TEMP
-
-    def record_site_lines(*a):
-        pass
-
-    def site_boilerplate(*a):
-        return frozenset()
-
+from dataclasses import replace
+from typing import Any, Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -33,12 +33,22 @@ from sqlite_utils import Database
 
 from monitor.alerts.routing import plan_alerts
 from monitor.cleaner import clean_html, clean_text
+from monitor.cleaner.document import DocumentError
 from monitor.cleaner.site_lines import line_hashes
 from monitor.config import Config
 from monitor.matcher import Matcher
 from monitor.store import open_database
-from monitor.store.articles import ArticleRecord, find_known, save_article
-from monitor.store.canonical import url_host
+from monitor.store.articles import (
+    ArticleRecord,
+    OutboxEntry,
+    find_known_article,
+    matched_terms,
+    save_article,
+    update_article,
+)
+from monitor.store.canonical import canonicalize_url, page_canonical, url_host, url_key
+from monitor.store.duplicates import find_near_duplicate, text_signature
+from monitor.store.site_lines import record_site_lines, site_boilerplate
 from monitor.store.sources import record_new_items
 from scraper.items import ArticlePage, FeedEntry
 
@@ -71,44 +81,71 @@ class DedupePipeline(_StorePipelineBase):
         super().open_spider()
         self.seen: set[str] = set()
 
-    def process_item(self, item: FeedEntry) -> FeedEntry:
-        keys = {item.url} | ({f"{item.source}\x00{item.guid}"} if item.guid else set())
+    def process_item(self, item: FeedEntry) -> ArticlePage:
+        keys = {url_key(item.url)} | ({f"{item.source}\x00{item.guid}"} if item.guid else set())
         assert self.db is not None
-        if keys & self.seen or find_known(self.db, item.url, item.guid, item.source):
+        if keys & self.seen:
             self.stats.inc_value("newshound/dedupe/skipped")
             raise DropItem(f"already seen: {item.url}", log_level="DEBUG")
         self.seen |= keys
-        return item
+        known = find_known_article(self.db, item.url, item.guid, item.source)
+        if known is None:
+            return ArticlePage(entry=item)
+        # The same source saying something new about a stored story: it may be edited.
+        if known.source == item.source and known.entry_hash not in (None, item.entry_hash):
+            self.stats.inc_value("newshound/dedupe/changed")
+            return ArticlePage(entry=item, known_id=known.id)
+        self.stats.inc_value("newshound/dedupe/skipped")
+        raise DropItem(f"already seen: {item.url}", log_level="DEBUG")
 
 
 class FetchPagePipeline(_StorePipelineBase):
-    """Fetch the page behind an entry; on a dead page, fall back to the feed's own text."""
+    """Fetch the page behind an entry; on a dead page, fall back to the feed's own text.
 
-    def open_spider(self) -> None:
-        pass
+    The page's own canonical URL (same site only) becomes the URL stored; when that one
+    is already stored, the entry is that story (an update candidate) or dropped.
+    """
 
-    async def process_item(self, item: FeedEntry) -> ArticlePage:
+    async def process_item(self, item: FeedEntry | ArticlePage) -> ArticlePage:
+        page = item if isinstance(item, ArticlePage) else ArticlePage(entry=item)
+        entry = page.entry
         engine = self.crawler.engine  # type: ignore[attr-defined]
         try:
             response = await engine.download_async(
-                Request(item.link, meta={"newshound_source": item.source})
+                Request(entry.link, meta={"newshound_source": entry.source})
             )
         except IgnoreRequest as e:  # robots.txt, refused address
             self.stats.inc_value("newshound/page/refused")
-            raise DropItem(f"{item.link}: {e}", log_level="INFO") from None
+            raise DropItem(f"{entry.link}: {e}", log_level="INFO") from None
         except Exception as e:  # timeouts, DNS, connection errors: retried next poll
             self.stats.inc_value("newshound/page/failed")
-            raise DropItem(f"{item.link}: {type(e).__name__}: {e}", log_level="INFO") from None
+            raise DropItem(f"{entry.link}: {type(e).__name__}: {e}", log_level="INFO") from None
         if response.status in (404, 410) or (
             response.status == 200
             and not response.headers.get(b"Content-Type", b"text/html").startswith(_HTML_TYPES)
         ):
-            return ArticlePage(entry=item)  # gone or not a page: the feed's text is all there is
+            return page  # gone or not a page: the feed's text is all there is
         if response.status != 200:
             self.stats.inc_value("newshound/page/failed")
-            raise DropItem(f"{item.link}: HTTP {response.status}", log_level="INFO")
+            raise DropItem(f"{entry.link}: HTTP {response.status}", log_level="INFO")
         self.stats.inc_value("newshound/page/fetched")
-        return ArticlePage(entry=item, body=response.body, final_url=response.url)
+        page.body, page.final_url = response.body, response.url
+        self._adopt_canonical(page)
+        return page
+
+    def _adopt_canonical(self, page: ArticlePage) -> None:
+        final = canonicalize_url(page.final_url or page.entry.link)
+        page.url = page_canonical(page.body or b"", page.final_url or page.entry.link) or final
+        if page.known_id is not None or url_key(page.url) == url_key(page.entry.url):
+            return
+        assert self.db is not None
+        known = find_known_article(self.db, page.url, None, page.entry.source)
+        if known is None:
+            return
+        if known.source != page.entry.source or known.entry_hash == page.entry.entry_hash:
+            self.stats.inc_value("newshound/dedupe/canonical_known")
+            raise DropItem(f"already stored as {page.url}: {page.entry.link}", log_level="DEBUG")
+        page.known_id = known.id
 
 
 class CleanPipeline(_StorePipelineBase):
@@ -119,7 +156,12 @@ class CleanPipeline(_StorePipelineBase):
         else:
             host = url_host(page.final_url or page.entry.link)
             known = site_boilerplate(self.db, host)
-            page.cleaned = clean_html(page.body, page.final_url, site_boilerplate=known)
+            try:
+                page.cleaned = clean_html(page.body, page.final_url, site_boilerplate=known)
+            except DocumentError:  # over the cleaner's caps, binary: the feed's text it is
+                self.stats.inc_value("newshound/clean/refused")
+                page.body = None
+                page.cleaned = _cleaned_from_feed(page.entry)
         self.stats.inc_value("newshound/clean/articles")
         return page
 
@@ -148,11 +190,12 @@ class StorePipeline(_StorePipelineBase):
         assert self.db is not None and page.cleaned is not None and page.result is not None
         entry, cleaned, result = page.entry, page.cleaned, page.result
         record = ArticleRecord(
-            url=entry.url, source=entry.source, guid=entry.guid,
+            url=page.url or entry.url, source=entry.source, guid=entry.guid,
             title=cleaned.title or entry.title, text=cleaned.text,
             author=cleaned.author or entry.author,
             published=entry.published or cleaned.published,
-            summary=entry.summary, language=cleaned.language,
+            summary=entry.summary, language=cleaned.language, entry_hash=entry.entry_hash,
+            listed_url=entry.url,
         )  # fmt: skip
         matches = [
             {"term": name, "count": tm.count, "snippet": (tm.snippets or [""])[0],
@@ -160,19 +203,56 @@ class StorePipeline(_StorePipelineBase):
                        "snippet": h.snippet} for h in tm.hits]}
             for name, tm in result.terms.items()
         ]  # fmt: skip
-        outbox = plan_alerts(self.config.channels, record, result)
+        if page.known_id is not None:
+            return self._store_update(page, record, matches)
+        signature = text_signature(cleaned.text)
+        original = find_near_duplicate(self.db, signature) if signature is not None else None
+        # A near-duplicate alerts nobody: its first copy already did (or did not match).
+        outbox = [] if original else plan_alerts(self.config.channels, record, result)
         article_id = save_article(
-            self.db, record, matches, result.rules, outbox, keep_text=self.config.storage.store_all
-        )
+            self.db, record, matches, result.rules, outbox,
+            keep_text=self.config.storage.store_all, duplicate_of=original, signature=signature,
+        )  # fmt: skip
         if article_id is None:
-            raise DropItem(f"stored meanwhile: {entry.url}", log_level="DEBUG")
+            raise DropItem(f"stored meanwhile: {record.url}", log_level="DEBUG")
         if page.body is not None:
             record_site_lines(
                 self.db, url_host(page.final_url or entry.link), line_hashes(cleaned.text)
             )
         record_new_items(self.db, entry.source, 1)
-        self.stats.inc_value("newshound/store/stored")
+        self.stats.inc_value("newshound/store/duplicates" if original else "newshound/store/stored")
         return page
+
+    def _store_update(
+        self, page: ArticlePage, record: ArticleRecord, matches: list[dict[str, Any]]
+    ) -> ArticlePage:
+        assert self.db is not None and page.result is not None and page.known_id is not None
+        changed = update_article(
+            self.db, page.known_id, record, matches, page.result.rules,
+            self._update_alerts(page, record), keep_text=self.config.storage.store_all,
+        )  # fmt: skip
+        if not changed:
+            self.stats.inc_value("newshound/store/unchanged")
+            raise DropItem(f"unchanged: {record.url}", log_level="DEBUG")
+        self.stats.inc_value("newshound/store/updated")
+        return page
+
+    def _update_alerts(self, page: ArticlePage, record: ArticleRecord) -> list[OutboxEntry]:
+        """An update alerts only channels with ``alert_on_updates`` that want a term the
+        stored article did not match before."""
+        assert self.db is not None and page.result is not None and page.known_id is not None
+        added = set(page.result.terms) - matched_terms(self.db, page.known_id)
+        wanted = {
+            c.name
+            for c in self.config.channels
+            if c.alert_on_updates and added and (not c.terms or added & set(c.terms))
+        }
+        if not wanted:
+            return []
+        row = self.db.execute("SELECT url FROM articles WHERE id = ?", [page.known_id]).fetchone()
+        stored = replace(record, url=row[0]) if row else record
+        planned = plan_alerts(self.config.channels, stored, page.result)
+        return [e for e in planned if e.channel in wanted]
 
 
 def _cleaned_from_feed(entry: FeedEntry):  # type: ignore[no-untyped-def]

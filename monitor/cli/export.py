@@ -5,15 +5,37 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from monitor.cli import config_option, open_config
+from monitor.config import parse_interval
 from monitor.store import open_database
 from monitor.store.articles import iter_matched_articles
 
-_CSV_FIELDS = ["url", "title", "source", "published", "fetched", "terms", "rules", "snippets"]
+_CSV_FIELDS = [
+    "url", "title", "source", "published", "fetched", "updated", "terms", "rules", "snippets",
+]  # fmt: skip
+
+
+def since_option(help_text: str):  # type: ignore[no-untyped-def]
+    """``--since 2d``: only what was stored in that long (an interval, as in the config)."""
+    return click.option("--since", "since", metavar="INTERVAL", help=help_text)
+
+
+def since_iso(since: str | None) -> str | None:
+    """``"2d"`` -> the ISO 8601 UTC time two days ago; a bad interval is a usage error."""
+    if not since:
+        return None
+    try:
+        seconds = parse_interval(since)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--since") from None
+    return datetime.fromtimestamp(datetime.now(UTC).timestamp() - seconds, UTC).isoformat(
+        timespec="seconds"
+    )
 
 
 @click.command("export")
@@ -24,23 +46,28 @@ _CSV_FIELDS = ["url", "title", "source", "published", "fetched", "terms", "rules
 )  # fmt: skip
 @click.option("--term", "terms", multiple=True, help="Only articles matching this term.")
 @click.option("--rule", "rules", multiple=True, help="Only articles matching this rule.")
+@since_option("Only articles stored within this interval, e.g. 2d or 12h.")
+@click.option("--duplicates", is_flag=True, help="Also list near-duplicates (duplicate_of).")
 def export(
-    config_path: Path | None, fmt: str, terms: tuple[str, ...], rules: tuple[str, ...]
-) -> None:
+    config_path: Path | None, fmt: str, terms: tuple[str, ...], rules: tuple[str, ...],
+    since: str | None, duplicates: bool,
+) -> None:  # fmt: skip
     """Print the stored matched articles.
 
-    Example: newshound export --config newshound.toml --format json
+    Example: newshound export --config newshound.toml --format atom --term Putin
     """
     config = open_config(config_path)
+    _check_names(terms, {t.name for t in config.terms}, "--term", "term")
+    _check_names(rules, {r.name for r in config.rules}, "--rule", "rule")
     if not config.storage.path.exists():
         raise click.ClickException(f"{config.storage.path}: no database yet (run newshound first)")
     db = open_database(config.storage.path)
     try:
-        rows = [
-            r for r in iter_matched_articles(db)
-            if (not terms or set(terms) & set(r["terms"]))
-            and (not rules or set(rules) & set(r["rules"]))
-        ]  # fmt: skip
+        rows = list(
+            iter_matched_articles(
+                db, terms=terms, rules=rules, since=since_iso(since), duplicates=duplicates
+            )
+        )
     finally:
         db.close()
     if fmt == "json":
@@ -59,4 +86,15 @@ def export(
     else:
         from monitor.store.atom import render_atom
 
-        click.echo(render_atom(rows, title="newshound: matched articles"))
+        wanted = [f"term {t}" for t in terms] + [f"rule {r}" for r in rules]
+        title = "newshound: " + (", ".join(wanted) if wanted else "matched articles")
+        click.echo(render_atom(rows, title=title))
+
+
+def _check_names(given: tuple[str, ...], known: set[str], option: str, what: str) -> None:
+    for name in given:
+        if name not in known:
+            listed = ", ".join(sorted(known)) or "none defined"
+            raise click.BadParameter(
+                f"unknown {what} {name!r} ({what}s: {listed})", param_hint=option
+            )

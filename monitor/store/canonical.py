@@ -1,13 +1,30 @@
 """Canonical URLs: one spelling per story, so the same article is stored once.
 
-Scheme and host are lower-cased, default ports, the fragment and tracking parameters
-(utm_*, fbclid, gclid, …) dropped, the remaining query sorted. The path is kept as
-written: on many sites ``/a`` and ``/a/`` are different pages.
+Two spellings, for two jobs:
+
+- ``canonicalize_url`` is the URL we store and link to, so it must still open the page.
+  Scheme and host are lower-cased, default ports, the fragment, tracking parameters
+  (utm_*, fbclid, gclid, …) and AMP switches (``?amp=1``, ``outputType=amp``) dropped, the
+  remaining query sorted. The path is kept as written: on many sites ``/a`` and ``/a/``
+  are different pages.
+- ``url_key`` is the dedupe key (the ``articles.url_key`` column). It may not open
+  anything: it also drops the scheme, the ``www.``/``m.``/``mobile.``/``amp.`` host label,
+  AMP path markers (``/amp/``, a trailing ``/amp``, ``.amp.html``) and a trailing slash,
+  so the AMP, mobile, http and https copies of a page are one story.
+
+``page_canonical`` reads a fetched page's own ``<link rel=canonical>`` / ``og:url``, and
+believes it only for the same site (``same_site``): a page cannot claim another site's URL.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import ipaddress
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+
+__all__ = ["canonicalize_url", "url_key", "url_host", "same_site", "page_canonical"]
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "matomo_", "hsa_", "_hs")
 _TRACKING_KEYS = {
@@ -15,7 +32,12 @@ _TRACKING_KEYS = {
     "_ga", "_gl", "ocid", "cmpid", "ncid", "spm", "share", "at_medium", "at_campaign",
     "ito", "cid_source", "rss", "ref_src", "smid", "s_cid",
 }  # fmt: skip
+_AMP_KEYS = {"amp", "outputtype", "_amp", "usqp"}  # ?amp=1, ?outputType=amp, ?usqp=mq331AQ…
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_ALIAS_LABELS = ("www.", "m.", "mobile.", "amp.")
+# Second-level labels under which a registrable name has three labels (news.bbc.co.uk).
+_SECOND_LEVEL = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go", "gob"}
+_AMP_PATH = re.compile(r"(?:/amp(?=/|$)|\.amp(?=\.html?$|$))", re.I)
 
 
 def canonicalize_url(url: str) -> str:
@@ -36,10 +58,39 @@ def canonicalize_url(url: str) -> str:
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in _TRACKING_KEYS and not k.lower().startswith(_TRACKING_PREFIXES)
+        if k.lower() not in _TRACKING_KEYS
+        and not k.lower().startswith(_TRACKING_PREFIXES)
+        and not _is_amp_switch(k, v)
     ]
     query.sort()
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
+
+
+def _is_amp_switch(key: str, value: str) -> bool:
+    key = key.lower()
+    return key in _AMP_KEYS and (key != "outputtype" or value.lower() == "amp")
+
+
+def url_key(url: str) -> str:
+    """The dedupe key of a URL: its canonical spelling without the differences of copies.
+
+    ``https://m.example.org/a/amp/?amp=1`` and ``http://www.example.org/a`` share the key
+    ``example.org/a``. Non-http(s) URLs are their own key.
+    """
+    canonical = canonicalize_url(url)
+    parts = urlsplit(canonical)
+    if parts.scheme not in _DEFAULT_PORTS:
+        return canonical
+    host = _strip_alias_label(parts.netloc)
+    path = _AMP_PATH.sub("", parts.path).rstrip("/")
+    return host + path + (f"?{parts.query}" if parts.query else "")
+
+
+def _strip_alias_label(host: str) -> str:
+    for label in _ALIAS_LABELS:
+        if host.startswith(label) and host.count(".") >= 2:
+            return host[len(label) :]
+    return host
 
 
 def url_host(url: str) -> str:
@@ -48,3 +99,64 @@ def url_host(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+
+
+def _site(url: str) -> str:
+    """The registrable part of a URL's host, by a rule of thumb (no public-suffix list);
+    for an IP address, the address and port (two servers on one machine are two sites)."""
+    host = ""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+        ipaddress.ip_address(host)
+        return f"{host}:{parts.port or _DEFAULT_PORTS.get(parts.scheme.lower(), 0)}"
+    except ValueError:
+        pass
+    labels = host.split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def same_site(a: str, b: str) -> bool:
+    """True when URLs ``a`` and ``b`` are on one site: www., m., amp. and other subdomains
+    of one registrable name are; IP addresses only with the same address and port."""
+    return bool(url_host(a)) and _site(a) == _site(b)
+
+
+def page_canonical(body: bytes, page_url: str) -> str | None:
+    """The page's own canonical URL (``rel=canonical``, else ``og:url``), canonicalized.
+
+    None when the page declares none, or declares one on another site (a page cannot
+    claim another site's story), or something that is not http(s).
+    """
+    head = _head_of(body)
+    if head is None:
+        return None
+    try:
+        tree = lxml.html.fromstring(head)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    candidates = tree.xpath(
+        "//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', 'canonil')),"
+        " ' '), ' canonical ')]/@href"
+    ) + tree.xpath("//meta[@property='og:url' or @name='og:url']/@content")
+    for href in candidates:
+        href = str(href).strip()
+        if not href:
+            continue
+        absolute = urljoin(page_url, href)
+        if absolute.lower().startswith(("http://", "https://")) and same_site(absolute, page_url):
+            return canonicalize_url(absolute)
+    return None
+
+
+_HEAD_END = re.compile(rb"</head\s*>", re.I)
+
+
+def _head_of(body: bytes) -> bytes | None:
+    """The document up to ``</head>`` (the first 256 KiB when there is no such tag)."""
+    if not body:
+        return None
+    m = _HEAD_END.search(body, 0, 512 * 1024)
+    return body[: m.end()] + b"</html>" if m else body[: 256 * 1024]

@@ -102,7 +102,55 @@ CREATE TABLE IF NOT EXISTS meta (
     key             TEXT PRIMARY KEY,
     value           TEXT
 );
+-- near-duplicates (monitor/store/duplicates.py): MinHash signature and its LSH bands
+CREATE TABLE IF NOT EXISTS article_minhash (
+    article_id      INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    signature       BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS minhash_bands (
+    band            INTEGER NOT NULL,
+    hash            INTEGER NOT NULL,
+    article_id      INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    PRIMARY KEY (band, hash, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS minhash_bands_article ON minhash_bands(article_id);
+-- what a source led to besides its own URL (monitor/store/pages.py): child sitemaps,
+-- discovered feeds, each with its own conditional-GET validators
+CREATE TABLE IF NOT EXISTS source_pages (
+    source          TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    role            TEXT NOT NULL,                -- feed | sitemap | sitemapindex
+    etag            TEXT,
+    last_modified   TEXT,
+    content_hash    TEXT,
+    found           REAL NOT NULL,                -- unix time first seen in this role
+    PRIMARY KEY (source, url)
+);
+-- full-text search (monitor/store/search.py), kept in step with articles by triggers
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, text, content='articles', content_rowid='id', tokenize='porter unicode61'
+);
+CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, text)
+    VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, text)
+    VALUES ('delete', old.id, old.title, old.text);
+    INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
 """
+
+# Columns added after their table was first released: an older file gets them by
+# ALTER TABLE, then the indexes on them are created.
+_ADDED_COLUMNS = (
+    ("articles", "url_key", "TEXT"),  # canonical.url_key: AMP/mobile/www copies are one
+    ("articles", "entry_hash", "TEXT"),  # the listing's title+summary: updates
+)
+_ADDED_INDEXES = "CREATE INDEX IF NOT EXISTS articles_url_key ON articles(url_key);"
 
 
 def open_database(path: Path | str) -> sqlite_utils.Database:
@@ -121,10 +169,16 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create every table and index that is missing; set WAL and foreign keys."""
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 30000")
+    # Takes effect on a new file only (before WAL and the first table); retention converts.
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.conn.executescript(SCHEMA_SQL)
+    for table, column, declaration in _ADDED_COLUMNS:
+        if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    db.conn.executescript(_ADDED_INDEXES)
     db.execute(
         "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -4,7 +4,13 @@ Stage 0 of the crawl (the item pipeline, scraper/pipelines.py, does the rest). F
 source the spider sends one conditional GET; a 304 or an unchanged body ends that
 source's work here. Feed bodies go to feedparser as bytes, never as str: feedparser takes
 a str for a path or URL and would open it. Listing pages and sitemaps are parsed by
-``scraper.spiders.listings`` and ``scraper.spiders.sitemaps``.
+``scraper.spiders.listings`` and ``scraper.spiders.sitemaps``; a homepage given as an
+``auto`` source is resolved to its feed by ``scraper.spiders.discovery``.
+
+What a source leads to besides its own URL (the next listing page, a sitemap index's
+children, a homepage's feed) is fetched by follow-up requests made in ``entries_from``;
+child sitemaps and discovered feeds keep their own validators (``monitor.store.pages``)
+so they too are skipped when unchanged.
 
 ``scrapy crawl feeds -a config=newshound.toml`` crawls every enabled source once;
 ``-a url=https://…/feed`` crawls one feed with the built-in watch terms; ``-a due=1``
@@ -13,10 +19,12 @@ a str for a path or URL and would open it. Listing pages and sitemaps are parsed
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import urljoin
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -27,14 +35,26 @@ from twisted.python.failure import Failure
 
 from monitor.config import Config, SourceConfig, default_config, load_config
 from monitor.store import open_database
+from monitor.store.articles import find_known
+from monitor.store.pages import (
+    discovered_feed,
+    forget_pages,
+    get_page_state,
+    record_page,
+)
 from monitor.store.sources import (
     record_fetch_failure,
     record_fetched,
     record_unchanged,
     sync_sources,
 )
-from scraper.feedparse import parse_feed_entries
 from scraper.items import FeedEntry
+from scraper.spiders.discovery import COMMON_FEED_PATHS, body_kind, feed_links, read_feed
+from scraper.spiders.listings import parse_listing
+from scraper.spiders.sitemaps import parse_sitemap
+
+REDISCOVER_AFTER = 7 * 86400.0  # a homepage's feed is looked for again after a week
+MAX_SITEMAP_DEPTH = 2  # index -> index -> sitemap
 
 
 def resolve_config(settings_config: Config | None, config: str | None, url: str | None) -> Config:
@@ -106,14 +126,22 @@ class FeedsSpider(Spider):
             yield self.source_request(source)
 
     def source_request(self, source: SourceConfig) -> Request:
+        url, conditional = source.url, True
+        if source.kind == "auto" and not source.item:
+            url = discovered_feed(self.db, source.name, REDISCOVER_AFTER) or url
+        if source.kind in ("auto", "sitemap"):
+            # An index rarely changes when its children do: fetch it, and let each child
+            # answer 304 on its own validators.
+            state = get_page_state(self.db, source.name, url)
+            conditional = state is None or state.role != "sitemapindex"
         return Request(
-            source.url,
+            url,
             callback=self.parse_source,
             errback=self.source_failed,
             dont_filter=True,
             meta={
                 "newshound_source": source.name,
-                "newshound_conditional": True,
+                "newshound_conditional": conditional,
                 "handle_httpstatus_list": [304],
                 "download_maxsize": self.settings.getint("NEWSHOUND_FEED_MAXSIZE"),
             },
@@ -134,15 +162,182 @@ class FeedsSpider(Spider):
         record_fetched(
             self.db, source.name, status=response.status,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
-            content_hash=response.meta.get("newshound_body_hash"), items=len(entries),
+            content_hash=response.meta.get("newshound_body_hash"),
+            items=sum(isinstance(e, FeedEntry) for e in entries),
         )  # fmt: skip
         self.crawler.stats.inc_value("newshound/source/parsed")
         self.logger.info("source=%r entries=%d", source.name, len(entries))
         yield from entries
 
-    def entries_from(self, response: Response, source: SourceConfig) -> list[FeedEntry]:
-        """The items a source's body lists. Raises ValueError when it lists none it can read."""
-        return parse_feed_entries(response.body, response.url, response.headers, source.name)
+    def entries_from(self, response: Response, source: SourceConfig) -> list[FeedEntry | Request]:
+        """The items a source's body lists, and the follow-up requests it leads to.
+
+        ``kind = "auto"`` goes by the body: a feed or JSON Feed, a sitemap, else an HTML
+        page, read as a listing when the source has an ``item`` selector and as a
+        homepage whose feed is to be found otherwise. Raises ValueError when the body
+        lists nothing it can read.
+        """
+        kind = source.kind
+        if kind == "auto":
+            sniffed = body_kind(response.body)
+            kind = {"json": "feed", "html": "page" if source.item else "homepage"}.get(
+                sniffed, sniffed
+            )
+        if kind == "sitemap":
+            return self._sitemap_items(response, source, depth=0)
+        if kind == "page":
+            return self._listing_items(response, source, page=1)
+        if kind == "homepage":
+            return self._discovery_items(response, source)
+        return list(read_feed(response.body, response.url, response.headers, source.name))
+
+    def _follow_up(
+        self, url: str, source: SourceConfig, callback: Any, role: str, **meta: Any
+    ) -> Request:
+        """A request a source leads to; ``role`` "sitemap"/"feed" ones carry validators."""
+        headers = {}
+        state = get_page_state(self.db, source.name, url) if role != "page" else None
+        if state and state.etag:
+            headers["If-None-Match"] = state.etag
+        if state and state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+        return Request(
+            url, callback=callback, errback=self.follow_up_failed, headers=headers,
+            meta={
+                "newshound_source": source.name, "newshound_role": role,
+                "handle_httpstatus_list": [304],
+                "download_maxsize": self.settings.getint("NEWSHOUND_FEED_MAXSIZE"), **meta,
+            },
+        )  # fmt: skip
+
+    def _unchanged_follow_up(self, response: Response) -> bool:
+        """True for a 304, or a body that hashes as last time; else remembers the hash."""
+        if response.status == 304:
+            self.crawler.stats.inc_value("newshound/source/unchanged_follow_up")
+            return True
+        digest = hashlib.sha256(response.body).hexdigest()
+        name, url = response.meta["newshound_source"], response.request.url
+        state = get_page_state(self.db, name, url)
+        response.meta["newshound_body_hash"] = digest
+        if state is not None and state.content_hash == digest:
+            self.crawler.stats.inc_value("newshound/source/unchanged_follow_up")
+            return True
+        return False
+
+    def _remember_follow_up(self, response: Response, role: str) -> None:
+        record_page(
+            self.db, response.meta["newshound_source"], response.request.url, role,
+            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            content_hash=response.meta.get("newshound_body_hash"),
+        )  # fmt: skip
+
+    # --- sitemaps ------------------------------------------------------------------
+
+    def _sitemap_items(
+        self, response: Response, source: SourceConfig, depth: int
+    ) -> list[FeedEntry | Request]:
+        page = parse_sitemap(response.body, response.url, source.name, source.max_age)
+        self.crawler.stats.inc_value("newshound/sitemap/old_skipped", page.skipped_old)
+        items: list[FeedEntry | Request] = list(page.entries)
+        if page.is_index and depth == 0:
+            record_page(self.db, source.name, response.request.url, "sitemapindex")
+        if page.is_index and depth < MAX_SITEMAP_DEPTH:
+            items += [
+                self._follow_up(url, source, self.parse_sitemap_child, "sitemap", depth=depth + 1)
+                for url in page.children
+            ]
+        return items
+
+    def parse_sitemap_child(self, response: Response) -> Iterator[FeedEntry | Request]:
+        source = self.config.source(response.meta["newshound_source"])
+        if self._unchanged_follow_up(response):
+            return
+        try:
+            items = self._sitemap_items(response, source, response.meta["depth"])
+        except ValueError as e:
+            self.logger.warning("source=%r url=%s error=%s", source.name, response.url, e)
+            return
+        self._remember_follow_up(response, "sitemap")
+        yield from items
+
+    # --- listing pages -------------------------------------------------------------
+
+    def _listing_items(
+        self, response: Response, source: SourceConfig, page: int
+    ) -> list[FeedEntry | Request]:
+        listing = parse_listing(response, source)
+        items: list[FeedEntry | Request] = list(listing.entries)
+        # The next page only while this one still lists something new: a known page
+        # means the rest was read on an earlier poll.
+        if (
+            listing.next_url
+            and page < source.max_pages
+            and any(find_known(self.db, e.url, e.guid, e.source) is None for e in listing.entries)
+        ):
+            items.append(
+                self._follow_up(listing.next_url, source, self.parse_listing_next, "page",
+                                page=page + 1)
+            )  # fmt: skip
+        return items
+
+    def parse_listing_next(self, response: Response) -> Iterator[FeedEntry | Request]:
+        source = self.config.source(response.meta["newshound_source"])
+        if response.status != 200:
+            return
+        try:
+            yield from self._listing_items(response, source, response.meta["page"])
+        except ValueError as e:
+            self.logger.warning("source=%r url=%s error=%s", source.name, response.url, e)
+
+    # --- homepages: discovery --------------------------------------------------------
+
+    def _discovery_items(self, response: Response, source: SourceConfig) -> list[Request]:
+        announced = feed_links(response.body, response.url)
+        candidates = announced or [urljoin(response.url, p) for p in COMMON_FEED_PATHS]
+        self.logger.info("source=%r homepage, feed candidates=%s", source.name, candidates[:3])
+        forget_pages(self.db, source.name, "feed")
+        return [self._candidate_request(source, candidates, 0)]
+
+    def _candidate_request(self, source: SourceConfig, candidates: list[str], i: int) -> Request:
+        return self._follow_up(
+            candidates[i], source, self.parse_discovered_feed, "feed",
+            candidates=candidates, candidate=i,
+        )  # fmt: skip
+
+    def parse_discovered_feed(self, response: Response) -> Iterator[FeedEntry | Request]:
+        source = self.config.source(response.meta["newshound_source"])
+        if response.status == 304:
+            return
+        try:
+            entries = read_feed(response.body, response.url, response.headers, source.name)
+        except ValueError as e:
+            self.logger.info("source=%r candidate %s: %s", source.name, response.url, e)
+            yield from self._next_candidate(response.meta, source)
+            return
+        self._unchanged_follow_up(response)  # for the hash only: the feed is new to us
+        self._remember_follow_up(response, "feed")
+        self.crawler.stats.inc_value("newshound/discovery/found")
+        yield from entries
+
+    def _next_candidate(self, meta: dict[str, Any], source: SourceConfig) -> Iterator[Request]:
+        candidates, i = meta.get("candidates") or [], meta.get("candidate", 0) + 1
+        if i < len(candidates):
+            yield self._candidate_request(source, candidates, i)
+            return
+        error = f"no feed found on the homepage ({source.url}); tried {len(candidates)} URLs"
+        record_fetch_failure(self.db, source.name, status=None, error=error)
+        self.logger.warning("source=%r error=%s", source.name, error)
+
+    def follow_up_failed(self, failure: Failure) -> Iterator[Request]:
+        request = failure.request  # type: ignore[attr-defined]
+        self.crawler.stats.inc_value("newshound/source/follow_up_failed")
+        self.logger.info(
+            "source=%r url=%s error=%s", request.meta["newshound_source"], request.url,
+            failure.getErrorMessage() or failure.type.__name__,
+        )  # fmt: skip
+        if request.meta.get("newshound_role") == "feed":
+            source = self.config.source(request.meta["newshound_source"])
+            yield from self._next_candidate(request.meta, source)
 
     def source_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -1,0 +1,105 @@
+"""``newshound add URL``: find a site's feed and add it to the config as a [[sources]] block.
+
+The URL may be a feed, a sitemap or a homepage; a homepage is resolved to the feeds it
+announces (``<link rel="alternate">``) or, failing that, the first common feed path that
+answers with a feed. The fetching is a ``scrapy crawl discover`` child, so it obeys
+robots.txt and the public-address check like every other request newshound makes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from monitor.cli import config_option, open_config
+from monitor.config import Config, ConfigError, parse_config
+
+
+@click.command("add")
+@config_option()
+@click.argument("url")
+@click.option("--name", help="Source name (default: the feed's title).")
+@click.option("--interval", default="10m", show_default=True, help="Poll interval.")
+@click.option("--print", "print_only", is_flag=True, help="Print the block, change nothing.")
+def add(
+    config_path: Path | None, url: str, name: str | None, interval: str, print_only: bool
+) -> None:
+    """Find the feed of URL (a homepage, feed or sitemap) and add it as a source.
+
+    Example: newshound add https://example.org/ --config newshound.toml
+    """
+    config = open_config(config_path)
+    if not url.lower().startswith(("http://", "https://")):
+        raise click.BadParameter(f"{url!r}: expected an http:// or https:// URL", param_hint="URL")
+    if config.path is None and not print_only:
+        raise click.ClickException(
+            "no config file to add to: give --config FILE (newshound init writes one), or --print"
+        )
+    found = discover(url, config.path)
+    if not found:
+        raise click.ClickException(
+            f"no feed or sitemap found at {url}; for an HTML listing page add a source with "
+            'kind = "page" and an item selector (see the README)'
+        )
+    best = found[0]
+    for other in found[1:]:
+        click.echo(f"also found: {other['url']} ({other.get('title') or other['kind']})", err=True)
+    for s in config.sources:
+        if s.url == best["url"]:
+            raise click.ClickException(f"{best['url']} is already configured as {s.name!r}")
+    block = source_block(config, best, name, interval)
+    if print_only:
+        click.echo(block, nl=False)
+        return
+    assert config.path is not None
+    text = config.path.read_text(encoding="utf-8")
+    text = text + ("" if text.endswith("\n") or not text else "\n") + "\n" + block
+    try:
+        parse_config(text, file=str(config.path), base=config.path.resolve().parent)
+    except ConfigError as e:
+        raise click.ClickException(f"not added, the result would not load: {e}") from None
+    config.path.write_text(text, encoding="utf-8")
+    click.echo(f"added source {best['url']} to {config.path}")
+
+
+def discover(url: str, config_path: Path | None) -> list[dict]:
+    """What ``scrapy crawl discover`` found at ``url``: ``[{"url", "kind", "title"}, …]``."""
+    from monitor.daemon.poll import crawl_env
+
+    with tempfile.TemporaryDirectory(prefix="newshound-add-") as tmp:
+        out = Path(tmp) / "found.json"
+        cmd = [sys.executable, "-m", "scrapy", "crawl", "discover", "-a", f"url={url}",
+               "-a", f"out={out}"]  # fmt: skip
+        if config_path is not None:
+            cmd += ["-a", f"config={Path(config_path).resolve()}"]
+        proc = subprocess.run(
+            cmd, env=crawl_env(), capture_output=True, text=True, timeout=300, check=False
+        )
+        if proc.returncode != 0 or not out.exists():
+            tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+            raise click.ClickException(f"discovery of {url} failed:\n{tail}")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def source_block(config: Config, found: dict, name: str | None, interval: str) -> str:
+    """A ``[[sources]]`` TOML block for a found feed or sitemap, with a name not yet used."""
+    base = name or found.get("title") or urlsplit(found["url"]).hostname or found["url"]
+    taken = {s.name for s in config.sources}
+    chosen, n = base, 2
+    while chosen in taken:
+        chosen, n = f"{base} ({n})", n + 1
+    lines = ["[[sources]]", f"name = {_toml_str(chosen)}", f"url = {_toml_str(found['url'])}"]
+    if found["kind"] == "sitemap":
+        lines.append('kind = "sitemap"')
+    lines.append(f"interval = {_toml_str(interval)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string

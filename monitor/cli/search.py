@@ -1,0 +1,58 @@
+"""``newshound search QUERY``: full-text search over the stored articles (FTS5)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from monitor.cli import config_option, json_option, open_config
+from monitor.cli.export import since_iso, since_option
+from monitor.store import open_database
+from monitor.store.search import SearchError, rebuild_search_index, search_articles
+
+
+@click.command("search")
+@config_option()
+@json_option
+@click.argument("query")
+@click.option("--term", "terms", multiple=True, help="Only articles that matched this term.")
+@since_option("Only articles stored within this interval, e.g. 2d or 12h.")
+@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+def search(
+    config_path: Path | None, as_json: bool, query: str, terms: tuple[str, ...],
+    since: str | None, limit: int,
+) -> None:  # fmt: skip
+    """Search stored titles and texts; hits are marked «like this».
+
+    Words are stemmed (sanction finds sanctions); use "quoted phrases", OR, NOT, prefix*.
+    Without store_all, unmatched articles are searched by title only.
+
+    Example: newshound search '"development bank" OR sanctions' --since 7d
+    """
+    config = open_config(config_path)
+    if not config.storage.path.exists():
+        raise click.ClickException(f"{config.storage.path}: no database yet (run newshound first)")
+    db = open_database(config.storage.path)
+    try:
+        rebuild_search_index(db)
+        hits = search_articles(db, query, terms=terms, since=since_iso(since), limit=limit)
+    except SearchError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        db.close()
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps(asdict(hit), ensure_ascii=False))
+        return
+    if not hits:
+        click.echo(f"no stored article matches {query!r}", err=True)
+    for hit in hits:
+        terms_note = f"  [{', '.join(hit.terms)}]" if hit.terms else ""
+        click.echo(f"{hit.title_marked}{terms_note}")
+        click.echo(f"  {hit.source} · {hit.published or hit.fetched} · {hit.url}")
+        if hit.snippet:
+            click.echo(f"  {hit.snippet}")
+        click.echo()

@@ -1,0 +1,96 @@
+"""Near-duplicates: the same story under another URL, found by MinHash over cleaned text.
+
+Wire copy syndicated by several outlets, or a story re-published under a new URL, has a
+different URL key but nearly the same words. Each stored article with enough text gets a
+MinHash signature (datasketch, 128 permutations over word 3-shingles) and 32 LSH bands
+of 4 rows (``minhash_bands``), so finding candidates is one indexed lookup; a candidate
+is a duplicate when the signatures agree on at least ``THRESHOLD`` of their slots (the
+estimated Jaccard similarity of the shingle sets). Only articles stored within
+``WINDOW`` are compared: a templated daily report a month later is news again.
+
+Called by the store stage (scraper/pipelines.py) before ``save_article``, which writes
+the signature in the article's own transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+import sqlite_utils
+from datasketch import MinHash
+
+__all__ = ["text_signature", "find_near_duplicate", "record_signature", "similarity"]
+
+NUM_PERM = 128
+BANDS, ROWS = 32, 4  # candidates from J ~ 0.4 up; THRESHOLD decides
+THRESHOLD = 0.6
+MIN_WORDS = 30  # shorter texts (teasers, captions) say too little to call a copy
+WINDOW = 7 * 86400.0
+_SEED = 7  # fixed: signatures must compare across runs
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def text_signature(text: str) -> np.ndarray | None:
+    """The MinHash of ``text``'s word 3-shingles (uint32[128]); None for short texts."""
+    words = _WORD.findall(text.lower())
+    if len(words) < MIN_WORDS:
+        return None
+    shingles = {" ".join(words[i : i + 3]).encode("utf-8") for i in range(len(words) - 2)}
+    mh = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    mh.update_batch(list(shingles))
+    return np.asarray(mh.hashvalues, dtype=np.uint32)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two signatures."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def _bands(signature: np.ndarray) -> list[tuple[int, int]]:
+    out = []
+    for band in range(BANDS):
+        chunk = signature[band * ROWS : (band + 1) * ROWS].tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8).digest()
+        out.append((band, int.from_bytes(digest, "big", signed=True)))
+    return out
+
+
+def find_near_duplicate(
+    db: sqlite_utils.Database, signature: np.ndarray, *, now: float | None = None
+) -> int | None:
+    """The id of the first copy of a stored near-duplicate of ``signature``, if any.
+
+    The first copy is the article a chain of ``duplicate_of`` links ends at, so every copy
+    points at one original.
+    """
+    bands = _bands(signature)
+    cutoff = datetime.fromtimestamp((now or time.time()) - WINDOW, UTC).isoformat("T", "seconds")
+    pairs = " OR ".join("(b.band = ? AND b.hash = ?)" for _ in bands)
+    rows = db.execute(
+        "SELECT DISTINCT m.article_id, m.signature, coalesce(a.duplicate_of, a.id) "
+        "FROM minhash_bands b JOIN article_minhash m ON m.article_id = b.article_id "
+        f"JOIN articles a ON a.id = b.article_id WHERE ({pairs}) AND a.fetched >= ?",
+        [v for pair in bands for v in pair] + [cutoff],
+    ).fetchall()
+    best: tuple[float, int] | None = None
+    for _, blob, original in rows:
+        score = similarity(signature, np.frombuffer(blob, dtype=np.uint32))
+        if score >= THRESHOLD and (best is None or (score, -original) > (best[0], -best[1])):
+            best = (score, original)
+    return best[1] if best else None
+
+
+def record_signature(db: sqlite_utils.Database, article_id: int, signature: np.ndarray) -> None:
+    """Index an article's signature (inside the caller's transaction)."""
+    db.execute(
+        "INSERT OR REPLACE INTO article_minhash (article_id, signature) VALUES (?, ?)",
+        [article_id, signature.astype(np.uint32).tobytes()],
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO minhash_bands (band, hash, article_id) VALUES (?, ?, ?)",
+        [(band, value, article_id) for band, value in _bands(signature)],
+    )

@@ -1,0 +1,259 @@
+"""What a source URL serves, and where a homepage keeps its feeds.
+
+- ``body_kind``: sniff a body as ``json`` (JSON Feed), ``feed`` (RSS/Atom/RDF),
+  ``sitemap`` or ``html``, from its first element, not from the Content-Type (servers
+  send feeds as text/html and pages as text/xml).
+- ``parse_json_feed``: JSON Feed 1.0/1.1. feedparser 6.0.x does not read JSON Feed (it
+  reports a bozo XML error), so it is read here with ``json``.
+- ``feed_links``: the feeds an HTML page announces (``<link rel="alternate"
+  type="application/rss+xml|atom+xml|feed+json">``), comment feeds last;
+  ``COMMON_FEED_PATHS`` are tried in order when it announces none.
+- ``DiscoverySpider`` (``scrapy crawl discover -a url=U -a out=F.json``): the crawl
+  behind ``newshound add``; finds a URL's feeds through Scrapy (robots.txt, the public
+  address check) and writes what it found as JSON.
+
+``FeedsSpider`` uses the same functions for ``kind = "auto"`` sources that turn out to be
+a homepage (scraper/spiders/feeds.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import urljoin
+
+import feedparser
+import lxml.html
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from monitor.store.canonical import canonicalize_url
+from scraper.feedparse import parse_feed_entries
+from scraper.items import FeedEntry
+from scraper.spiders.sitemaps import is_sitemap
+
+__all__ = [
+    "COMMON_FEED_PATHS", "body_kind", "feed_links", "parse_json_feed", "read_feed",
+    "DiscoverySpider",
+]  # fmt: skip
+
+COMMON_FEED_PATHS = (
+    "/feed/", "/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml",
+    "/feed.json", "/feeds/posts/default",
+)  # fmt: skip
+_FEED_TYPES = {
+    "application/rss+xml", "application/atom+xml", "application/rdf+xml",
+    "application/feed+json", "application/json", "application/xml", "text/xml",
+}  # fmt: skip
+_PROLOG = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!doctype\s+(?!html)[^>]*>|\s)*", re.S | re.I)
+_FIRST_TAG = re.compile(rb"<(!doctype\s+html|[a-z][\w.-]*:)?([a-z][\w.-]*)?", re.I)
+_FUTURE_SLACK = timedelta(days=2)
+
+
+def body_kind(body: bytes) -> str:
+    """``json``, ``feed``, ``sitemap`` or ``html``: what a source's body is."""
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"{", b"[")):
+        return "json"
+    if head[:2] == b"\x1f\x8b":
+        return "sitemap" if is_sitemap(body) else "feed"
+    head = head[_PROLOG.match(head).end() :]  # type: ignore[union-attr]
+    m = _FIRST_TAG.match(head)
+    if not m:
+        return "html"
+    if m.group(1) and m.group(1).lower().startswith(b"!doctype"):
+        return "html"
+    name = (m.group(2) or b"").lower()
+    if name in (b"urlset", b"sitemapindex"):
+        return "sitemap"
+    if name in (b"rss", b"feed", b"rdf", b"channel"):
+        return "feed"
+    return "html"
+
+
+def read_feed(body: bytes, url: str, headers: Any, source: str) -> list[FeedEntry]:
+    """Entries of an RSS/Atom/RDF or JSON feed body. Raises ValueError when it is neither."""
+    if body_kind(body) == "json":
+        return parse_json_feed(body, url, source)
+    return parse_feed_entries(body, url, headers, source)
+
+
+def _rfc3339(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    return min(dt, datetime.now(UTC) + _FUTURE_SLACK).isoformat(timespec="seconds")
+
+
+def _author(item: dict[str, Any]) -> str | None:
+    authors = item.get("authors")  # 1.1
+    if not isinstance(authors, list) or not authors:
+        authors = [item.get("author")]  # 1.0
+    first = authors[0]
+    name = first.get("name") if isinstance(first, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+def _str(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def parse_json_feed(body: bytes, url: str, source: str) -> list[FeedEntry]:
+    """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1) -> entries.
+
+    The item's ``url`` (else ``external_url``, else an http(s) ``id``) is the link; the
+    summary is ``summary``, else ``content_html``, else ``content_text``. Raises
+    ValueError naming the URL when the body is not a JSON Feed.
+    """
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError) as e:
+        raise ValueError(f"not a feed ({url}): invalid JSON: {e}") from None
+    version = doc.get("version") if isinstance(doc, dict) else None
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not (isinstance(version, str) and version.startswith("https://jsonfeed.org/version/")):
+        raise ValueError(f"not a feed ({url}): JSON without a jsonfeed.org version")
+    if not isinstance(items, list):
+        raise ValueError(f"not a feed ({url}): JSON Feed without an items list")
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        guid = str(item["id"]).strip() or None if item.get("id") is not None else None
+        link = _str(item.get("url")) or _str(item.get("external_url")) or ""
+        if not link and guid and guid.startswith(("http://", "https://")):
+            link = guid
+        link = urljoin(_str(doc.get("home_page_url")) or url, link) if link else ""
+        if not link.lower().startswith(("http://", "https://")):
+            continue
+        canonical = canonicalize_url(link)
+        if canonical in seen or (guid and guid in seen):
+            continue
+        seen.update(k for k in (canonical, guid) if k)
+        entries.append(
+            FeedEntry(
+                source=source, url=canonical, link=link, guid=guid,
+                title=_str(item.get("title")),
+                summary=_str(item.get("summary")) or _str(item.get("content_html"))
+                or _str(item.get("content_text")),
+                published=_rfc3339(item.get("date_published"))
+                or _rfc3339(item.get("date_modified")),
+                author=_author(item) or _author(doc),
+            )
+        )  # fmt: skip
+    return entries
+
+
+def feed_links(body: bytes, page_url: str) -> list[str]:
+    """The feeds an HTML page announces, absolute, in page order with comment feeds last."""
+    try:
+        tree = lxml.html.fromstring(body)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    base = tree.xpath("string(//base/@href)").strip()
+    base = urljoin(page_url, base) if base else page_url
+    found: list[str] = []
+    for link in tree.xpath("//link[@href]"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().split(";")[0].strip()
+        if "alternate" in rel and kind in _FEED_TYPES and not link.get("hreflang"):
+            url = urljoin(base, link.get("href").strip())
+            if url.lower().startswith(("http://", "https://")) and url not in found:
+                found.append(url)
+    return sorted(found, key=lambda u: "comment" in u.lower())
+
+
+def feed_title(body: bytes) -> str | None:
+    """The title a feed gives itself (for ``newshound add``'s source name)."""
+    if body_kind(body) == "json":
+        try:
+            doc = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        return _str(doc.get("title")) if isinstance(doc, dict) else None
+    # bytes, never str: feedparser would take a str for a path or URL and open it
+    parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False)
+    return _str(parsed.feed.get("title"))
+
+
+class DiscoverySpider(Spider):
+    """``scrapy crawl discover -a url=U -a out=F [-a config=C]``: what feeds U offers.
+
+    Writes a JSON list to ``out``: ``{"url", "kind": "feed"|"sitemap", "title",
+    "entries"}``, in the order a user would want them (the URL itself when it is a feed
+    or sitemap; else the page's announced feeds; else the first common path that works).
+    """
+
+    name = "discover"
+    custom_settings = {"ITEM_PIPELINES": {}}
+
+    def __init__(self, url: str, out: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.url, self.out = url, Path(out)
+        self.found: dict[str, dict[str, Any]] = {}
+        self.candidates: list[str] = []
+        self.probing = False  # trying COMMON_FEED_PATHS: the first that works is enough
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        from monitor.config import default_config, load_config
+
+        config_path = kwargs.pop("config", None)
+        config = load_config(Path(config_path)) if config_path else default_config()
+        crawler.settings.set("NEWSHOUND_CONFIG", config, priority="spider")
+        if config.network.user_agent:
+            crawler.settings.set("USER_AGENT", config.network.user_agent, priority="spider")
+        spider = cls(*args, **kwargs)
+        spider._set_crawler(crawler)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        yield Request(self.url, callback=self.parse_start, errback=self.failed, dont_filter=True)
+
+    def parse_start(self, response: Response) -> Iterator[Request]:
+        kind = body_kind(response.body)
+        if kind == "sitemap":
+            self.found[response.url] = {"url": response.url, "kind": "sitemap", "title": None}
+            return
+        if kind in ("feed", "json"):
+            self.check_feed(response)
+            return
+        announced = feed_links(response.body, response.url)
+        self.probing = not announced
+        self.candidates = announced or [urljoin(response.url, p) for p in COMMON_FEED_PATHS]
+        for url in self.candidates:
+            yield Request(url, callback=self.check_feed, errback=self.failed)
+
+    def check_feed(self, response: Response) -> None:
+        try:
+            entries = read_feed(response.body, response.url, response.headers, "discover")
+        except ValueError as e:
+            self.logger.info("url=%s not a feed: %s", response.url, e)
+            return
+        self.found[response.request.url] = {
+            "url": response.url, "kind": "feed", "title": feed_title(response.body),
+            "entries": len(entries),
+        }  # fmt: skip
+
+    def failed(self, failure: Failure) -> None:
+        self.logger.info("url=%s error=%s", failure.request.url, failure.getErrorMessage())  # type: ignore[attr-defined]
+
+    def closed(self, reason: str) -> None:
+        order = {url: i for i, url in enumerate(self.candidates)}
+        results = sorted(self.found.items(), key=lambda kv: order.get(kv[0], -1))
+        unique = list({r["url"]: r for _, r in results}.values())
+        if self.probing:
+            unique = unique[:1]
+        self.out.write_text(json.dumps(unique, ensure_ascii=False), encoding="utf-8")
