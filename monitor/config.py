@@ -68,6 +68,7 @@ class StorageConfig:
 class NetworkConfig:
     allow_private_addresses: bool = False
     user_agent: str = ""  # empty: scraper.settings' default naming the project
+    timeout: float = 30.0  # seconds per download (Scrapy's DOWNLOAD_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -329,8 +330,9 @@ def _read_storage(r: _Reader, raw: Any, base: Path) -> StorageConfig:
 
 
 def _read_network(r: _Reader, raw: Any) -> NetworkConfig:
-    t = r.check_keys(raw, "network", {"allow_private_addresses", "user_agent"})
+    t = r.check_keys(raw, "network", {"allow_private_addresses", "user_agent", "timeout"})
     return NetworkConfig(
+        timeout=r.interval(t, "network", "timeout", 30.0),
         allow_private_addresses=r.get(t, "network", "allow_private_addresses", bool, False),
         user_agent=r.get(t, "network", "user_agent", str, ""),
     )

@@ -9,6 +9,7 @@ import click
 from monitor.cli import config_option, open_config
 from monitor.config import Config
 from monitor.netcheck import AddressRefused, check_url
+from monitor.safety import expat_warning
 
 
 def find_problems(config: Config) -> list[str]:
@@ -39,6 +40,8 @@ def check(config_path: Path | None) -> None:
     Example: newshound check --config newshound.toml
     """
     config = open_config(config_path)
+    if warning := expat_warning():
+        click.echo(f"warning: {warning}", err=True)
     problems = find_problems(config)
     if problems:
         raise click.ClickException("\n".join(problems))

@@ -89,6 +89,7 @@ class FeedsSpider(Spider):
         )  # fmt: skip
         # Scrapy >= 2.11 lets a spider set settings here, before the pipeline is built.
         crawler.settings.set("NEWSHOUND_CONFIG", config, priority="spider")
+        crawler.settings.set("DOWNLOAD_TIMEOUT", config.network.timeout, priority="spider")
         if config.network.user_agent:
             crawler.settings.set("USER_AGENT", config.network.user_agent, priority="spider")
         due_only = str(kwargs.pop("due", "")).lower() in ("1", "true", "yes")
