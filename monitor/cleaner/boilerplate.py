@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 
 from monitor.cleaner.phrases import (
+    DATE_WORDS,
     EDGE_PHRASES,
     FORM_PHRASES,
     LANGUAGE_NAMES,
@@ -62,6 +63,8 @@ _MAX_ROW_CHARS = 400
 _MULTIWORD_NAMES = re.compile(
     "|".join(re.escape(name) for name in LANGUAGE_NAMES if " " in name), re.I
 )
+_DATE_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+_MAX_DATE_TOKENS = 12
 _FORM_PHRASES = re.compile("|".join(re.escape(p) for p in FORM_PHRASES))
 _EDGE_PHRASES = re.compile("|".join(EDGE_PHRASES))
 
@@ -165,24 +168,36 @@ def remove_boilerplate(
     title: str | None = None,
     author: str | None = None,
     headline_first: bool = False,
+    kinds: Sequence[str] = (),
+    description: str | None = None,
 ) -> list[str]:
     """Drop furniture lines; keep the rest in order.
 
     Anywhere: :func:`is_furniture`. At the edges (the run of lines before the first and
     after the last plain sentence): lines that are not sentences, the ``title`` or
-    ``author`` again, bylines, dates, credits and contact lines.
+    ``author`` again, bylines, dates, credits, contact and promo lines.
     ``headline_first`` (plain-text input) keeps a first line that reads as a headline.
+    ``kinds`` (the element of each line, see ``extract.Extraction``) and the page's
+    ``description`` find a standfirst: a first line set as a heading that repeats the
+    description. The same words in a paragraph are the article's own lead, and stay.
     """
     echoes = [normalise(v) for v in (title, author) if v]
     keep = [not is_furniture(line) and normalise(line) not in echoes for line in lines]
     order = [i for i in range(len(lines)) if keep[i]]
     if headline_first and order and not is_sentence(lines[order[0]]):
         order = order[1:]
+    if order and description and _is_standfirst(order[0], lines, kinds, description):
+        keep[order[0]] = False
+        order = order[1:]
     lead = _edge_run([lines[i] for i in order], echoes, _MAX_LEAD_FRAGMENTS)
     tail = _edge_run([lines[i] for i in reversed(order)], (), _MAX_TAIL_FRAGMENTS)
     for i in order[:lead] + order[len(order) - tail :]:
         keep[i] = False
     return [line for i, line in enumerate(lines) if keep[i]]
+
+
+def _is_standfirst(i: int, lines: Sequence[str], kinds: Sequence[str], description: str) -> bool:
+    return i < len(kinds) and kinds[i] == "head" and _is_echo(lines[i], [normalise(description)])
 
 
 def _is_echo(line: str, echoes: Sequence[str]) -> bool:
@@ -230,7 +245,20 @@ def _is_fragment(line: str) -> bool:
 
 
 def _has_edge_phrase(line: str) -> bool:
+    """Furniture when at an edge: a follow, contact or promo phrase, or a date."""
     if len(line) > _MAX_FURNITURE_CHARS:
         return False
     key = normalise(line)
-    return _words(line) <= _MAX_EDGE_WORDS and bool(_EDGE_PHRASES.search(key))
+    if _words(line) <= _MAX_EDGE_WORDS and _EDGE_PHRASES.search(key):
+        return True
+    return is_dateline(key)
+
+
+def is_dateline(key: str) -> bool:
+    """A date or time and nothing else: "Updated at 1:23 p.m.", "22 de janeiro de 2018 às
+    0:13", "Published 3 May 2024" (``key`` is the line after :func:`normalise`)."""
+    tokens = _DATE_TOKEN.findall(key)
+    if not tokens or len(tokens) > _MAX_DATE_TOKENS:
+        return False
+    words = [t for t in tokens if not t.isdigit()]
+    return 0 < len(words) < len(tokens) and all(t in DATE_WORDS for t in words)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import lxml.html
 import trafilatura
-from lxml.etree import ParserError
+from lxml.etree import ParserError, _Element
+from trafilatura.xml import xmltotxt
 
 from monitor.cleaner.document import MAX_ELEMENTS, DocumentError, decode_html
 from monitor.cleaner.metadata import read_metadata
@@ -35,9 +36,15 @@ EXTRACT_OPTIONS: dict[str, bool] = {
 
 @dataclass(frozen=True)
 class Extraction:
-    """What trafilatura found: body ``lines`` (one paragraph, heading or list item each)."""
+    """What trafilatura found: body ``lines`` (one paragraph, heading or list item each).
+
+    ``kinds`` names the element each line came from, in trafilatura's XML vocabulary
+    (``p``, ``head``, ``list``, ``quote``, ``table``...), one per line; ``description``
+    is the page's declared summary (``og:description``), often shown again as a standfirst.
+    """
 
     lines: tuple[str, ...]
+    kinds: tuple[str, ...] = ()
     title: str | None = None
     author: str | None = None
     published: str | None = None
@@ -64,16 +71,30 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
     doc = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
     meta = read_metadata(tree)
-    text = (doc.text if doc is not None else "") or ""
-    lines = tuple(line.strip() for line in text.split("\n") if line.strip())
+    lines, kinds = _body_lines(doc.body) if doc is not None else ((), ())
     return Extraction(
         lines=lines,
+        kinds=kinds,
         title=meta.title,
         author=meta.author,
         published=meta.published,
         language=meta.language,
         description=meta.description,
     )
+
+
+def _body_lines(body: _Element | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """trafilatura's text output, converted one top-level element at a time so that each
+    line keeps the name of its element (same lines as ``doc.text``)."""
+    lines: list[str] = []
+    kinds: list[str] = []
+    for element in body if body is not None else ():
+        text = xmltotxt(element, include_formatting=False) or ""
+        for line in text.split("\n"):
+            if line.strip():
+                lines.append(line.strip())
+                kinds.append(str(element.tag))
+    return tuple(lines), tuple(kinds)
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:

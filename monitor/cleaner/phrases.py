@@ -12,13 +12,22 @@ Chinese, German, French and Spanish forms. Add phrases here, not rules in code.
 - ``EDGE_PHRASES``: regular expressions for wording that is furniture only at the edges
   of the body (follow prompts, credits, contact lines): a last line "Follow her on
   Twitter" goes, the same words mid-article stay.
+- ``DATE_WORDS``: month and weekday names and the small words around them; at an edge,
+  a short line of only these and numbers ("Updated at 1:23 p.m.") is a date line.
 - ``LANGUAGE_NAMES``: endonyms and English names; a row made only of these (or of
   language codes) is a language switcher.
 """
 
 from __future__ import annotations
 
-__all__ = ["WHOLE_LINES", "FORM_PHRASES", "PREFIXES", "EDGE_PHRASES", "LANGUAGE_NAMES"]
+__all__ = [
+    "WHOLE_LINES",
+    "FORM_PHRASES",
+    "PREFIXES",
+    "EDGE_PHRASES",
+    "DATE_WORDS",
+    "LANGUAGE_NAMES",
+]
 
 # fmt: off
 WHOLE_LINES: frozenset[str] = frozenset(
@@ -217,6 +226,35 @@ EDGE_PHRASES: tuple[str, ...] = (
     r"\bshare (?:it|this)\b", r"подписывайтесь на", r"следите за нами", r"читайте нас в",
     r"关注我们", r"扫码关注", r"folgen sie uns", r"abonnieren sie", r"suivez-nous",
     r"abonnez-vous", r"síguenos", r"suscríbete",
+    # promotion of the site's own products, said in a full sentence
+    r"^subscribe to\b", r"^sign up\b", r"^listen (?:to|live|again|back)\b", r"\blisten back\b",
+    r"^get .{0,60}\bdelivered\b", r"\b(?:tell us|let us know|like to hear) what you think\b",
+    r"\buse (?:the |promo |coupon |discount )*code\b", r"\bif you buy something\b",
+    r"\b(?:earn|get|receive) a (?:small )?(?:share|commission)\b", r"\baffiliate links?\b",
+)
+
+DATE_WORDS: frozenset[str] = frozenset(
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
+    friday saturday sunday mon tue tues wed thu thur thurs fri sat sun am pm a p m at on
+    of the updated published posted last modified edited first date time gmt utc bst cet
+    cest est edt cst cdt pst pdt et pt ist st nd rd th
+    января февраля марта апреля мая июня июля августа сентября октября ноября декабря
+    январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь
+    понедельник вторник среда четверг пятница суббота воскресенье в г года обновлено
+    опубликовано мск
+    年 月 日 时 分 更新 发布
+    januar februar märz mai juni juli oktober dezember montag dienstag mittwoch donnerstag
+    freitag samstag sonntag um uhr am aktualisiert veröffentlicht
+    janvier février mars avril juin juillet août septembre octobre novembre décembre lundi
+    mardi mercredi jeudi vendredi samedi dimanche le à h mis jour publié
+    enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre
+    diciembre lunes martes miércoles jueves viernes sábado domingo de del las los actualizado
+    publicado
+    janeiro fevereiro março maio junho julho setembro outubro dezembro segunda terça quarta
+    quinta sexta sábado feira às
+    """.split()
 )
 
 LANGUAGE_NAMES: frozenset[str] = frozenset(

@@ -35,7 +35,13 @@ def clean_html(
     Raises ``monitor.cleaner.document.DocumentError`` for a page too large to clean.
     """
     found = extract_article(html, url)
-    lines = remove_boilerplate(found.lines, title=found.title, author=found.author)
+    lines = remove_boilerplate(
+        found.lines,
+        title=found.title,
+        author=found.author,
+        kinds=found.kinds,
+        description=found.description,
+    )
     lines = drop_site_lines(lines, site_boilerplate)
     return CleanedArticle(
         title=found.title,

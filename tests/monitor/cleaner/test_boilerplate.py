@@ -128,3 +128,52 @@ def test_is_sentence(line: str, expected: bool) -> None:
 
 def test_blank_line_is_furniture() -> None:
     assert is_furniture("   ")
+
+
+STANDFIRST = "The deal ends a decade of talks. Here is what it means for Europe."
+
+
+def test_standfirst_heading_repeating_the_description_removed() -> None:
+    lines = [STANDFIRST, *BODY]
+    kinds = ["head", "p", "p"]
+    assert remove_boilerplate(lines, kinds=kinds, description=STANDFIRST) == BODY
+
+
+def test_lead_paragraph_repeating_the_description_kept() -> None:
+    lines = [STANDFIRST, *BODY]
+    kept = remove_boilerplate(lines, kinds=["p", "p", "p"], description=STANDFIRST)
+    assert kept == lines
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Updated at 1:23 p.m.",
+        "segunda-feira, 22 de janeiro de 2018 às 0:13",
+        "Published 3 May 2024, 14:05 GMT",
+        "Обновлено 3 мая 2024 в 14:05",
+    ],
+)
+def test_date_line_at_an_edge_removed(line: str) -> None:
+    assert remove_boilerplate([line, *BODY, line]) == BODY
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+        "Listen to the programme live at 12:45 on weekdays - or listen back here.",
+        "Subscribe to our channel on YouTube for more news:",
+        "Get the magazine delivered through your letterbox every month.",
+        "Tell us what YOU think...",
+        "If you buy something through this post, we may get a share of the sale.",
+    ],
+)
+def test_promo_sentence_at_the_end_removed(line: str) -> None:
+    assert remove_boilerplate([*BODY, line]) == BODY
+    assert remove_boilerplate([BODY[0], line, BODY[1]]) == [BODY[0], line, BODY[1]]
+
+
+def test_phone_number_and_table_of_dates_mid_article_kept() -> None:
+    lines = [BODY[0], "02-751-1500", "3 May 2024", BODY[1]]
+    assert remove_boilerplate(lines) == lines

@@ -97,3 +97,8 @@ def test_read_document_detects_kind(data: bytes, kind: str) -> None:
 def test_binary_input_refused(data: bytes) -> None:
     with pytest.raises(DocumentError):
         read_document(data)
+
+
+def test_each_line_names_its_element() -> None:
+    found = extract_article(page())
+    assert found.kinds == ("head", "p", "p", "p")
