@@ -112,9 +112,7 @@ def normalize_text(text: str) -> NormalizedText:
             return _rewrite_all(same_length, _MOVES_NFKC)
         if _has_deleted(same_length):
             return _rewrite_all(same_length, _MOVES)
-    if "  " in same_length:
-        return _collapse_spaces(same_length)
-    return NormalizedText(same_length)
+    return _collapse_spaces(same_length)
 
 
 def _replace_one_to_one(text: str) -> str:
@@ -128,7 +126,9 @@ def _replace_one_to_one(text: str) -> str:
 
 
 def _collapse_spaces(text: str) -> NormalizedText:
-    """Runs of spaces to one (str.find, not a regex: a space starts every fifth position)."""
+    """Runs of spaces to one (str.find, not a regex: a space starts every fifth position).
+
+    Called on every text: the first ``find`` is also the test for whether there is a run."""
     pieces: list[str] = []
     segments: list[tuple[int, int, int, int]] = []
     pos = norm_pos = 0
@@ -142,6 +142,8 @@ def _collapse_spaces(text: str) -> NormalizedText:
         segments.append((norm_pos - 1, norm_pos, start, end))
         pos = end
         start = text.find("  ", end)
+    if not segments:
+        return NormalizedText(text)
     pieces.append(text[pos:])
     return NormalizedText("".join(pieces), tuple(segments), tuple(s[0] for s in segments))
 
