@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -24,7 +25,7 @@ MAX_BYTES = 50 * 1024 * 1024
 @click.option("--title", default="", help="The article's headline (matched as the title field).")
 @click.option("--summary", default="", help="The article's summary (the summary field).")
 @click.argument("path")
-def match(config_path: str | None, title: str, summary: str, path: str) -> None:
+def match(config_path: Path | None, title: str, summary: str, path: str) -> None:
     """Match a text file (``-`` reads stdin) against the config's terms and rules.
 
     Example: newshound clean page.html | newshound match -c newshound.toml -

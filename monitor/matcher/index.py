@@ -161,10 +161,10 @@ class SpellingIndex:
         # Keys are added in order of their first byte, " " first: pyahocorasick's linear
         # scan of a node's children then finds the commonest edge at once.
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
-        for (key, spaced), group in sorted(by_key.items(), key=lambda kv: kv[0][0]):
+        for (word, spaced), group in sorted(by_key.items(), key=lambda kv: kv[0][0]):
             # A spaced key that ends in a letter needs a space after it in the view too: a
             # cheap first test that drops prefixes of longer words ("kat" in "kato").
-            self._automaton.add_word(key, (spaced, spaced and key[-1] != " ", tuple(group)))
+            self._automaton.add_word(word, (spaced, spaced and word[-1] != " ", tuple(group)))
         self._empty = not by_key
         if not self._empty:
             self._automaton.make_automaton()

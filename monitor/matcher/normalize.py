@@ -13,9 +13,10 @@ both sides of a comparison agree on:
 
 The normalised text is a different string from the one given, so offsets are kept
 meaningful: :meth:`NormalizedText.original_offset` maps an index in the normalised text
-back to an index in the original. Most news text needs no change that moves offsets
-(ASCII, or already NFKC with single spaces); that path costs a ``str.translate`` and two
-C-level checks and keeps the identity mapping.
+back to an index in the original; only the changes that move offsets (runs of spaces,
+removed characters, NFKC expansions) are recorded. Speed matters here (every field of every
+article): same-length replacements are ``str.replace`` calls for the characters present, the
+result is re-stored as ASCII when it has become ASCII, and the NFKC check is C-level.
 
 Normalisation serves matching only: snippets are cut from the original text (``snippets.py``),
 so mapping dashes to ``-`` or the ellipsis to ``.`` changes nothing a reader sees.
