@@ -406,13 +406,20 @@ def _read_term(r: _Reader, raw: Any, where: str) -> TermConfig:
     for i, f in enumerate(fields):
         if f not in FIELDS:
             raise r.fail(f"{where}.fields[{i}]", f, "expected one of " + ", ".join(FIELDS))
-    return TermConfig(
+    term = TermConfig(
         name=name,
         aliases=tuple(a.strip() for a in aliases),
         case_sensitive=r.get(t, where, "case_sensitive", bool),
         exclude=r.strings(t, where, "exclude"),
         fields=fields,
     )
+    from monitor.matcher import Matcher
+
+    try:  # the matcher's own check: a spelling that normalises to nothing, say
+        Matcher([term])
+    except ValueError as e:
+        raise ConfigError(f"{r.file}: {where}: {e}") from None
+    return term
 
 
 def _read_rule(r: _Reader, raw: Any, where: str, term_names: set[str]) -> RuleConfig:

@@ -117,3 +117,8 @@ def test_default_config_has_the_four_terms_and_a_console(tmp_path: Path) -> None
     assert [c.type for c in config.channels] == ["console"]
     assert config.storage.path == tmp_path / "newshound.db"
     assert len(config.sources) >= 5
+
+
+def test_alias_that_normalises_to_nothing_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"terms\[0\]: .*aliases\[0\]"):
+        parse_config('[[terms]]\nname = "Putin"\naliases = ["\u200b\u200b"]\n', env={})
