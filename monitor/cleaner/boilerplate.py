@@ -34,7 +34,7 @@ from monitor.cleaner.phrases import (
     WHOLE_LINES,
 )
 
-__all__ = ["normalise", "is_sentence", "is_furniture", "remove_boilerplate"]
+__all__ = ["normalise", "is_sentence", "is_furniture", "is_echo", "remove_boilerplate"]
 
 # A furniture line is short; anything longer is article prose whatever it says.
 _MAX_FORM_WORDS = 60
@@ -168,8 +168,6 @@ def remove_boilerplate(
     title: str | None = None,
     author: str | None = None,
     headline_first: bool = False,
-    kinds: Sequence[str] = (),
-    description: str | None = None,
 ) -> list[str]:
     """Drop furniture lines; keep the rest in order.
 
@@ -177,17 +175,11 @@ def remove_boilerplate(
     after the last plain sentence): lines that are not sentences, the ``title`` or
     ``author`` again, bylines, dates, credits, contact and promo lines.
     ``headline_first`` (plain-text input) keeps a first line that reads as a headline.
-    ``kinds`` (the element of each line, see ``extract.Extraction``) and the page's
-    ``description`` find a standfirst: a first line set as a heading that repeats the
-    description. The same words in a paragraph are the article's own lead, and stay.
     """
     echoes = [normalise(v) for v in (title, author) if v]
     keep = [not is_furniture(line) and normalise(line) not in echoes for line in lines]
     order = [i for i in range(len(lines)) if keep[i]]
     if headline_first and order and not is_sentence(lines[order[0]]):
-        order = order[1:]
-    if order and description and _is_standfirst(order[0], lines, kinds, description):
-        keep[order[0]] = False
         order = order[1:]
     lead = _edge_run([lines[i] for i in order], echoes, _MAX_LEAD_FRAGMENTS)
     tail = _edge_run([lines[i] for i in reversed(order)], (), _MAX_TAIL_FRAGMENTS)
@@ -196,11 +188,7 @@ def remove_boilerplate(
     return [line for i, line in enumerate(lines) if keep[i]]
 
 
-def _is_standfirst(i: int, lines: Sequence[str], kinds: Sequence[str], description: str) -> bool:
-    return i < len(kinds) and kinds[i] == "head" and _is_echo(lines[i], [normalise(description)])
-
-
-def _is_echo(line: str, echoes: Sequence[str]) -> bool:
+def is_echo(line: str, echoes: Sequence[str]) -> bool:
     """The headline, standfirst or author again, allowing a site name or ellipsis."""
     key = normalise(line)
     for echo in echoes:
@@ -222,7 +210,7 @@ def _edge_run(lines: Sequence[str], echoes: Sequence[str], max_fragments: int) -
     run = fragments = 0
     firm = 0  # length of the run of phrase or echo lines at the very edge
     for line in lines:
-        if _is_echo(line, echoes) or _has_edge_phrase(line):
+        if is_echo(line, echoes) or _has_edge_phrase(line):
             run += 1
             firm += 1 if run == firm + 1 else 0
             continue

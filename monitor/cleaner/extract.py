@@ -39,7 +39,8 @@ class Extraction:
     """What trafilatura found: body ``lines`` (one paragraph, heading or list item each).
 
     ``kinds`` names the element each line came from, in trafilatura's XML vocabulary
-    (``p``, ``head``, ``list``, ``quote``, ``table``...), one per line; ``description``
+    (``p``, ``list``, ``quote``, ``table``...; headings as ``h1`` to ``h6``), one per
+    line; ``description``
     is the page's declared summary (``og:description``), often shown again as a standfirst.
     """
 
@@ -93,8 +94,15 @@ def _body_lines(body: _Element | None) -> tuple[tuple[str, ...], tuple[str, ...]
         for line in text.split("\n"):
             if line.strip():
                 lines.append(line.strip())
-                kinds.append(str(element.tag))
+                kinds.append(_kind(element))
     return tuple(lines), tuple(kinds)
+
+
+def _kind(element: _Element) -> str:
+    """``p``, ``list``, ``quote``, ``table``...; a heading by its level, ``h1`` to ``h6``."""
+    if element.tag == "head":
+        return str(element.get("rend") or "h2")
+    return str(element.tag)
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:

@@ -1,4 +1,4 @@
-"""The cleaner's stages in order: sniff -> extract -> boilerplate -> site lines.
+"""The cleaner's stages in order: sniff -> extract -> structure -> boilerplate -> site lines.
 
 ``scraper/pipelines.py`` (CleanPipeline) and ``newshound clean`` call these; matching
 (``monitor/matcher``) receives the :class:`CleanedArticle`.
@@ -14,6 +14,7 @@ from monitor.cleaner.boilerplate import is_sentence, remove_boilerplate
 from monitor.cleaner.document import read_document
 from monitor.cleaner.extract import extract_article
 from monitor.cleaner.site_lines import drop_site_lines
+from monitor.cleaner.structure import remove_by_element
 
 __all__ = ["clean_html", "clean_text", "clean_document"]
 
@@ -35,13 +36,8 @@ def clean_html(
     Raises ``monitor.cleaner.document.DocumentError`` for a page too large to clean.
     """
     found = extract_article(html, url)
-    lines = remove_boilerplate(
-        found.lines,
-        title=found.title,
-        author=found.author,
-        kinds=found.kinds,
-        description=found.description,
-    )
+    lines = remove_by_element(found.lines, found.kinds, description=found.description)
+    lines = remove_boilerplate(lines, title=found.title, author=found.author)
     lines = drop_site_lines(lines, site_boilerplate)
     return CleanedArticle(
         title=found.title,

@@ -130,21 +130,6 @@ def test_blank_line_is_furniture() -> None:
     assert is_furniture("   ")
 
 
-STANDFIRST = "The deal ends a decade of talks. Here is what it means for Europe."
-
-
-def test_standfirst_heading_repeating_the_description_removed() -> None:
-    lines = [STANDFIRST, *BODY]
-    kinds = ["head", "p", "p"]
-    assert remove_boilerplate(lines, kinds=kinds, description=STANDFIRST) == BODY
-
-
-def test_lead_paragraph_repeating_the_description_kept() -> None:
-    lines = [STANDFIRST, *BODY]
-    kept = remove_boilerplate(lines, kinds=["p", "p", "p"], description=STANDFIRST)
-    assert kept == lines
-
-
 @pytest.mark.parametrize(
     "line",
     [

@@ -101,4 +101,4 @@ def test_binary_input_refused(data: bytes) -> None:
 
 def test_each_line_names_its_element() -> None:
     found = extract_article(page())
-    assert found.kinds == ("head", "p", "p", "p")
+    assert found.kinds == ("h1", "p", "p", "p")

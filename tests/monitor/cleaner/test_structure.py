@@ -1,0 +1,49 @@
+"""The element stage alone: headline, standfirst and teaser blocks by their element."""
+
+from __future__ import annotations
+
+from monitor.cleaner.structure import remove_by_element
+
+BODY = [
+    "Russia and China signed an agreement on Tuesday to build a second gas pipeline.",
+    "Analysts said the deal would take years to deliver gas to Chinese customers.",
+]
+STANDFIRST = "The deal ends a decade of talks. Here is what it means for Europe."
+
+
+def test_headline_in_h1_removed_even_when_it_differs_from_the_title() -> None:
+    lines = ["Pipeline deal is signed. Why Europe should worry.", *BODY]
+    assert remove_by_element(lines, ["h1", "p", "p"]) == BODY
+
+
+def test_standfirst_heading_repeating_the_description_removed() -> None:
+    lines = ["Gas deal signed", STANDFIRST, *BODY]
+    kinds = ["h1", "h2", "p", "p"]
+    assert remove_by_element(lines, kinds, description=STANDFIRST) == BODY
+
+
+def test_lead_paragraph_repeating_the_description_kept() -> None:
+    lines = [STANDFIRST, *BODY]
+    assert remove_by_element(lines, ["p", "p", "p"], description=STANDFIRST) == lines
+
+
+def test_heading_then_list_of_headlines_after_the_body_removed() -> None:
+    tail = [
+        "Elsewhere in energy",
+        "- Oil prices climb as OPEC meets in Vienna",
+        "- Central bank holds rates for a third month",
+    ]
+    lines = [*BODY, *tail]
+    assert remove_by_element(lines, ["p", "p", "h3", "list", "list"]) == BODY
+
+
+def test_article_list_and_short_results_kept() -> None:
+    lines = [*BODY, "Results", "- 45% yes", "- 55% no"]
+    assert remove_by_element(lines, ["p", "p", "h3", "list", "list"]) == lines
+    lines = [*BODY, "- Oil prices climb as OPEC meets in Vienna"]
+    assert remove_by_element(lines, ["p", "p", "list"]) == lines
+
+
+def test_plain_text_without_kinds_unchanged() -> None:
+    lines = ["Gas deal signed", *BODY]
+    assert remove_by_element(lines, ()) == lines
