@@ -6,12 +6,13 @@ The ``articles_fts`` table (schema.py) is an external-content FTS5 index of
 update and delete. Unmatched articles keep only their title unless ``store_all`` is on.
 
 The query is FTS5's own syntax: words (all must occur), ``"quoted phrases"``, ``OR``,
-``NOT``, ``prefix*``. A query that is not valid FTS5 (say ``Putin-Xi``) is retried with
-each word quoted, so anything a user types finds something sensible.
+``NOT``, ``prefix*``. A query that is not valid FTS5 (say ``Putin-Xi``, which FTS5 reads
+as column ``Xi``) is retried as all of its words, so anything typed finds something sensible.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def search_articles(
     try:
         return _search(db, query, terms, since, limit)
     except sqlite3.OperationalError as first:
-        quoted = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
+        quoted = " ".join(f'"{w}"' for w in re.findall(r"\w+", query))
         try:
             return _search(db, quoted, terms, since, limit)
         except sqlite3.OperationalError:
