@@ -242,7 +242,8 @@ class DiscoverySpider(Spider):
         except ValueError as e:
             self.logger.info("url=%s not a feed: %s", response.url, e)
             return
-        self.found[response.request.url] = {
+        requested = response.request.url if response.request is not None else response.url
+        self.found[requested] = {
             "url": response.url, "kind": "feed", "title": feed_title(response.body),
             "entries": len(entries),
         }  # fmt: skip

@@ -217,7 +217,7 @@ class FeedsSpider(Spider):
             self.crawler.stats.inc_value("newshound/source/unchanged_follow_up")
             return True
         digest = hashlib.sha256(response.body).hexdigest()
-        name, url = response.meta["newshound_source"], response.request.url
+        name, url = response.meta["newshound_source"], _requested_url(response)
         state = get_page_state(self.db, name, url)
         response.meta["newshound_body_hash"] = digest
         if state is not None and state.content_hash == digest:
@@ -227,7 +227,7 @@ class FeedsSpider(Spider):
 
     def _remember_follow_up(self, response: Response, role: str) -> None:
         record_page(
-            self.db, response.meta["newshound_source"], response.request.url, role,
+            self.db, response.meta["newshound_source"], _requested_url(response), role,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
             content_hash=response.meta.get("newshound_body_hash"),
         )  # fmt: skip
@@ -241,7 +241,7 @@ class FeedsSpider(Spider):
         self.crawler.stats.inc_value("newshound/sitemap/old_skipped", page.skipped_old)
         items: list[FeedEntry | Request] = list(page.entries)
         if page.is_index and depth == 0:
-            record_page(self.db, source.name, response.request.url, "sitemapindex")
+            record_page(self.db, source.name, _requested_url(response), "sitemapindex")
         if page.is_index and depth < MAX_SITEMAP_DEPTH:
             items += [
                 self._follow_up(url, source, self.parse_sitemap_child, "sitemap", depth=depth + 1)
@@ -292,7 +292,9 @@ class FeedsSpider(Spider):
 
     # --- homepages: discovery --------------------------------------------------------
 
-    def _discovery_items(self, response: Response, source: SourceConfig) -> list[Request]:
+    def _discovery_items(
+        self, response: Response, source: SourceConfig
+    ) -> list[FeedEntry | Request]:
         announced = feed_links(response.body, response.url)
         candidates = announced or [urljoin(response.url, p) for p in COMMON_FEED_PATHS]
         self.logger.info("source=%r homepage, feed candidates=%s", source.name, candidates[:3])
@@ -352,6 +354,11 @@ class FeedsSpider(Spider):
         record_fetch_failure(self.db, name, status=status, error=error)
         self.crawler.stats.inc_value("newshound/source/failed")
         self.logger.warning("source=%r url=%s error=%s", name, request.url, error)
+
+
+def _requested_url(response: Response) -> str:
+    """The URL as requested (a redirect's target is ``response.url``): the state's key."""
+    return response.request.url if response.request is not None else response.url
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 
 from cssselect import SelectorError
 from parsel import Selector, SelectorList
-from scrapy.http import TextResponse
+from scrapy.http import Response, TextResponse
 
 from monitor.config import SourceConfig
 from monitor.store.canonical import canonicalize_url
@@ -95,7 +95,7 @@ def _item_fields(node: Selector, source: SourceConfig) -> tuple[str | None, str 
     return title or None, date
 
 
-def parse_listing(response: TextResponse, source: SourceConfig) -> ListingPage:
+def parse_listing(response: Response, source: SourceConfig) -> ListingPage:
     """The article links a listing page shows, and the next page's URL.
 
     Raises ValueError when ``item`` matches nothing: the site's layout has changed, which
