@@ -26,6 +26,7 @@ import json
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -100,7 +101,7 @@ def run_crawl(
 PRELOAD = [
     "scrapy.crawler", "scrapy.settings", "scraper.settings", "scraper.spiders.feeds",
     "scraper.pipelines", "scraper.middlewares.conditional_get",
-    "scraper.middlewares.public_address", "monitor.daemon.poll",
+    "scraper.middlewares.public_address", "monitor.daemon.poll", "monitor.daemon.preload",
 ]  # fmt: skip
 
 
@@ -276,6 +277,8 @@ def _crawl_child(config: Config, conn: Connection) -> None:
     stats = crawler.stats.get_stats() if crawler.stats else {}
     report = {k: stats[k] for k in REPORT_KEYS if k in stats}
     report["finish_reason"] = stats.get("finish_reason")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    report["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
     conn.send(("report", json.loads(json.dumps(report, default=str))))
     logging.getLogger().removeHandler(handler)
     conn.close()
