@@ -101,6 +101,13 @@ def read_feed(body: bytes, headers: Any = None) -> feedparser.FeedParserDict:
     return _feedparser(defuse_feed(data), response_headers, encoding)
 
 
+def defused_utf8(body: bytes) -> bytes:
+    """The body as UTF-8 with its prolog defused: what an XML sniffer may safely look at.
+    Raises ValueError for a prolog ``defuse_feed`` refuses."""
+    data, _ = _to_utf8(bytes(body), {})
+    return defuse_feed(data)
+
+
 def _feedparser(data: bytes, response_headers: dict[str, str], encoding: str) -> Any:
     if encoding:  # _to_utf8 found the encoding and wrote the body as UTF-8
         response_headers = {**response_headers, "content-type": "application/xml; charset=utf-8"}

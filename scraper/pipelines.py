@@ -109,6 +109,8 @@ class FetchPagePipeline(_StorePipelineBase):
     async def process_item(self, item: FeedEntry | ArticlePage) -> ArticlePage:
         page = item if isinstance(item, ArticlePage) else ArticlePage(entry=item)
         entry = page.entry
+        if not entry.link:  # a feed item without a link: its own text is the article
+            return page
         engine = self.crawler.engine  # type: ignore[attr-defined]
         try:
             response = await engine.download_async(

@@ -18,7 +18,6 @@ a homepage (scraper/spiders/feeds.py).
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -27,7 +26,6 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urljoin
 
-import feedparser
 import lxml.html
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -35,7 +33,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from monitor.store.canonical import canonicalize_url
-from scraper.feedparse import parse_feed_entries
+from scraper.feedparse import defused_utf8, parse_feed_entries
+from scraper.feedparse import read_feed as parse_feed_document
 from scraper.items import FeedEntry
 from scraper.spiders.sitemaps import is_sitemap
 
@@ -64,6 +63,10 @@ def body_kind(body: bytes) -> str:
         return "json"
     if head[:2] == b"\x1f\x8b":
         return "sitemap" if is_sitemap(body) else "feed"
+    try:  # decoded (UTF-16 cannot hide the root) and without DOCTYPE/ENTITY declarations
+        head = defused_utf8(body)[:4096]
+    except ValueError:
+        return "feed"  # a prolog the feed reader refuses: let it say why
     head = head[_PROLOG.match(head).end() :]  # type: ignore[union-attr]
     m = _FIRST_TAG.match(head)
     if not m:
@@ -183,8 +186,10 @@ def feed_title(body: bytes) -> str | None:
         except (ValueError, RecursionError):
             return None
         return _str(doc.get("title")) if isinstance(doc, dict) else None
-    # bytes, never str: feedparser would take a str for a path or URL and open it
-    parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False)
+    try:  # bytes, defused: see scraper.feedparse
+        parsed = parse_feed_document(body)
+    except ValueError:
+        return None
     return _str(parsed.feed.get("title"))
 
 
