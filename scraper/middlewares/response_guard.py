@@ -80,7 +80,12 @@ class ResponseGuardMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if "newshound_source" not in request.meta or response.status != 200:
             return response  # robots.txt, redirects, errors: nothing of ours parses them
-        limits = self.feed if request.meta.get("newshound_conditional") else self.page
+        # A source's own body and the feeds/sitemaps it leads to are read as lists of
+        # items (feed limits); article pages and listing pages 2+ as pages.
+        listing = request.meta.get("newshound_conditional") or request.meta.get(
+            "newshound_role"
+        ) in ("sitemap", "feed")
+        limits = self.feed if listing else self.page
         reason = body_too_large(response.body, limits)
         if reason:
             self.stats.inc_value("newshound/guard/too_large")
