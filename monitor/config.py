@@ -375,6 +375,8 @@ def _read_source(r: _Reader, raw: Any, where: str) -> SourceConfig:
     item = r.get(t, where, "item", str)
     if kind == "page" and not item:
         raise r.fail(f"{where}.item", _MISSING, 'kind = "page" needs an item selector')
+    for key in ("item", "title", "date", "follow"):
+        _check_selector(r, t, where, key)
     max_pages = r.get(t, where, "max_pages", int, 3)
     if max_pages < 1:
         raise r.fail(f"{where}.max_pages", max_pages, "expected a whole number >= 1")
@@ -391,6 +393,22 @@ def _read_source(r: _Reader, raw: Any, where: str) -> SourceConfig:
         max_pages=max_pages,
         max_age=r.interval(t, where, "max_age", 2 * 86400.0),
     )
+
+
+def _check_selector(r: _Reader, table: dict[str, Any], where: str, key: str) -> None:
+    """A listing selector must compile: CSS, or XPath when it starts with / ./ or (."""
+    selector = table.get(key)
+    if not isinstance(selector, str):
+        return
+    from parsel import Selector
+
+    xpath = selector.lstrip().startswith(("/", "./", "("))
+    try:
+        node = Selector(text="<html></html>")
+        node.xpath(selector) if xpath else node.css(selector)
+    except Exception as e:  # cssselect and lxml raise several kinds
+        kind = "XPath" if xpath else "CSS selector"
+        raise r.fail(_join(where, key), selector, f"not a valid {kind}: {e}") from None
 
 
 def _read_term(r: _Reader, raw: Any, where: str) -> TermConfig:

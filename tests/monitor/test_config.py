@@ -122,3 +122,15 @@ def test_default_config_has_the_four_terms_and_a_console(tmp_path: Path) -> None
 def test_alias_that_normalises_to_nothing_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"terms\[0\]: .*aliases\[0\]"):
         parse_config('[[terms]]\nname = "Putin"\naliases = ["\u200b\u200b"]\n', env={})
+
+
+@pytest.mark.parametrize(
+    ("selector", "kind"), [("article h2 a[", "CSS selector"), ("//a[@href", "XPath")]
+)
+def test_bad_listing_selector_is_refused_at_load(selector: str, kind: str) -> None:
+    text = (
+        f'[[sources]]\nname = "s"\nurl = "https://example.org/"\nkind = "page"\n'
+        f"item = '{selector}'\n"
+    )
+    with pytest.raises(ConfigError, match=rf"sources\[0\].item = .*not a valid {kind}"):
+        parse_config(text, env={})
