@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from monitor.cleaner.phrases import (
     DATE_WORDS,
@@ -34,12 +35,22 @@ from monitor.cleaner.phrases import (
     WHOLE_LINES,
 )
 
-__all__ = ["normalise", "is_sentence", "is_furniture", "is_echo", "remove_boilerplate"]
+__all__ = [
+    "normalise",
+    "is_sentence",
+    "is_furniture",
+    "is_echo",
+    "has_edge_phrase",
+    "remove_boilerplate",
+    "boilerplate_mask",
+]
 
 # A furniture line is short; anything longer is article prose whatever it says.
 _MAX_FORM_WORDS = 60
 # Longer lines are never furniture; the phrase patterns never see them (no slow regex).
 _MAX_FURNITURE_CHARS = 1000
+# Verdicts on that many recent short lines are remembered (a page has ~30 lines).
+_CACHED_LINES = 4096
 _MAX_PREFIX_WORDS = 25
 _MAX_EDGE_WORDS = 25
 _MAX_FRAGMENT_WORDS = 20
@@ -82,6 +93,18 @@ _PREFIXES = re.compile("^(?:" + "|".join(map(_prefix_pattern, PREFIXES)) + ")")
 
 def normalise(line: str) -> str:
     """Case-folded, straight-quoted, single-spaced, without edge punctuation or bullets."""
+    if len(line) <= _MAX_FURNITURE_CHARS:
+        return _normalise_short(line)
+    return _normalise(line)
+
+
+@lru_cache(maxsize=_CACHED_LINES)
+def _normalise_short(line: str) -> str:
+    # The rule stages and the line model ask about the same lines several times each.
+    return _normalise(line)
+
+
+def _normalise(line: str) -> str:
     line = line.translate(_QUOTES).casefold()
     line = _SPACES.sub(" ", line)
     return _TRAILING.sub("", _LEADING.sub("", line))
@@ -124,6 +147,7 @@ def _is_language_row(line: str) -> bool:
     return names >= 2 or codes >= 2 or (codes >= 1 and names >= 1)
 
 
+@lru_cache(maxsize=_CACHED_LINES)
 def is_furniture(line: str) -> bool:
     """True for a line that is page furniture wherever it appears (phrase or shape)."""
     if len(line) > _MAX_FURNITURE_CHARS:
@@ -177,6 +201,15 @@ def remove_boilerplate(
     ``headline_first`` (plain-text input) keeps a first line that reads as a headline.
     """
     echoes = [normalise(v) for v in (title, author) if v]
+    keep = boilerplate_mask(lines, echoes, headline_first=headline_first)
+    return [line for i, line in enumerate(lines) if keep[i]]
+
+
+def boilerplate_mask(
+    lines: Sequence[str], echoes: Sequence[str], *, headline_first: bool = False
+) -> list[bool]:
+    """:func:`remove_boilerplate` as one flag per line (``True``: the line stays);
+    ``echoes`` are the title and author after :func:`normalise`."""
     keep = [not is_furniture(line) and normalise(line) not in echoes for line in lines]
     order = [i for i in range(len(lines)) if keep[i]]
     if headline_first and order and not is_sentence(lines[order[0]]):
@@ -185,7 +218,7 @@ def remove_boilerplate(
     tail = _edge_run([lines[i] for i in reversed(order)], (), _MAX_TAIL_FRAGMENTS)
     for i in order[:lead] + order[len(order) - tail :]:
         keep[i] = False
-    return [line for i, line in enumerate(lines) if keep[i]]
+    return keep
 
 
 def is_echo(line: str, echoes: Sequence[str]) -> bool:
@@ -210,7 +243,7 @@ def _edge_run(lines: Sequence[str], echoes: Sequence[str], max_fragments: int) -
     run = fragments = 0
     firm = 0  # length of the run of phrase or echo lines at the very edge
     for line in lines:
-        if is_echo(line, echoes) or _has_edge_phrase(line):
+        if is_echo(line, echoes) or has_edge_phrase(line):
             run += 1
             firm += 1 if run == firm + 1 else 0
             continue
@@ -232,7 +265,8 @@ def _is_fragment(line: str) -> bool:
     return not is_sentence(line) and _words(line) <= _MAX_FRAGMENT_WORDS
 
 
-def _has_edge_phrase(line: str) -> bool:
+@lru_cache(maxsize=_CACHED_LINES)
+def has_edge_phrase(line: str) -> bool:
     """Furniture when at an edge: a follow, contact or promo phrase, or a date."""
     if len(line) > _MAX_FURNITURE_CHARS:
         return False

@@ -1,4 +1,5 @@
-"""The cleaner's stages in order: sniff -> extract -> structure -> boilerplate -> site lines.
+"""The cleaner's stages in order: sniff -> extract -> structure -> boilerplate -> line
+model -> site lines.
 
 ``scraper/pipelines.py`` (CleanPipeline) and ``newshound clean`` call these; matching
 (``monitor/matcher``) receives the :class:`CleanedArticle`.
@@ -10,11 +11,17 @@ import re
 from collections.abc import Collection
 
 from monitor.cleaner.article import PARAGRAPH_SEPARATOR, CleanedArticle
-from monitor.cleaner.boilerplate import is_sentence, remove_boilerplate
+from monitor.cleaner.boilerplate import (
+    boilerplate_mask,
+    is_sentence,
+    normalise,
+    remove_boilerplate,
+)
 from monitor.cleaner.document import read_document
-from monitor.cleaner.extract import extract_article
+from monitor.cleaner.extract import Extraction, extract_article
+from monitor.cleaner.line_model import refine
 from monitor.cleaner.site_lines import drop_site_lines
-from monitor.cleaner.structure import remove_by_element
+from monitor.cleaner.structure import element_drops
 
 __all__ = ["clean_html", "clean_text", "clean_document"]
 
@@ -36,8 +43,8 @@ def clean_html(
     Raises ``monitor.cleaner.document.DocumentError`` for a page too large to clean.
     """
     found = extract_article(html, url)
-    lines = remove_by_element(found.lines, found.kinds, description=found.description)
-    lines = remove_boilerplate(lines, title=found.title, author=found.author)
+    keep = refine(found, *rule_mask(found))
+    lines = [line for line, kept in zip(found.lines, keep, strict=True) if kept]
     lines = drop_site_lines(lines, site_boilerplate)
     return CleanedArticle(
         title=found.title,
@@ -46,6 +53,19 @@ def clean_html(
         published=found.published,
         language=found.language,
     )
+
+
+def rule_mask(found: Extraction) -> tuple[set[int], list[bool]]:
+    """The rule stages' verdict on ``found.lines``: indices the element rules drop, and
+    a keep flag per line after them and the boilerplate filter."""
+    dropped = element_drops(found.lines, found.kinds, description=found.description)
+    order = [i for i in range(len(found.lines)) if i not in dropped]
+    echoes = [normalise(v) for v in (found.title, found.author) if v]
+    kept = boilerplate_mask([found.lines[i] for i in order], echoes)
+    keep = [False] * len(found.lines)
+    for i, flag in zip(order, kept, strict=True):
+        keep[i] = flag
+    return dropped, keep
 
 
 def clean_text(text: str) -> str:

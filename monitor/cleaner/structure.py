@@ -22,7 +22,7 @@ from itertools import islice
 
 from monitor.cleaner.boilerplate import is_echo, is_furniture, normalise
 
-__all__ = ["HEADINGS", "remove_by_element"]
+__all__ = ["HEADINGS", "element_drops", "remove_by_element"]
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _MIN_HEADLINE_WORDS = 4
@@ -36,10 +36,17 @@ def remove_by_element(
     ``kinds`` holds one element name per line (``extract.Extraction.kinds``); without
     them (plain text) the lines come back unchanged.
     """
-    if len(kinds) != len(lines):
-        return list(lines)
-    dropped = set(_lead(lines, kinds, description)) | set(_teaser_block(lines, kinds))
+    dropped = element_drops(lines, kinds, description=description)
     return [line for i, line in enumerate(lines) if i not in dropped]
+
+
+def element_drops(
+    lines: Sequence[str], kinds: Sequence[str], *, description: str | None = None
+) -> set[int]:
+    """Indices of the lines :func:`remove_by_element` drops (none without ``kinds``)."""
+    if len(kinds) != len(lines):
+        return set()
+    return set(_lead(lines, kinds, description)) | set(_teaser_block(lines, kinds))
 
 
 def _body(lines: Sequence[str], indices: Iterable[int]) -> Iterator[int]:

@@ -1,0 +1,232 @@
+"""Line model: a small learned second opinion on the rules' keep/drop decision per line.
+
+Runs after the rule stages (``structure.py`` by element, ``boilerplate.py`` by phrase,
+shape and position) and before per-site learning (``site_lines.py``), on HTML input only
+(plain text has no element names). A logistic regression over per-line features -- the
+element, position, length and shape of the line, the rules' own verdicts, the page's
+title and description, and the same for the neighbouring lines -- gives the probability
+that a line is article text. The rules' decision stands unless the model is confident:
+
+- a line the rules keep is dropped only when the probability is below ``drop_below``;
+- a line the rules drop is kept again only when it is above ``rescue_above``, and never
+  when it is furniture wherever it sits (``boilerplate.is_furniture``: reply forms,
+  language switchers, share prompts, the issue's phrase lists).
+
+Weights live in ``line_model.json``, written by ``bench/train_line_model.py`` from the
+dev split of the Zyte article benchmark only; retraining is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from monitor.cleaner.boilerplate import (
+    has_edge_phrase,
+    is_dateline,
+    is_echo,
+    is_furniture,
+    is_sentence,
+    normalise,
+)
+from monitor.cleaner.extract import Extraction
+from monitor.cleaner.structure import HEADINGS
+
+__all__ = ["FEATURES", "Logistic", "LineModel", "line_features", "load_model", "refine"]
+
+WEIGHTS_PATH = Path(__file__).with_name("line_model.json")
+
+_KINDS = ("p", "list", "quote", "table", "h1")
+_OWN = (
+    "kind_p", "kind_list", "kind_quote", "kind_table", "kind_h1", "kind_heading",
+    "kind_other", "position", "from_start", "from_end", "chars", "words", "short",
+    "sentence", "end_punct", "capitalised", "digits", "letters", "furniture",
+    "edge_phrase", "dateline", "title_echo", "description_echo", "link", "rule_keep",
+    "element_drop", "before_body", "after_body", "page_share",
+)  # fmt: skip
+_NEIGHBOUR = ("rule_keep", "sentence", "kind_p", "furniture", "short")
+_PAGE = ("page_lines", "kept_share")
+FEATURES: tuple[str, ...] = (
+    _OWN
+    + tuple(f"prev_{name}" for name in _NEIGHBOUR)
+    + tuple(f"next_{name}" for name in _NEIGHBOUR)
+    + _PAGE
+)
+_MAX_SAMPLE_CHARS = 1000
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
+_SENTENCE_PUNCT = tuple(".!?。！？…\"'”’»)")
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """Standardised logistic regression: ``p = sigmoid(bias + w . (x - mean) / scale)``."""
+
+    weights: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+
+    def probability(self, row: Sequence[float]) -> float:
+        z = self.bias + sum(
+            w * (x - m) / s
+            for w, x, m, s in zip(self.weights, row, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "weights": list(self.weights),
+            "bias": self.bias,
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Logistic:
+        weights = tuple(float(w) for w in data["weights"])
+        if not len(weights) == len(data["mean"]) == len(data["scale"]) == len(FEATURES):
+            raise ValueError("line model weights do not match its features")
+        return cls(
+            weights=weights,
+            bias=float(data["bias"]),
+            mean=tuple(float(m) for m in data["mean"]),
+            scale=tuple(float(s) for s in data["scale"]),
+        )
+
+
+@dataclass(frozen=True)
+class LineModel:
+    """Two regressions: ``keep`` judges lines the rules keep, ``rescue`` lines they drop
+    (other than furniture), each trained only on such lines."""
+
+    keep: Logistic
+    rescue: Logistic
+    drop_below: float
+    rescue_above: float
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "features": list(FEATURES),
+            "drop_below": self.drop_below,
+            "rescue_above": self.rescue_above,
+            "keep": self.keep.to_json(),
+            "rescue": self.rescue.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> LineModel:
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError("line_model.json was trained on other features; retrain it")
+        return cls(
+            keep=Logistic.from_json(data["keep"]),
+            rescue=Logistic.from_json(data["rescue"]),
+            drop_below=float(data["drop_below"]),
+            rescue_above=float(data["rescue_above"]),
+        )
+
+
+@cache
+def load_model(path: Path = WEIGHTS_PATH) -> LineModel:
+    """The shipped weights (read once)."""
+    return LineModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _own(line: str, kind: str, echoes: tuple[str | None, str | None]) -> dict[str, float]:
+    words = line.split()
+    sample = line[:_MAX_SAMPLE_CHARS]  # shares read on the start of a very long line
+    alpha = [w for w in sample.split() if w[:1].isalpha()]
+    chars = max(1, len(sample))
+    furniture = is_furniture(line)
+    key = normalise(sample)
+    title, description = echoes
+    return {
+        "kind_p": kind == "p",
+        "kind_list": kind == "list",
+        "kind_quote": kind == "quote",
+        "kind_table": kind == "table",
+        "kind_h1": kind == "h1",
+        "kind_heading": kind in HEADINGS and kind != "h1",
+        "kind_other": kind not in _KINDS and kind not in HEADINGS,
+        "chars": math.log1p(len(line)),
+        "words": math.log1p(len(words)),
+        "short": len(words) < 4,
+        "sentence": is_sentence(line),
+        "end_punct": line.endswith(_SENTENCE_PUNCT),
+        "capitalised": sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0,
+        "digits": len(_DIGIT.findall(sample)) / chars,
+        "letters": len(_LETTER.findall(sample)) / chars,
+        "furniture": furniture,
+        "edge_phrase": not furniture and has_edge_phrase(line),
+        "dateline": is_dateline(key),
+        "title_echo": bool(title) and is_echo(sample, [title]),
+        "description_echo": bool(description) and is_echo(sample, [description]),
+        "link": "http" in sample or "www." in sample or "@" in sample,
+    }
+
+
+def line_features(
+    found: Extraction, dropped: set[int], rule_keep: Sequence[bool]
+) -> list[list[float]]:
+    """One row of :data:`FEATURES` per line of ``found``, given the rule stages' verdict
+    (``pipeline.rule_mask``: indices the element rules drop, a keep flag per line)."""
+    lines, kinds = found.lines, found.kinds
+    title, description = found.title, found.description
+    n = len(lines)
+    echoes = (normalise(title) if title else None, normalise(description) if description else None)
+    own = [_own(line, kind, echoes) for line, kind in zip(lines, kinds, strict=True)]
+    body = [i for i in range(n) if rule_keep[i] and own[i]["sentence"]]
+    first, last = (body[0], body[-1]) if body else (n, -1)
+    total = sum(len(line) for line in lines) or 1
+    page = {"page_lines": math.log1p(n), "kept_share": sum(rule_keep) / n if n else 0.0}
+    rows = []
+    for i, f in enumerate(own):
+        f = dict(f)
+        f["position"] = i / (n - 1) if n > 1 else 0.0
+        f["from_start"] = math.log1p(i)
+        f["from_end"] = math.log1p(n - 1 - i)
+        f["rule_keep"] = rule_keep[i]
+        f["element_drop"] = i in dropped
+        f["before_body"] = i < first
+        f["after_body"] = i > last
+        f["page_share"] = len(lines[i]) / total
+        for side, j in (("prev", i - 1), ("next", i + 1)):
+            inside = 0 <= j < n
+            for name in _NEIGHBOUR:
+                value = rule_keep[j] if name == "rule_keep" and inside else 0.0
+                if name != "rule_keep" and inside:
+                    value = own[j][name]
+                f[f"{side}_{name}"] = value
+        f.update(page)
+        rows.append([float(f[name]) for name in FEATURES])
+    return rows
+
+
+def refine(
+    found: Extraction,
+    dropped: set[int],
+    rule_keep: Sequence[bool],
+    *,
+    model: LineModel | None = None,
+) -> list[bool]:
+    """The final keep flag per line of ``found``: the rules' ``rule_keep`` unless the
+    model is sure. Without one element name per line the rules' flags stand.
+    """
+    if len(found.kinds) != len(found.lines) or not found.lines:
+        return list(rule_keep)
+    model = model or load_model()
+    rows = line_features(found, dropped, rule_keep)
+    furniture = FEATURES.index("furniture")
+    keep = []
+    for row, kept in zip(rows, rule_keep, strict=True):
+        if kept:  # a threshold of 0 keeps every such line: no need to ask
+            keep.append(model.drop_below <= 0 or model.keep.probability(row) >= model.drop_below)
+        else:
+            rescued = not row[furniture] and model.rescue.probability(row) > model.rescue_above
+            keep.append(rescued)
+    return keep
