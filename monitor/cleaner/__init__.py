@@ -1,8 +1,10 @@
 """The cleaner: an HTML page or plain text in, the article's text and metadata out.
 
 Stages, each a module with its own tests: ``document`` (sniff and decode bytes),
-``extract`` (trafilatura), ``boilerplate`` (page furniture by phrase, shape and
-position), ``site_lines`` (lines a site repeats on many pages). ``pipeline`` runs them.
+``extract`` (trafilatura), ``structure`` (by element), ``boilerplate`` (page furniture
+by phrase, shape and position), ``line_model`` (a learned second opinion that keeps
+article lines the rules drop at the edges), ``site_lines`` (lines a site repeats on
+many pages). ``pipeline`` runs them.
 """
 
 from monitor.cleaner.article import CleanedArticle
