@@ -10,6 +10,13 @@ second, Matcher built once) next to a loop of one case-insensitive ``\\b…\\b``
 and the ratio. The regex loop is slow, so at 400 terms it runs on a sample of the corpus
 (the figure is a rate; the sample size is printed). Quality bar (DESIGN.md): >= 50 MB/s at
 400 terms and >= 20x the regex loop.
+
+What is timed: ``Matcher.match`` per article, i.e. normalisation, the automaton, the exact
+checks, exclude/overlap resolution and rules. Hits and snippets are built when a term's
+result is first read (``evidence.py``) and the benchmark reads none, as the regex loop
+makes none; the matcher is the best of ``--repeat`` passes, the regex loop one pass (at
+1000x apart, this does not matter to the ratio). CPU time, so other load on the machine
+matters less, though not nothing: compare figures from the same session.
 """
 
 from __future__ import annotations

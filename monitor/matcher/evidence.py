@@ -17,33 +17,33 @@ from monitor.matcher.normalize import NormalizedText
 from monitor.matcher.result import Hit, TermMatch
 from monitor.matcher.snippets import make_snippet
 
-__all__ = ["Found", "LazyTerms", "make_hit"]
+__all__ = ["Found", "LazyTerms", "make_hits"]
 
 
 class Found(NamedTuple):
-    """A kept occurrence of a term at ``norm.text[start:end]`` in ``field``, whose text as
-    given is ``text``."""
+    """The kept occurrences of a term in one field, whose text as given is ``text``: each
+    ``(spelling, start, end)`` at ``norm.text[start:end]``, in text order."""
 
-    spelling: Spelling
     field: str
     text: str
     norm: NormalizedText
-    start: int
-    end: int
+    spans: list[tuple[Spelling, int, int]]
 
 
-def make_hit(term: str, found: Found) -> Hit:
-    """The :class:`Hit` for ``found``: offset and snippet are taken from the text as given."""
-    norm = found.norm
-    start = norm.original_offset(found.start)
-    end = norm.original_offset(found.end - 1) + 1
-    return Hit(
-        term=term,
-        alias=found.spelling.text,
-        field=found.field,
-        offset=start,
-        snippet=make_snippet(found.text, start, end),
-    )
+def make_hits(term: str, found: Found) -> Iterator[Hit]:
+    """The :class:`Hit` of each span of ``found``: offset and snippet are taken from the
+    text as given."""
+    norm, text = found.norm, found.text
+    for spelling, norm_start, norm_end in found.spans:
+        start = norm.original_offset(norm_start)
+        end = norm.original_offset(norm_end - 1) + 1
+        yield Hit(
+            term=term,
+            alias=spelling.text,
+            field=found.field,
+            offset=start,
+            snippet=make_snippet(text, start, end),
+        )
 
 
 class LazyTerms(Mapping[str, TermMatch]):
@@ -62,7 +62,7 @@ class LazyTerms(Mapping[str, TermMatch]):
     def __getitem__(self, name: str) -> TermMatch:
         built = self._built.get(name)
         if built is None:
-            hits = tuple(make_hit(name, f) for f in self._found[name])
+            hits = tuple(hit for f in self._found[name] for hit in make_hits(name, f))
             built = self._built[name] = TermMatch(name, len(hits), hits)
         return built
 

@@ -29,7 +29,7 @@ __all__ = ["Matcher"]
 
 FIELDS = ("title", "summary", "body")
 
-_Span = tuple[int, int, Spelling]
+_Hit = tuple[Spelling, int, int]  # spelling, start, end in the normalised text
 
 
 class Matcher:
@@ -42,7 +42,12 @@ class Matcher:
 
     def __init__(self, terms: Sequence[TermConfig], rules: Sequence[RuleConfig] = ()) -> None:
         self._terms = tuple(terms)
-        self._fields = tuple(frozenset(t.fields) for t in self._terms)
+        self._names = tuple(t.name for t in self._terms)
+        # Per field, the terms that watch it.
+        self._watching = {
+            field: frozenset(i for i, t in enumerate(self._terms) if field in t.fields)
+            for field in FIELDS
+        }
         self._rules = tuple((rule.name, _parse_rule(rule, self._terms)) for rule in rules)
         self._phrases = tuple(dict.fromkeys(p for _, query in self._rules for p in query.phrases()))
         spellings = [s for i, term in enumerate(self._terms) for s in _term_spellings(i, term)]
@@ -60,10 +65,14 @@ class Matcher:
         """
         found: dict[int, list[Found]] = {}
         phrases: set[str] = set()
-        for field, text in zip(FIELDS, (title, summary, body), strict=True):
-            if text:
-                self._match_field(field, text, found, phrases)
-        terms = LazyTerms({self._terms[i].name: found[i] for i in sorted(found)})
+        if title:
+            self._match_field("title", title, found, phrases)
+        if summary:
+            self._match_field("summary", summary, found, phrases)
+        if body:
+            self._match_field("body", body, found, phrases)
+        names = self._names
+        terms = LazyTerms({names[i]: found[i] for i in sorted(found)})
         rules = tuple(name for name, query in self._rules if query.evaluate(terms, phrases))
         return MatchResult(terms=terms, rules=rules)
 
@@ -71,40 +80,60 @@ class Matcher:
         self, field: str, text: str, found: dict[int, list[Found]], phrases: set[str]
     ) -> None:
         norm = normalize_text(text)
-        aliases: dict[int, list[_Span]] = {}
-        excludes: dict[int, list[tuple[int, int]]] = {}
-        for spelling, start, end in self._index.find(norm):
-            owner = spelling.owner
-            if spelling.kind is Kind.ALIAS:
-                if field in self._fields[owner]:
-                    aliases.setdefault(owner, []).append((start, end, spelling))
-            elif spelling.kind is Kind.EXCLUDE:
-                excludes.setdefault(owner, []).append((start, end))
+        hits = self._index.find(norm)
+        if not hits:
+            return
+        watching = self._watching[field]
+        aliases: dict[int, list[_Hit]] = {}
+        excludes: dict[int, list[_Hit]] = {}
+        for hit in hits:
+            spelling = hit[0]
+            kind = spelling.kind
+            if kind is _ALIAS:
+                owner = spelling.owner
+                if owner in watching:
+                    spans = aliases.get(owner)
+                    if spans is None:
+                        aliases[owner] = [hit]
+                    else:
+                        spans.append(hit)
+            elif kind is _EXCLUDE:
+                excludes.setdefault(spelling.owner, []).append(hit)
             else:
-                phrases.add(self._phrases[owner])
+                phrases.add(self._phrases[spelling.owner])
         for owner, spans in aliases.items():
-            kept = _resolve(spans, excludes.get(owner, []))
-            if kept:
-                found.setdefault(owner, []).extend(
-                    Found(spelling, field, text, norm, start, end) for start, end, spelling in kept
-                )
+            if len(spans) > 1 or excludes:
+                spans = _resolve(spans, excludes.get(owner, ()))
+                if not spans:
+                    continue
+            kept = Found(field, text, norm, spans)
+            earlier = found.get(owner)
+            if earlier is None:
+                found[owner] = [kept]
+            else:
+                earlier.append(kept)
 
 
-def _resolve(spans: list[_Span], excludes: list[tuple[int, int]]) -> list[_Span]:
+_ALIAS, _EXCLUDE = Kind.ALIAS, Kind.EXCLUDE
+
+
+def _resolve(spans: list[_Hit], excludes: Sequence[_Hit]) -> list[_Hit]:
     """Drop spans an exclude phrase covers, then keep the leftmost-longest of overlaps."""
-    if len(spans) == 1 and not excludes:
-        return spans
-    kept: list[_Span] = []
+    kept: list[_Hit] = []
     last_end = -1
-    for span in sorted(spans, key=lambda s: (s[0], -s[1])):
-        start, end, _ = span
+    for span in sorted(spans, key=_leftmost_longest):
+        _, start, end = span
         if start < last_end:
             continue
-        if any(x_start <= start and end <= x_end for x_start, x_end in excludes):
+        if any(x_start <= start and end <= x_end for _, x_start, x_end in excludes):
             continue
         kept.append(span)
         last_end = end
     return kept
+
+
+def _leftmost_longest(span: _Hit) -> tuple[int, int]:
+    return span[1], -span[2]
 
 
 def _term_spellings(index: int, term: TermConfig) -> list[Spelling]:

@@ -130,23 +130,27 @@ def _collapse_spaces(text: str) -> NormalizedText:
     """Runs of spaces to one (str.find, not a regex: a space starts every fifth position).
 
     Called on every text: the first ``find`` is also the test for whether there is a run."""
+    start = text.find("  ")
+    if start < 0:
+        return NormalizedText(text)
     pieces: list[str] = []
     segments: list[tuple[int, int, int, int]] = []
-    pos = norm_pos = 0
-    start = text.find("  ")
+    starts: list[int] = []
+    size = len(text)
+    pos = removed = 0
     while start >= 0:
         end = start + 2
-        while end < len(text) and text[end] == " ":
+        while end < size and text[end] == " ":
             end += 1
         pieces.append(text[pos : start + 1])
-        norm_pos += start + 1 - pos
-        segments.append((norm_pos - 1, norm_pos, start, end))
+        norm_start = start - removed
+        segments.append((norm_start, norm_start + 1, start, end))
+        starts.append(norm_start)
+        removed += end - start - 1
         pos = end
         start = text.find("  ", end)
-    if not segments:
-        return NormalizedText(text)
     pieces.append(text[pos:])
-    return NormalizedText("".join(pieces), tuple(segments), tuple(s[0] for s in segments))
+    return NormalizedText("".join(pieces), tuple(segments), tuple(starts))
 
 
 def _rewrite_all(text: str, pattern: re.Pattern[str]) -> NormalizedText:

@@ -184,3 +184,37 @@ def test_result_copies_and_compares(matcher: Matcher) -> None:
     result = matcher.match(body="Putin met Xi.")
     assert copy.deepcopy(result) == result
     assert pickle.loads(pickle.dumps(result)) == result
+
+
+@pytest.mark.parametrize(
+    ("text", "other"),
+    [("Vladimir-Putin", "-"), ("Vladimir\u00b7Putin", "\u00b7"), ("Си\u0301Цзиньпин", "\u0301"),
+     ("Vladimir+Putin", "+")],
+    ids=["hyphen", "middle-dot", "combining-mark", "plus"],
+)  # fmt: skip
+def test_a_space_in_an_alias_is_not_any_non_word_character(text: str, other: str) -> None:
+    # The automaton's view blanks every non-word character; the exact check must still
+    # tell a space from them (a fast path once skipped it for multi-word aliases).
+    matcher = Matcher([TermConfig("Vladimir Putin"), TermConfig("Си Цзиньпин")])
+    assert matcher.match(body=text).terms == {}
+    assert matcher.match(body=text.replace(other, " ")).matched
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "alias"),
+    [
+        ("the mayor of İstanbul said", "Istanbul", "Istanbul"),
+        ("КАТО и Като", "Kato", "Като"),
+        ("kato, Kato and KATO", "Kato", "Kato"),
+        ("访问Kato的", "Kato", "Kato"),
+        ("中文中文中文 KATO's 中文。中文", "Kato", "Kato"),
+    ],
+)
+def test_a_single_word_alias_matches_in_any_case_and_script(
+    text: str, term: str, alias: str
+) -> None:
+    matcher = Matcher(
+        [TermConfig("Istanbul"), TermConfig("Kato", aliases=("Като",), case_sensitive=False)]
+    )
+    hits = matcher.match(body=text).terms[term].hits
+    assert hits and all(h.alias in (alias, term) for h in hits)
