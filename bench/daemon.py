@@ -22,6 +22,8 @@ import argparse
 import hashlib
 import json
 import os
+import random
+import re
 import signal
 import subprocess
 import sys
@@ -35,6 +37,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HOSTS = 50
 CLK = os.sysconf("SC_CLK_TCK")
+
+
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta property="og:title" content="{title}"></head><body>
+<header><nav><a href="{base}/">Home</a> <a href="{base}/world">World</a>
+<a href="{base}/business">Business</a> <a href="{base}/about">About us</a></nav></header>
+<main><article><h1>{title}</h1><p class="byline">By Staff Reporter</p>{paras}</article>
+<aside><h2>Related stories</h2><ul><li><a href="{base}/a">Markets rally on rate hopes</a></li>
+<li><a href="{base}/b">Storm closes roads in the north</a></li></ul></aside></main>
+<footer><p>Subscribe to our newsletter</p><p>© 2026 Bench News</p></footer></body></html>"""
+
+
+def _sentence(rng: random.Random, words: list[str]) -> str:
+    return " ".join(rng.choices(words, k=rng.randint(12, 25))).capitalize()
 
 
 class Site:
@@ -100,18 +116,24 @@ class Site:
             return 200, page, {"Content-Type": "text/html; charset=utf-8"}
         return 404, b"not found", {"Content-Type": "text/plain"}
 
-    def publish(self, feeds: list[int], templates: list[bytes]) -> list[bytes]:
-        """One new article on each of ``feeds``; returns the page bodies."""
+    def publish(self, feeds: list[int], words: list[str]) -> list[bytes]:
+        """One new article on each of ``feeds``; returns the page bodies.
+
+        Each page is a news page (navigation, article, related links, footer) whose ~600
+        words are drawn at random from the fixture articles' vocabulary, so no two are
+        near-duplicates of each other (the store would fold those together).
+        """
         bodies = []
         with self.lock:
-            for i, k in enumerate(feeds):
+            for k in feeds:
                 n = len(self.items[k])
+                rng = random.Random(k * 1000 + n)
                 title = f"Putin and Xi meet again, report {k}-{n}"
-                page = (
-                    templates[i % len(templates)]
-                    .replace(b"{BASE}", self.base(k).encode())
-                    .replace(b"<h1", f"<p>Dispatch {k}-{n}: {title}.</p><h1".encode(), 1)
+                paras = "".join(
+                    "<p>" + ". ".join(_sentence(rng, words) for _ in range(4)) + ".</p>"
+                    for _ in range(8)
                 )
+                page = PAGE.format(title=title, paras=paras, base=self.base(k)).encode()
                 self.pages[f"/articles/{k}-{n}.html"] = page
                 self.items[k].append(title)
                 bodies.append(page)
@@ -196,6 +218,8 @@ class Daemon:
         return out
 
     def wait(self, key: str, value: float, timeout: float = 600) -> dict[str, float]:
+        print(f"  waiting for {key} >= {value:.0f} ({self.snapshot()[key]:.0f} now)",
+              file=sys.stderr, flush=True)  # fmt: skip
         deadline = time.time() + timeout
         while time.time() < deadline:
             snap = self.snapshot()
@@ -224,7 +248,10 @@ def main() -> None:
     ap.add_argument("--interval", default="2s")
     args = ap.parse_args()
     n = args.sources
-    templates = [p.read_bytes() for p in sorted((ROOT / "fixtures/site/articles").glob("*.html"))]
+    text = " ".join(p.read_text("utf-8") for p in (ROOT / "fixtures/site/articles").glob("*.html"))
+    words = sorted(
+        set(re.findall(r"(?<![<&/=\w])[a-z]{3,12}(?![\w>=])", re.sub(r"<[^>]+>", " ", text)))
+    )
     site = Site(n)
     tmp = Path(tempfile.mkdtemp(prefix="newshound-bench-"))
     sources = "".join(f'[[sources]]\nname = "feed {k}"\nurl = "{site.base(k)}/feeds/{k}.rss"\n'
@@ -247,7 +274,8 @@ def main() -> None:
         per_unchanged = (b["cpu"] - a["cpu"]) / (b["unchanged"] - a["unchanged"])
         # New articles: one new item on each of --new feeds.
         c = daemon.snapshot()
-        pages = site.publish(list(range(0, n, max(1, n // args.new)))[: args.new], templates)
+        print(f"CPU per unchanged source (304): {per_unchanged * 1000:.2f} ms", file=sys.stderr)
+        pages = site.publish(list(range(0, n, max(1, n // args.new)))[: args.new], words)
         d = daemon.wait("stored", c["stored"] + len(pages))
         d = daemon.wait("polls", d["polls"] + n // 2)  # let the cycle around them end
         extra = (d["cpu"] - c["cpu"]) - (d["unchanged"] - c["unchanged"]) * per_unchanged

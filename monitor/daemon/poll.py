@@ -279,6 +279,9 @@ def _crawl_child(config: Config, conn: Connection) -> None:
     report["finish_reason"] = stats.get("finish_reason")
     usage = resource.getrusage(resource.RUSAGE_SELF)
     report["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
-    conn.send(("report", json.loads(json.dumps(report, default=str))))
     logging.getLogger().removeHandler(handler)
+    try:
+        conn.send(("report", json.loads(json.dumps(report, default=str))))
+    except OSError:  # the daemon is gone (killed): nothing to tell
+        pass
     conn.close()
