@@ -9,7 +9,7 @@ unmatched articles do not pay for snippets (about a third of matching time other
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from monitor.matcher.index import Spelling
@@ -17,24 +17,50 @@ from monitor.matcher.normalize import NormalizedText
 from monitor.matcher.result import Hit, TermMatch
 from monitor.matcher.snippets import make_snippet
 
-__all__ = ["Found", "LazyTerms", "make_hits"]
+__all__ = ["Found", "LazyTerms", "make_hits", "resolve_overlaps"]
+
+
+_Span = tuple[Spelling, int, int]  # spelling, start, end in the normalised text
 
 
 class Found(NamedTuple):
-    """The kept occurrences of a term in one field, whose text as given is ``text``: each
-    ``(spelling, start, end)`` at ``norm.text[start:end]``, in text order."""
+    """The occurrences of a term in one field, whose text as given is ``text``: each
+    ``(spelling, start, end)`` at ``norm.text[start:end]``, overlaps not yet resolved (see
+    :func:`resolve_overlaps`)."""
 
     field: str
     text: str
     norm: NormalizedText
-    spans: list[tuple[Spelling, int, int]]
+    spans: list[_Span]
+
+
+def resolve_overlaps(spans: list[_Span], excludes: Sequence[_Span] = ()) -> list[_Span]:
+    """Drop spans an exclude phrase covers, then keep the leftmost-longest of overlaps
+    ("Vladimir Putin" is one hit of Putin, not two), in text order."""
+    if len(spans) == 1 and not excludes:
+        return spans
+    kept: list[_Span] = []
+    last_end = -1
+    for span in sorted(spans, key=_leftmost_longest):
+        _, start, end = span
+        if start < last_end:
+            continue
+        if any(x_start <= start and end <= x_end for _, x_start, x_end in excludes):
+            continue
+        kept.append(span)
+        last_end = end
+    return kept
+
+
+def _leftmost_longest(span: _Span) -> tuple[int, int]:
+    return span[1], -span[2]
 
 
 def make_hits(term: str, found: Found) -> Iterator[Hit]:
     """The :class:`Hit` of each span of ``found``: offset and snippet are taken from the
     text as given."""
     norm, text = found.norm, found.text
-    for spelling, norm_start, norm_end in found.spans:
+    for spelling, norm_start, norm_end in resolve_overlaps(found.spans):
         start = norm.original_offset(norm_start)
         end = norm.original_offset(norm_end - 1) + 1
         yield Hit(

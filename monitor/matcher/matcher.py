@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.config import RuleConfig, TermConfig
-from monitor.matcher.evidence import Found, LazyTerms
+from monitor.matcher.evidence import Found, LazyTerms, resolve_overlaps
 from monitor.matcher.index import Kind, Spelling, SpellingIndex, keeps_case, make_spelling
 from monitor.matcher.normalize import normalize_text
 from monitor.matcher.result import MatchResult
@@ -73,6 +73,8 @@ class Matcher:
             self._match_field("body", body, found, phrases)
         names = self._names
         terms = LazyTerms({names[i]: found[i] for i in sorted(found)})
+        if not self._rules:
+            return MatchResult(terms=terms)
         rules = tuple(name for name, query in self._rules if query.evaluate(terms, phrases))
         return MatchResult(terms=terms, rules=rules)
 
@@ -102,8 +104,10 @@ class Matcher:
             else:
                 phrases.add(self._phrases[spelling.owner])
         for owner, spans in aliases.items():
-            if len(spans) > 1 or excludes:
-                spans = _resolve(spans, excludes.get(owner, ()))
+            # Overlaps are resolved when the hits are read (evidence.py): they change the
+            # count, never whether a term matched. An exclude phrase can, so it is applied now.
+            if owner in excludes:
+                spans = resolve_overlaps(spans, excludes[owner])
                 if not spans:
                     continue
             kept = Found(field, text, norm, spans)
@@ -115,25 +119,6 @@ class Matcher:
 
 
 _ALIAS, _EXCLUDE = Kind.ALIAS, Kind.EXCLUDE
-
-
-def _resolve(spans: list[_Hit], excludes: Sequence[_Hit]) -> list[_Hit]:
-    """Drop spans an exclude phrase covers, then keep the leftmost-longest of overlaps."""
-    kept: list[_Hit] = []
-    last_end = -1
-    for span in sorted(spans, key=_leftmost_longest):
-        _, start, end = span
-        if start < last_end:
-            continue
-        if any(x_start <= start and end <= x_end for _, x_start, x_end in excludes):
-            continue
-        kept.append(span)
-        last_end = end
-    return kept
-
-
-def _leftmost_longest(span: _Hit) -> tuple[int, int]:
-    return span[1], -span[2]
 
 
 def _term_spellings(index: int, term: TermConfig) -> list[Spelling]:
