@@ -15,6 +15,8 @@ COOKIES_ENABLED = False
 
 # Per-host politeness: a couple of connections per host, AutoThrottle on top.
 CONCURRENT_REQUESTS = 64
+# Scrapy starts this many worker tasks for every callback's output, even a 304's empty one.
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5

@@ -24,6 +24,7 @@ import sqlite_utils
 
 from monitor.config import Config
 from monitor.daemon.logs import log_event
+from monitor.store.retention import prune_old_articles
 
 __all__ = ["MaintenanceReport", "maintain", "health_state", "checkpoint_wal"]
 
@@ -47,20 +48,13 @@ def maintain(
 ) -> MaintenanceReport:
     """Run every maintenance step once; safe to call at any time."""
     now = time.time() if now is None else now
-    deleted = delete_old_articles(db, config.storage.keep, now) if config.storage.keep else 0
+    deleted = prune_old_articles(db, config.storage.keep, now=now) if config.storage.keep else 0
+    if deleted:
+        log_event(log, "retention", deleted=deleted)
     silent = flag_silent_sources(db, [s.name for s in config.sources], now)
     changes, alerts = announce_health(db, config, now)
     checkpoint_wal(db)
     return MaintenanceReport(deleted, tuple(silent), tuple(changes), alerts)
-
-
-def delete_old_articles(db: sqlite_utils.Database, keep: float, now: float) -> int:
-    cutoff = datetime.fromtimestamp(now - keep, UTC).isoformat(timespec="seconds")
-    with db.conn:
-        cur = db.conn.execute("DELETE FROM articles WHERE matched = 0 AND fetched < ?", [cutoff])
-    if cur.rowcount:
-        log_event(log, "retention", deleted=cur.rowcount, cutoff=cutoff)
-    return cur.rowcount
 
 
 def _rhythm(db: sqlite_utils.Database, source: str) -> float | None:

@@ -271,6 +271,7 @@ def _crawl_child(config: Config, conn: Connection) -> None:
     from scrapy.http import Response
     from scrapy.settings import Settings
 
+    from monitor.safety import install_secret_filter
     from scraper.spiders.feeds import FeedsSpider
 
     core = scrapy.core.scraper
@@ -288,6 +289,7 @@ def _crawl_child(config: Config, conn: Connection) -> None:
     process = CrawlerProcess(settings)
     handler = _PipeLogHandler(conn)
     logging.getLogger().addHandler(handler)
+    install_secret_filter(config, [handler])
     # A source whose robots.txt cannot be fetched is reported once by the daemon, not here.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     crawler = process.create_crawler(FeedsSpider)

@@ -34,6 +34,7 @@ from sqlite_utils import Database
 from twisted.python.failure import Failure
 
 from monitor.config import Config, SourceConfig, default_config, load_config
+from monitor.safety import install_secret_filter
 from monitor.store import open_database
 from monitor.store.articles import find_known
 from monitor.store.pages import (
@@ -89,6 +90,7 @@ class FeedsSpider(Spider):
         )  # fmt: skip
         # Scrapy >= 2.11 lets a spider set settings here, before the pipeline is built.
         crawler.settings.set("NEWSHOUND_CONFIG", config, priority="spider")
+        install_secret_filter(config)  # secrets never reach a log line
         crawler.settings.set("DOWNLOAD_TIMEOUT", config.network.timeout, priority="spider")
         if config.network.user_agent:
             crawler.settings.set("USER_AGENT", config.network.user_agent, priority="spider")
@@ -157,7 +159,10 @@ class FeedsSpider(Spider):
         try:
             entries = self.entries_from(response, source)
         except ValueError as e:
-            record_fetch_failure(self.db, source.name, status=response.status, error=str(e))
+            record_fetch_failure(
+                self.db, source.name, status=response.status, error=str(e),
+                max_failures=self.config.daemon.max_failures,
+            )  # fmt: skip
             self.logger.warning("source=%r url=%s error=%s", source.name, response.url, e)
             return
         record_fetched(
@@ -328,7 +333,11 @@ class FeedsSpider(Spider):
             yield self._candidate_request(source, candidates, i)
             return
         error = f"no feed found on the homepage ({source.url}); tried {len(candidates)} URLs"
-        record_fetch_failure(self.db, source.name, status=None, error=error)
+        # status 200: the homepage answered, it just offers no feed (counts towards a pause)
+        record_fetch_failure(
+            self.db, source.name, status=200, error=error,
+            max_failures=self.config.daemon.max_failures,
+        )  # fmt: skip
         self.logger.warning("source=%r error=%s", source.name, error)
 
     def follow_up_failed(self, failure: Failure) -> Iterator[Request]:
@@ -345,13 +354,17 @@ class FeedsSpider(Spider):
     def source_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         name = request.meta["newshound_source"]
-        status = None
+        status, retry_after = None, None
         if failure.check(HttpError):
             status = failure.value.response.status
+            retry_after = failure.value.response.headers.get(b"Retry-After")
             error = f"HTTP {status}"
         else:
             error = failure.getErrorMessage() or failure.type.__name__
-        record_fetch_failure(self.db, name, status=status, error=error)
+        record_fetch_failure(
+            self.db, name, status=status, error=error, retry_after=retry_after,
+            max_failures=self.config.daemon.max_failures,
+        )  # fmt: skip
         self.crawler.stats.inc_value("newshound/source/failed")
         self.logger.warning("source=%r url=%s error=%s", name, request.url, error)
 
