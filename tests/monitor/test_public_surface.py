@@ -1,0 +1,23 @@
+"""Each package's public surface is small and pinned (as httpx pins its __all__)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+SURFACE = {
+    "monitor.store": ["open_database"],
+    "monitor.config": ["Config", "ConfigError", "load_config", "default_config", "parse_interval"],
+    "monitor.cli": ["main", "config_option", "json_option", "open_config"],
+    "monitor.netcheck": ["AddressRefused", "check_url", "check_address"],
+    "monitor.fixture_site": ["FixtureSite", "Reply", "RequestRecord"],
+}
+
+
+@pytest.mark.parametrize("module", SURFACE)
+def test_all_is_pinned(module: str) -> None:
+    mod = importlib.import_module(module)
+    assert sorted(mod.__all__) == sorted(SURFACE[module])
+    for name in mod.__all__:
+        assert hasattr(mod, name), f"{module}.{name} is in __all__ but missing"
