@@ -23,9 +23,14 @@ from urllib.parse import urlsplit
 
 __all__ = ["FixtureSite", "Reply", "RequestRecord"]
 
-_TEXT_TYPES = {".rss": "application/rss+xml", ".atom": "application/atom+xml",
-               ".xml": "application/xml", ".json": "application/feed+json",
-               ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8"}  # fmt: skip
+_TEXT_TYPES = {
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".xml": "application/xml",
+    ".json": "application/feed+json",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
 _FIXED_LAST_MODIFIED = formatdate(1767225600, usegmt=True)  # 2026-01-01: stable validators
 
 

@@ -14,6 +14,7 @@ trafilatura does the work. Options, chosen on the Zyte article benchmark
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import lxml.html
 import trafilatura
@@ -70,7 +71,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
             f"page has {elements} elements; the cleaner accepts at most {MAX_ELEMENTS}"
         )
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
-    doc = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
+    doc: Any = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)  # type: ignore[arg-type]
     meta = read_metadata(tree)
     lines, kinds = _body_lines(doc.body) if doc is not None else ((), ())
     return Extraction(

@@ -164,8 +164,8 @@ def _own(line: str, kind: str, echoes: tuple[str | None, str | None]) -> dict[st
         "furniture": furniture,
         "edge_phrase": not furniture and has_edge_phrase(line),
         "dateline": is_dateline(key),
-        "title_echo": bool(title) and is_echo(sample, [title]),
-        "description_echo": bool(description) and is_echo(sample, [description]),
+        "title_echo": bool(title) and is_echo(sample, [title or ""]),
+        "description_echo": bool(description) and is_echo(sample, [description or ""]),
         "link": "http" in sample or "www." in sample or "@" in sample,
     }
 

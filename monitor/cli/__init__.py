@@ -68,7 +68,7 @@ def config_option(required: bool = False) -> Callable[[Callable[..., Any]], Call
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
         required=required,
-        help="Config file (TOML). Default: ./newshound.toml if it exists, else the built-in default.",
+        help="Config file (TOML). Default: ./newshound.toml if present, else the built-in one.",
     )
 
 

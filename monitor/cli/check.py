@@ -17,7 +17,7 @@ def find_problems(config: Config) -> list[str]:
     if config.network.allow_private_addresses:
         return []
     problems = []
-    targets = [("source", s.name, s.url) for s in config.sources]
+    targets: list[tuple[str, str, str | None]] = [("source", s.name, s.url) for s in config.sources]
     targets += [("channel", c.name, c.url) for c in config.channels if c.type == "webhook"]
     for kind, name, url in targets:
         try:
