@@ -146,7 +146,9 @@ def _published(tree: lxml.html.HtmlElement, meta: dict[str, str], ld: dict[str, 
                 return found.group(0).replace(" ", "T")
     try:
         return find_date(tree, extensive_search=False, original_date=True)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AssertionError):
+        # lxml's drop_tree asserts on an orphan element that htmldate's cleaner can meet
+        # (`<svg><foreignObject><!doctype html>`): a date is not worth failing a page for.
         return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
@@ -28,12 +29,16 @@ def test_sitemap_block_says_its_kind_and_a_titleless_feed_is_named_by_host() -> 
     assert block["kind"] == "sitemap" and block["name"] == "s.example"
 
 
-def test_url_must_be_http_and_a_file_is_needed_unless_printing(tmp_path: Path) -> None:
+def test_url_must_be_http_and_a_file_is_needed_unless_printing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     runner = CliRunner()
     config = tmp_path / "newshound.toml"
     config.write_text("", encoding="utf-8")
     result = runner.invoke(main, ["add", "ftp://x.example/", "-c", str(config)])
     assert result.exit_code == 2 and "http://" in result.output
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["add", "https://x.example/"])
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    monkeypatch.chdir(folder)  # no ./newshound.toml to append to
+    result = runner.invoke(main, ["add", "https://x.example/"])
     assert result.exit_code == 1 and "--config FILE" in result.output

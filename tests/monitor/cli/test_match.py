@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
@@ -65,10 +66,9 @@ def test_title_and_summary_options() -> None:
     assert list(data["terms"]) == ["Kremlin"]
 
 
-def test_default_config_without_file() -> None:
-    runner = CliRunner()
-    with runner.isolated_filesystem():
-        result = runner.invoke(main, ["match", "-"], input="Vladimir Putin and Xi Jinping")
+def test_default_config_without_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./newshound.toml: the built-in default
+    result = CliRunner().invoke(main, ["match", "-"], input="Vladimir Putin and Xi Jinping")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert set(data["terms"]) == {"Putin", "Xi"}
