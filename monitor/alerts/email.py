@@ -1,9 +1,14 @@
 """The e-mail channel: SMTP with STARTTLS, implicit TLS or none; multipart text + HTML.
 
 TLS uses ``ssl.create_default_context()`` (certificate and host name verified), not
-smtplib's default, which verifies nothing. Credentials come from the ``smtp_url``
-(``smtp://user:${SMTP_PASSWORD}@host:587``). The Message-ID is derived from the delivery's
-event id, so every retry of one alert is the same message to the receiving side.
+smtplib's default, which verifies nothing. The trusted CAs are the system's (OpenSSL's
+default paths, so ``SSL_CERT_FILE``/``SSL_CERT_DIR`` apply). A refused certificate is a
+transient error naming the reason: the alert waits (within the retry horizon) for the
+server's certificate to be fixed; nothing is sent unverified.
+
+Credentials come from the ``smtp_url`` (``smtp://user:${SMTP_PASSWORD}@host:587``).
+The Message-ID is derived from the delivery's event id, so every retry of one alert is
+the same message to the receiving side.
 
 smtplib blocks, so the session runs in a worker thread; the caller's deadline bounds the
 wait and ``timeout`` bounds each socket operation of the thread.
@@ -94,6 +99,8 @@ class EmailChannel:
                 )
             else:
                 client = smtplib.SMTP(t.host, t.port, timeout=self.config.timeout)
+        except ssl.SSLError as e:  # implicit TLS: the handshake is part of connecting
+            raise DeliveryError(f"{where}: {_tls_problem(e)}") from None
         except (OSError, smtplib.SMTPException) as e:
             raise DeliveryError(f"{where}: cannot connect: {_describe(e)}") from None
         try:
@@ -119,11 +126,15 @@ class EmailChannel:
                 permanent=all(500 <= c < 600 for c in codes),
             ) from None
         except smtplib.SMTPResponseException as e:
+            hint = ""
+            if e.smtp_code == 530 and t.tls == "none":  # "Must issue a STARTTLS command first"
+                hint = ' (the server requires TLS: set tls = "starttls" or "ssl")'
             raise DeliveryError(
-                f"{where}: {e.smtp_code} {_text(e.smtp_error)}", permanent=500 <= e.smtp_code < 600
+                f"{where}: {e.smtp_code} {_text(e.smtp_error)}{hint}",
+                permanent=500 <= e.smtp_code < 600,
             ) from None
         except ssl.SSLError as e:
-            raise DeliveryError(f"{where}: TLS failed: {e.reason or e}") from None
+            raise DeliveryError(f"{where}: {_tls_problem(e)}") from None
         except (OSError, smtplib.SMTPException) as e:
             raise DeliveryError(f"{where}: {_describe(e)}") from None
         finally:
@@ -145,6 +156,13 @@ def _text(value: bytes | str) -> str:
 
 def _recipients(recipients: dict[str, tuple[int, bytes]]) -> str:
     return "; ".join(f"{addr}: {code} {_text(text)}" for addr, (code, text) in recipients.items())
+
+
+def _tls_problem(e: ssl.SSLError) -> str:
+    if isinstance(e, ssl.SSLCertVerificationError):  # wrong host name, unknown CA, expired
+        why = e.verify_message or e.reason or str(e)
+        return f"TLS certificate refused: {flatten_line(why).rstrip('.')}; nothing was sent"
+    return f"TLS failed: {flatten_line(str(e.reason or e))}"
 
 
 def _describe(e: BaseException) -> str:

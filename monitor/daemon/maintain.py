@@ -6,9 +6,16 @@
   truncating one at shutdown.
 - Silence: a source that has published nothing for far longer than its usual rhythm (the
   median gap between the polls that brought new items) is flagged ``silent``.
+- Empty text: a source whose last ``EMPTY_AFTER`` newly stored articles (fetched from a
+  link, not near-duplicates, not link-less feed items) all have empty cleaned text is
+  ``empty`` -- a changed page layout or a paywall the cleaner cannot see through. The
+  signal is ``articles.text_chars``, written by ``save_article``; rows from before that
+  column (NULL) are not counted.
 - Health alerts: when a source starts failing (``daemon.max_failures`` polls in a row, or
-  paused), goes silent, or recovers, one alert goes to each channel with ``health = true``
-  (``monitor.store.outbox.enqueue_health_alert``; delivered by ``deliver.py``).
+  paused), goes silent, starts giving empty text, or recovers, one alert goes to each
+  channel with ``health = true`` (``monitor.store.outbox.enqueue_health_alert``; delivered
+  by ``deliver.py``). The states rank failing > silent > empty > ok; a change between two
+  of them is announced as the new state, a return to ok as ``recovered``.
 """
 
 from __future__ import annotations
@@ -26,13 +33,20 @@ from monitor.config import Config
 from monitor.daemon.logs import log_event
 from monitor.store.retention import prune_old_articles
 
-__all__ = ["MaintenanceReport", "maintain", "health_state", "checkpoint_wal"]
+__all__ = ["MaintenanceReport", "maintain", "health_state", "empty_text_since", "checkpoint_wal"]
 
 log = logging.getLogger("newshound.daemon.maintain")
 
 SILENT_FACTOR = 10.0  # silent after 10× the usual gap between new items …
 SILENT_FLOOR = 6 * 3600.0  # … and never sooner than six hours
 SILENT_MIN_POLLS = 4  # polls with new items needed before a rhythm is known
+EMPTY_AFTER = 3  # this many new articles in a row with empty text: the source is "empty"
+
+# The articles that say whether a source's pages still yield text: fetched from a link
+# (link-less feed items have a urn: key and only the feed's summary), first copies only.
+_PAGE_ARTICLES = (
+    "source = ? AND text_chars IS NOT NULL AND duplicate_of IS NULL AND url NOT LIKE 'urn:%'"
+)
 
 
 @dataclass(frozen=True)
@@ -94,13 +108,33 @@ def flag_silent_sources(db: sqlite_utils.Database, names: list[str], now: float)
     return flagged
 
 
-def health_state(row: dict[str, Any], max_failures: int) -> str:
-    """``failing`` | ``silent`` | ``ok``: what the health channels were last told."""
+def health_state(row: dict[str, Any], max_failures: int, *, empty: bool = False) -> str:
+    """``failing`` | ``silent`` | ``empty`` | ``ok``: what the health channels are told."""
     if row["paused"] or row["failures"] >= max_failures:
         return "failing"
     if row["silent"]:
         return "silent"
+    if empty:
+        return "empty"
     return "ok"
+
+
+def empty_text_since(db: sqlite_utils.Database, source: str) -> tuple[float, str] | None:
+    """When the source's run of empty-text articles began, and the latest such URL; None
+    unless its last ``EMPTY_AFTER`` page articles all have empty text."""
+    last = db.execute(
+        f"SELECT text_chars, url FROM articles WHERE {_PAGE_ARTICLES} ORDER BY id DESC LIMIT ?",
+        [source, EMPTY_AFTER],
+    ).fetchall()
+    if len(last) < EMPTY_AFTER or any(chars for chars, _ in last):
+        return None
+    # The run's first article, so a rerun after a crash names the same episode.
+    (first,) = db.execute(
+        f"SELECT min(fetched) FROM articles WHERE {_PAGE_ARTICLES} AND id > coalesce("
+        f"(SELECT max(id) FROM articles WHERE {_PAGE_ARTICLES} AND text_chars > 0), 0)",
+        [source, source],
+    ).fetchone()
+    return datetime.fromisoformat(first).timestamp(), last[0][1]
 
 
 def announce_health(
@@ -113,16 +147,21 @@ def announce_health(
     for row in db.query("SELECT * FROM sources"):
         if row["name"] not in names:
             continue
-        state, before = health_state(row, config.daemon.max_failures), row["health_state"]
+        empty = empty_text_since(db, row["name"])
+        state = health_state(row, config.daemon.max_failures, empty=empty is not None)
+        before = row["health_state"]
         if state == before:
             continue
         changes.append((row["name"], before, state))
         event = "recovered" if state == "ok" else state
         # The episode's start makes the id stable if this run dies before it is recorded.
         since = (row["last_success"] if state == "failing" else row["last_new_item"]) or now
+        if state == "empty" and empty is not None:
+            since = empty[0]
         payload = {
             "source": row["name"], "url": row["url"], "state": event,
-            "message": _health_message(row, event), "since": _iso(since),
+            "message": _health_message(row, event, empty[1] if empty else None),
+            "since": _iso(since),
             "failures": row["failures"], "last_error": row["last_error"],
         }  # fmt: skip
         # Each enqueue is its own transaction; the stable event id makes a rerun harmless.
@@ -138,13 +177,18 @@ def announce_health(
     return changes, alerts
 
 
-def _health_message(row: dict[str, Any], event: str) -> str:
+def _health_message(row: dict[str, Any], event: str, empty_url: str | None = None) -> str:
     name = row["name"]
     if event == "failing":
         state = "paused" if row["paused"] else f"failing for {row['failures']} polls"
         return f'source "{name}" ({row["url"]}) is {state}: {row["last_error"]}'
     if event == "silent":
         return f'source "{name}" ({row["url"]}) has published nothing for far longer than usual'
+    if event == "empty":
+        return (
+            f'source "{name}" ({row["url"]}) gives empty article text: its last {EMPTY_AFTER} '
+            f"new articles had none after cleaning (latest: {empty_url})"
+        )
     return f'source "{name}" ({row["url"]}) has recovered'
 
 

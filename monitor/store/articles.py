@@ -121,14 +121,15 @@ def save_article(
         cur = db.execute(
             "INSERT INTO articles (url, url_key, guid, source, title, author, published, "
             "fetched, language, summary, text, content_hash, entry_hash, matched, rules, "
-            "duplicate_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING",
+            "duplicate_of, text_chars) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(url) DO NOTHING",
             [
                 record.url, url_key(record.listed_url or record.url), record.guid,
                 record.source, record.title, record.author, record.published, now, record.language,
                 record.summary if (matched or keep_text) else None,
                 record.text if (matched or keep_text) else None,
                 record.content_hash, record.entry_hash, int(matched), json.dumps(list(rules)),
-                duplicate_of,
+                duplicate_of, len(record.text.strip()),
             ],
         )  # fmt: skip
         if cur.rowcount == 0:

@@ -149,6 +149,7 @@ END;
 _ADDED_COLUMNS = (
     ("articles", "url_key", "TEXT"),  # canonical.url_key: AMP/mobile/www copies are one
     ("articles", "entry_hash", "TEXT"),  # the listing's title+summary: updates
+    ("articles", "text_chars", "INTEGER"),  # len of the cleaned text when stored: health
 )
 _ADDED_INDEXES = "CREATE INDEX IF NOT EXISTS articles_url_key ON articles(url_key);"
 

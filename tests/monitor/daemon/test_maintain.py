@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -14,7 +15,13 @@ import sqlite_utils
 from monitor.config import ChannelConfig, Config, DaemonConfig, SourceConfig, StorageConfig
 from monitor.daemon.maintain import maintain
 from monitor.store import open_database
-from monitor.store.sources import record_fetch_failure, record_unchanged, sync_sources
+from monitor.store.articles import ArticleRecord, save_article
+from monitor.store.sources import (
+    record_fetch_failure,
+    record_new_items,
+    record_unchanged,
+    sync_sources,
+)
 
 DAY = 86400.0
 
@@ -84,3 +91,92 @@ def test_source_quiet_far_longer_than_its_rhythm_is_flagged_silent(setup) -> Non
     report = maintain(db, config, now=start + 5 * 7200 + 2 * DAY)
     assert report.silent == ("s",)
     assert [a["state"] for _, a in health_alerts(db)] == ["silent"]
+
+
+# --- empty article text ----------------------------------------------------------------------
+
+
+def store(db: sqlite_utils.Database, url: str, text: str, **kwargs: object) -> int | None:
+    """Store an unmatched article the way the pipeline does (real ``save_article``)."""
+    record = ArticleRecord(url=url, source="s", title="A title", text=text)
+    article_id = save_article(db, record, [], [], [], keep_text=False, **kwargs)  # type: ignore[arg-type]
+    record_new_items(db, "s", 1)
+    return article_id
+
+
+def states(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    return [(c, a["state"]) for c, a in health_alerts(db)]
+
+
+def test_source_giving_empty_text_alerts_once_and_again_on_recovery(setup) -> None:
+    db, config = setup
+    store(db, "https://e.org/ok", "A proper article body.")
+    store(db, "https://e.org/e1", "")
+    store(db, "https://e.org/e2", "  \n ")  # whitespace is empty too
+    assert maintain(db, config).health_changes == ()  # two empty are not yet a pattern
+    store(db, "https://e.org/e3", "")
+    report = maintain(db, config)
+    assert report.health_changes == (("s", "ok", "empty"),) and report.alerts == 1
+    [(channel, alert)] = health_alerts(db)
+    assert channel == "ops" and alert["state"] == "empty"  # only the health = true channel
+    assert "empty article text" in alert["message"] and "https://e.org/e3" in alert["message"]
+    fetched = db.execute("SELECT fetched FROM articles WHERE url = 'https://e.org/e1'").fetchone()
+    assert alert["since"] == fetched[0]  # the run's first empty article
+    store(db, "https://e.org/e4", "")
+    assert maintain(db, config).alerts == 0  # told once, however long it lasts
+    store(db, "https://e.org/back", "Text again.")
+    recovered = maintain(db, config)
+    assert recovered.health_changes == (("s", "empty", "ok"),) and recovered.alerts == 1
+    assert maintain(db, config).alerts == 0
+    assert states(db) == [("ops", "empty"), ("ops", "recovered")]
+    assert "has recovered" in health_alerts(db)[1][1]["message"]
+
+
+def test_linkless_items_duplicates_and_old_rows_do_not_count_as_empty(setup) -> None:
+    db, config = setup
+    first = store(db, "https://e.org/first", "The first copy of a wire story.")
+    for i in range(3):  # link-less feed items: only the feed's (empty) summary to go on
+        store(db, f"urn:newshound:entry:{i}", "")
+    for i in range(3):  # near-duplicates are not the source's own pages
+        store(db, f"https://e.org/dup{i}", "", duplicate_of=first)
+    with db.conn:  # rows stored before articles.text_chars existed: unknown, not empty
+        for i in range(3):
+            db.execute(
+                "INSERT INTO articles (url, source, fetched, content_hash, text_chars) "
+                "VALUES (?, 's', '2026-01-01', 'h', NULL)", [f"https://e.org/old{i}"],
+            )  # fmt: skip
+    assert maintain(db, config).health_changes == ()
+    assert health_alerts(db) == []
+
+
+def test_failing_outranks_empty_and_a_crashed_run_does_not_announce_twice(setup) -> None:
+    db, config = setup
+    for i in range(3):
+        store(db, f"https://e.org/e{i}", "")
+    for _ in range(3):
+        record_fetch_failure(db, "s", status=503, error="HTTP 503")
+    assert maintain(db, config).health_changes == (("s", "ok", "failing"),)
+    record_unchanged(db, "s", 304)  # polls work again, but the pages still give no text
+    assert maintain(db, config).health_changes == (("s", "failing", "empty"),)
+    # a run that queued its alert and died before recording the state: the rerun is silent
+    with db.conn:
+        db.execute("UPDATE sources SET health_state = 'failing'")
+    assert maintain(db, config).alerts == 0
+    assert states(db) == [("ops", "failing"), ("ops", "empty")]
+
+
+def test_older_database_gets_the_text_chars_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as conn:  # a file from before the column
+        conn.execute("ALTER TABLE articles DROP COLUMN text_chars")
+        conn.execute(
+            "INSERT INTO articles (url, source, fetched, content_hash) "
+            "VALUES ('https://e.org/x', 's', '2026-01-01', 'h')"
+        )
+    conn.close()
+    db = open_database(path)
+    try:
+        assert db.execute("SELECT text_chars FROM articles").fetchall() == [(None,)]
+    finally:
+        db.close()
