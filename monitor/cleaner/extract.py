@@ -18,10 +18,11 @@ from typing import Any
 
 import lxml.html
 import trafilatura
+from lxml import etree
 from lxml.etree import ParserError, _Element
 from trafilatura.xml import xmltotxt
 
-from monitor.cleaner.document import MAX_ELEMENTS, DocumentError, decode_html
+from monitor.cleaner.document import MAX_DOCUMENT_BYTES, MAX_ELEMENTS, DocumentError, decode_html
 from monitor.cleaner.metadata import read_metadata
 
 __all__ = ["Extraction", "EXTRACT_OPTIONS", "extract_article"]
@@ -70,6 +71,13 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
         raise DocumentError(
             f"page has {elements} elements; the cleaner accepts at most {MAX_ELEMENTS}"
         )
+    if len(html) > MAX_DOCUMENT_BYTES:  # big pages are mostly scripts; big text is not
+        chars = sum(map(len, _VISIBLE_TEXT(tree)))
+        if chars > MAX_DOCUMENT_BYTES:
+            raise DocumentError(
+                f"page has {chars / 2**20:.1f} MB of text; the cleaner accepts at most "
+                f"{MAX_DOCUMENT_BYTES // 2**20} MB"
+            )
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
     doc: Any = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)  # type: ignore[arg-type]
     meta = read_metadata(tree)
@@ -104,6 +112,9 @@ def _kind(element: _Element) -> str:
     if element.tag == "head":
         return str(element.get("rend") or "h2")
     return str(element.tag)
+
+
+_VISIBLE_TEXT = etree.XPath("//text()[not(ancestor::script or ancestor::style)]")
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:

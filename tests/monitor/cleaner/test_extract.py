@@ -102,3 +102,22 @@ def test_binary_input_refused(data: bytes) -> None:
 def test_each_line_names_its_element() -> None:
     found = extract_article(page())
     assert found.kinds == ("h1", "p", "p", "p")
+
+
+def test_page_with_megabytes_of_text_refused_fast_but_big_scripts_are_fine() -> None:
+    import time
+
+    from monitor.cleaner import clean_html
+    from monitor.cleaner.document import DocumentError
+
+    huge = b"<html><body><p>" + b"word " * 1_800_000 + b"</p></body></html>"
+    started = time.process_time()
+    with pytest.raises(DocumentError, match="MB of text"):
+        clean_html(huge)
+    assert time.process_time() - started < 2
+    article = b"<p>" + b"Putin met Xi in Beijing on Monday to talk about trade. " * 20 + b"</p>"
+    scripted = (
+        b"<html><head><script>var state='" + b"a" * 3_000_000 + b"';</script></head>"
+        b"<body><article>" + article + b"</article></body></html>"
+    )
+    assert "Putin met Xi" in clean_html(scripted).text
