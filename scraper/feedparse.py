@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import time
 from calendar import timegm
@@ -57,6 +58,9 @@ _SPACE = re.compile(rb"\s*")
 _LINE_BREAKERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]+")
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class ParsedFeed:
     """The entries of one feed body, and what was wrong with it (one line each)."""
@@ -66,8 +70,14 @@ class ParsedFeed:
 
 
 def parse_feed_entries(body: bytes, url: str, headers: Any, source: str) -> list[FeedEntry]:
-    """Parse a feed body. Raises ValueError naming the URL when it is not a feed."""
-    return parse_feed(body, url, headers, source).entries
+    """Parse a feed body, logging its notes (one line each, with the source).
+
+    Raises ValueError naming the URL when it is not a feed.
+    """
+    parsed = parse_feed(body, url, headers, source)
+    for note in parsed.notes:
+        log.info("source=%r url=%s feed_note=%s", source, url, note)
+    return parsed.entries
 
 
 def parse_feed(

@@ -227,3 +227,21 @@ def test_entries_capped() -> None:
 def test_deep_nesting_does_not_raise() -> None:
     body = rss(item(description="<div>" * 50_000)) + b"<x>" * 50_000
     parse_feed_entries(body, URL, RSS, "s")  # no RecursionError; a ValueError would be fine too
+
+
+def test_clamped_dates_and_dropped_links_are_logged_with_the_source(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body = (
+        b'<rss version="2.0"><channel><title>t</title>'
+        b"<item><title>a</title><link>https://example.org/a</link>"
+        b"<pubDate>Fri, 31 Dec 9999 23:59:59 GMT</pubDate></item>"
+        b"<item><title>b</title><link>javascript:alert(1)</link></item>"
+        b"</channel></rss>"
+    )
+    with caplog.at_level("INFO", logger="scraper.feedparse"):
+        entries = parse_feed_entries(body, "https://example.org/feed", None, "Example")
+    assert [e.title for e in entries] == ["a"]
+    notes = [r.getMessage() for r in caplog.records]
+    assert any("'Example'" in n and "not http(s)" in n for n in notes), notes
+    assert any("'Example'" in n and "future" in n for n in notes), notes
