@@ -62,11 +62,17 @@ TELNETCONSOLE_ENABLED = False
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
+    # AutoThrottle, with a 304 counted as the full answer it is (scraper/throttle.py)
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "scraper.throttle.ConditionalAutoThrottle": 0,
 }
 
 HTTPCACHE_ENABLED = False  # conditional GET is ours: see middlewares/conditional_get.py
 
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt is obeyed as by Scrapy, and kept a day in SQLite across crawls
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scraper.middlewares.robots_cache.CachedRobotsTxtMiddleware": 100,
     "scraper.middlewares.public_address.PublicAddressMiddleware": 50,
     "scraper.middlewares.conditional_get.ConditionalGetMiddleware": 560,
     "scraper.middlewares.response_guard.ResponseGuardMiddleware": 585,

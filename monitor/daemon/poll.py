@@ -103,7 +103,8 @@ CONCURRENT_ITEMS = 8  # items of one feed processed at once (see _crawl_child)
 PRELOAD = [
     "scrapy.crawler", "scrapy.settings", "scraper.settings", "scraper.spiders.feeds",
     "scraper.pipelines", "scraper.middlewares.conditional_get",
-    "scraper.middlewares.public_address", "monitor.daemon.poll", "monitor.daemon.preload",
+    "scraper.middlewares.public_address", "scraper.middlewares.robots_cache",
+    "scraper.throttle", "monitor.daemon.poll", "monitor.daemon.preload",
 ]  # fmt: skip
 
 

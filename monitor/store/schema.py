@@ -126,6 +126,13 @@ CREATE TABLE IF NOT EXISTS source_pages (
     found           REAL NOT NULL,                -- unix time first seen in this role
     PRIMARY KEY (source, url)
 );
+-- robots.txt per origin (monitor/store/robots.py): crawls reuse it for a day
+CREATE TABLE IF NOT EXISTS robots_txt (
+    origin          TEXT PRIMARY KEY,             -- scheme://host[:port]
+    status          INTEGER NOT NULL,
+    body            BLOB NOT NULL,
+    fetched         REAL NOT NULL                 -- unix time
+);
 -- full-text search (monitor/store/search.py), kept in step with articles by triggers
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, text, content='articles', content_rowid='id', tokenize='porter unicode61'

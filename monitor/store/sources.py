@@ -68,6 +68,16 @@ def get_source_state(db: sqlite_utils.Database, name: str) -> SourceState | None
     return SourceState(*row) if row else None
 
 
+def get_source_states(db: sqlite_utils.Database, names: Collection[str]) -> dict[str, SourceState]:
+    """``get_source_state`` for many sources in one query (a crawl's whole batch)."""
+    wanted = set(names)
+    return {
+        row[0]: SourceState(*row)
+        for row in db.execute("SELECT name, etag, last_modified, content_hash FROM sources")
+        if row[0] in wanted
+    }
+
+
 def _interval(db: sqlite_utils.Database, name: str) -> float:
     row = db.execute("SELECT interval_s FROM sources WHERE name = ?", [name]).fetchone()
     return float(row[0]) if row else 600.0
@@ -82,6 +92,23 @@ def record_unchanged(db: sqlite_utils.Database, name: str, status: int) -> None:
             "last_error = NULL, failures = 0, next_poll = ? WHERE name = ?",
             [now, now, status, now + next_delay(_interval(db, name)), name],
         )
+
+
+def record_unchanged_many(
+    db: sqlite_utils.Database, polls: Sequence[tuple[str, int, float, float]]
+) -> None:
+    """Many ``record_unchanged`` in one transaction: ``(name, status, when, interval)``
+    per poll, ``when`` the time it was answered and ``interval`` the source's configured
+    interval (``SourceConfig.interval``, what ``sync_sources`` stored)."""
+    if not polls:
+        return
+    with db.conn:
+        db.conn.executemany(
+            "UPDATE sources SET last_poll = ?, last_success = ?, last_status = ?, "
+            "last_error = NULL, failures = 0, next_poll = ? WHERE name = ?",
+            [(when, when, status, when + next_delay(interval), name)
+             for name, status, when, interval in polls],
+        )  # fmt: skip
 
 
 def record_fetched(

@@ -6,6 +6,9 @@ ETag and Last-Modified live in SQLite (``sources`` table) and go out as If-None-
 If-Modified-Since. On the way back, a 304, or a 200 whose body hashes to what we parsed
 last time, is flagged ``newshound_unchanged`` so the spider ends that source's work
 before any parsing. The spider saves the new validators only after a successful parse.
+
+The states of the crawl's sources are read in one query, on the first request (after the
+spider's ``sync_sources``): each source is asked for once per crawl.
 """
 
 from __future__ import annotations
@@ -21,18 +24,19 @@ from sqlite_utils import Database
 
 from monitor.config import Config
 from monitor.store import open_database
-from monitor.store.sources import get_source_state
+from monitor.store.sources import SourceState, get_source_state, get_source_states
 
 
 class ConditionalGetMiddleware:
-    def __init__(self, db_path: str, stats: StatsCollector) -> None:
-        self.db_path, self.stats = db_path, stats
+    def __init__(self, db_path: str, stats: StatsCollector, sources: tuple[str, ...] = ()) -> None:
+        self.db_path, self.stats, self.sources = db_path, stats, sources
         self._db = None
+        self._states: dict[str, SourceState] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         config: Config = crawler.settings["NEWSHOUND_CONFIG"]
-        mw = cls(str(config.storage.path), crawler.stats)
+        mw = cls(str(config.storage.path), crawler.stats, tuple(s.name for s in config.sources))
         crawler.signals.connect(mw.close, signal=signals.spider_closed)
         return mw
 
@@ -51,7 +55,11 @@ class ConditionalGetMiddleware:
         source = request.meta.get("newshound_source")
         if not source or not request.meta.get("newshound_conditional"):
             return
-        state = get_source_state(self.db, source)
+        if self._states is None:
+            self._states = get_source_states(self.db, self.sources)
+        state = self._states.get(source)
+        if state is None and source not in self.sources:
+            state = get_source_state(self.db, source)
         request.meta["newshound_state"] = state
         if state is None:
             return

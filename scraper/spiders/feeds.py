@@ -46,7 +46,7 @@ from monitor.store.pages import (
 from monitor.store.sources import (
     record_fetch_failure,
     record_fetched,
-    record_unchanged,
+    record_unchanged_many,
     sync_sources,
 )
 from scraper.items import FeedEntry
@@ -56,6 +56,11 @@ from scraper.spiders.sitemaps import parse_sitemap
 
 REDISCOVER_AFTER = 7 * 86400.0  # a homepage's feed is looked for again after a week
 MAX_SITEMAP_DEPTH = 2  # index -> index -> sitemap
+# Unchanged polls are written in batches: this many, or this many seconds after the first
+# one waiting, and at the end of the crawl. A crash loses at most a batch of "unchanged"
+# records, and a lost one only makes that source due again: it is polled once more.
+UNCHANGED_BATCH = 200
+UNCHANGED_FLUSH_AFTER = 1.0
 
 
 def resolve_config(settings_config: Config | None, config: str | None, url: str | None) -> Config:
@@ -81,6 +86,9 @@ class FeedsSpider(Spider):
         self.config = config
         self.due_only = due_only
         self._db: Database | None = None
+        self._sources = {s.name: s for s in config.sources}
+        self._unchanged: list[tuple[str, int, float, float]] = []
+        self._flush_call: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -106,7 +114,33 @@ class FeedsSpider(Spider):
             self._db = open_database(self.config.storage.path)
         return self._db
 
+    def source(self, name: str) -> SourceConfig:
+        """``config.source(name)``, by a dict: a crawl asks once per response."""
+        try:
+            return self._sources[name]
+        except KeyError:
+            return self.config.source(name)
+
+    def _record_unchanged(self, source: SourceConfig, status: int) -> None:
+        self._unchanged.append((source.name, status, time.time(), source.interval))
+        if len(self._unchanged) >= UNCHANGED_BATCH:
+            self.flush_unchanged()
+        elif self._flush_call is None:
+            from scrapy.utils.asyncio import call_later
+
+            self._flush_call = call_later(UNCHANGED_FLUSH_AFTER, self.flush_unchanged)
+
+    def flush_unchanged(self) -> None:
+        """Write the unchanged polls recorded so far, in one transaction."""
+        if self._flush_call is not None:
+            self._flush_call.cancel()  # a no-op when it is this very call
+            self._flush_call = None
+        polls, self._unchanged = self._unchanged, []
+        if polls:
+            record_unchanged_many(self.db, polls)
+
     def closed_db(self) -> None:
+        self.flush_unchanged()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -151,9 +185,9 @@ class FeedsSpider(Spider):
         )
 
     def parse_source(self, response: Response) -> Iterator[FeedEntry | Request]:
-        source = self.config.source(response.meta["newshound_source"])
+        source = self.source(response.meta["newshound_source"])
         if response.meta.get("newshound_unchanged"):
-            record_unchanged(self.db, source.name, response.status)
+            self._record_unchanged(source, response.status)
             self.crawler.stats.inc_value("newshound/source/unchanged")
             return
         try:
@@ -255,7 +289,7 @@ class FeedsSpider(Spider):
         return items
 
     def parse_sitemap_child(self, response: Response) -> Iterator[FeedEntry | Request]:
-        source = self.config.source(response.meta["newshound_source"])
+        source = self.source(response.meta["newshound_source"])
         if self._unchanged_follow_up(response):
             return
         try:
@@ -287,7 +321,7 @@ class FeedsSpider(Spider):
         return items
 
     def parse_listing_next(self, response: Response) -> Iterator[FeedEntry | Request]:
-        source = self.config.source(response.meta["newshound_source"])
+        source = self.source(response.meta["newshound_source"])
         if response.status != 200:
             return
         try:
@@ -313,7 +347,7 @@ class FeedsSpider(Spider):
         )  # fmt: skip
 
     def parse_discovered_feed(self, response: Response) -> Iterator[FeedEntry | Request]:
-        source = self.config.source(response.meta["newshound_source"])
+        source = self.source(response.meta["newshound_source"])
         if response.status == 304:
             return
         try:
@@ -348,7 +382,7 @@ class FeedsSpider(Spider):
             failure.getErrorMessage() or failure.type.__name__,
         )  # fmt: skip
         if request.meta.get("newshound_role") == "feed":
-            source = self.config.source(request.meta["newshound_source"])
+            source = self.source(request.meta["newshound_source"])
             yield from self._next_candidate(request.meta, source)
 
     def source_failed(self, failure: Failure) -> None:

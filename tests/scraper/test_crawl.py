@@ -99,3 +99,12 @@ def test_robots_txt_is_asked_first(site: FixtureSite, first_crawl: dict[str, dic
     assert site.paths()[0] == "/robots.txt"
     agents = {r.headers.get("User-Agent", "") for r in site.requests}
     assert all(a.startswith("newshound/") for a in agents)
+
+
+def test_robots_txt_kept_across_crawls(
+    site: FixtureSite, site_config: Path, first_crawl: dict[str, dict]
+) -> None:
+    asked = site.paths().count("/robots.txt")
+    assert asked >= 1
+    crawl(site_config)
+    assert site.paths().count("/robots.txt") == asked  # the first crawl's answer served

@@ -14,9 +14,12 @@ from monitor.store.sources import (
     apply_failure_policy,
     describe_sources,
     due_sources,
+    get_source_state,
+    get_source_states,
     record_fetch_failure,
     record_fetched,
     record_unchanged,
+    record_unchanged_many,
     sync_sources,
 )
 
@@ -88,3 +91,27 @@ def test_describe_sources_gives_each_configured_source_a_state(db) -> None:
     disabled = SourceConfig(name="d", url="https://example.org/d.rss", enabled=False)
     states = {s["name"]: s["state"] for s in describe_sources(db, [*SOURCES, disabled])}
     assert states == {"a": "ok", "b": "failing", "c": "new", "d": "disabled"}
+
+
+def test_unchanged_in_a_batch_is_recorded_as_one_at_a_time(db) -> None:
+    def state(name: str) -> dict:
+        skip = ("id", "name", "url", "last_poll", "last_success", "next_poll")
+        return {k: v for k, v in row(db, name).items() if k not in skip}
+
+    record_fetch_failure(db, "a", status=503, error="HTTP 503")
+    record_fetch_failure(db, "b", status=503, error="HTTP 503")
+    record_unchanged(db, "a", 304)
+    when = time.time()
+    record_unchanged_many(db, [("b", 304, when, 60.0)])
+    assert state("b") == state("a")
+    assert row(db, "b")["last_poll"] == row(db, "b")["last_success"] == when
+    assert when + 60 <= row(db, "b")["next_poll"] <= when + 60 * 1.5
+    record_unchanged_many(db, [])  # nothing to write: no error
+
+
+def test_source_states_in_one_query_are_the_single_ones(db) -> None:
+    record_fetched(db, "a", status=200, etag='"e"', last_modified="Mon", content_hash="h")
+    states = get_source_states(db, ["a", "b", "zzz"])
+    assert set(states) == {"a", "b"}
+    assert states["a"] == get_source_state(db, "a")
+    assert states["b"] == get_source_state(db, "b")

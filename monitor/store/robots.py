@@ -1,0 +1,50 @@
+"""robots.txt kept per origin, so each crawl need not fetch it again.
+
+A crawl child is a fresh Scrapy crawler: without this table it would fetch every host's
+robots.txt on every poll, one extra request per host per crawl. RFC 9309 lets a crawler
+cache robots.txt for up to 24 hours; ``MAX_AGE`` is that. Only answers that settle the
+rules are kept (2xx, and 4xx which means "no rules"); a 5xx or a failed fetch is asked
+again next crawl. Used by ``scraper.middlewares.robots_cache``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import sqlite_utils
+
+__all__ = ["MAX_AGE", "cacheable", "get_robots", "save_robots"]
+
+MAX_AGE = 24 * 3600.0
+
+
+def cacheable(status: int) -> bool:
+    """True for answers that settle a host's rules for a day (2xx, 3xx followed, 4xx)."""
+    return status < 500
+
+
+def get_robots(
+    db: sqlite_utils.Database, origin: str, *, max_age: float = MAX_AGE, now: float | None = None
+) -> bytes | None:
+    """The robots.txt body kept for ``origin`` (``scheme://host[:port]``) if fresh, else None."""
+    now = time.time() if now is None else now
+    row = db.execute(
+        "SELECT body FROM robots_txt WHERE origin = ? AND fetched > ? AND fetched <= ?",
+        [origin, now - max_age, now + 60],
+    ).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def save_robots(
+    db: sqlite_utils.Database, origin: str, status: int, body: bytes, *, now: float | None = None
+) -> None:
+    """Keep the robots.txt answer for ``origin`` (only if ``cacheable(status)``)."""
+    if not cacheable(status):
+        return
+    with db.conn:
+        db.execute(
+            "INSERT INTO robots_txt (origin, status, body, fetched) VALUES (?,?,?,?) "
+            "ON CONFLICT(origin) DO UPDATE SET status = excluded.status, "
+            "body = excluded.body, fetched = excluded.fetched",
+            [origin, status, bytes(body), time.time() if now is None else now],
+        )

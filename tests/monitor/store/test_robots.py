@@ -1,0 +1,26 @@
+"""robots.txt kept per origin for a day (store/robots.py)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from monitor.store import open_database
+from monitor.store.robots import MAX_AGE, get_robots, save_robots
+
+
+def test_robots_kept_a_day_then_asked_again(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "news.db")
+    now = time.time()
+    save_robots(db, "http://a.example", 200, b"User-agent: *\nDisallow: /x", now=now)
+    assert get_robots(db, "http://a.example", now=now + 10) == b"User-agent: *\nDisallow: /x"
+    assert get_robots(db, "https://a.example", now=now + 10) is None  # another origin
+    assert get_robots(db, "http://a.example", now=now + MAX_AGE + 1) is None
+
+
+def test_robots_not_kept_when_the_answer_settles_nothing(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "news.db")
+    save_robots(db, "http://b.example", 503, b"busy")
+    assert get_robots(db, "http://b.example") is None
+    save_robots(db, "http://b.example", 404, b"not found")  # 4xx: no rules, kept
+    assert get_robots(db, "http://b.example") == b"not found"
