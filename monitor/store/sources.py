@@ -251,7 +251,7 @@ FAILING_STATES = ("failing", "paused")
 
 
 def source_state(row: dict[str, Any] | None, enabled: bool = True) -> str:
-    """One word for a source: new, ok, failing, paused, silent or disabled."""
+    """One word for a source: new, ok, failing, paused, silent, empty or disabled."""
     if not enabled:
         return "disabled"
     if row is None or row["last_poll"] is None:
@@ -262,6 +262,8 @@ def source_state(row: dict[str, Any] | None, enabled: bool = True) -> str:
         return "failing"
     if row["silent"]:
         return "silent"
+    if row.get("health_state") == "empty":  # its recent pages cleaned to no text
+        return "empty"
     return "ok"
 
 
