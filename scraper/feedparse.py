@@ -42,6 +42,7 @@ from feedparser.encodings import convert_to_utf8
 
 from monitor.store.canonical import canonicalize_url
 from scraper.items import FeedEntry
+from scraper.jsonfeed import parse_json_feed
 
 __all__ = [
     "MAX_ENTRIES", "ParsedFeed", "defuse_feed", "parse_feed", "parse_feed_entries", "read_feed",
@@ -70,10 +71,12 @@ class ParsedFeed:
 
 
 def parse_feed_entries(body: bytes, url: str, headers: Any, source: str) -> list[FeedEntry]:
-    """Parse a feed body, logging its notes (one line each, with the source).
+    """Parse an RSS/Atom/RDF or JSON Feed body, logging its notes (one line each).
 
     Raises ValueError naming the URL when it is not a feed.
     """
+    if body[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        return parse_json_feed(body, url, source)  # JSON Feed: feedparser cannot read it
     parsed = parse_feed(body, url, headers, source)
     for note in parsed.notes:
         log.info("source=%r url=%s feed_note=%s", source, url, note)

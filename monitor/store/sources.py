@@ -243,10 +243,6 @@ def postpone_source(db: sqlite_utils.Database, name: str, delay: float) -> None:
         db.execute("UPDATE sources SET next_poll = ? WHERE name = ?", [time.time() + delay, name])
 
 
-def list_sources(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    return list(db.query("SELECT * FROM sources ORDER BY name"))
-
-
 FAILING_STATES = ("failing", "paused")
 
 

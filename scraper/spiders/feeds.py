@@ -49,8 +49,9 @@ from monitor.store.sources import (
     record_unchanged_many,
     sync_sources,
 )
+from scraper.feedparse import parse_feed_entries
 from scraper.items import FeedEntry
-from scraper.spiders.discovery import COMMON_FEED_PATHS, body_kind, feed_links, read_feed
+from scraper.spiders.discovery import COMMON_FEED_PATHS, body_kind, feed_links
 from scraper.spiders.listings import parse_listing
 from scraper.spiders.sitemaps import parse_sitemap
 
@@ -229,7 +230,7 @@ class FeedsSpider(Spider):
             return self._listing_items(response, source, page=1)
         if kind == "homepage":
             return self._discovery_items(response, source)
-        return list(read_feed(response.body, response.url, response.headers, source.name))
+        return list(parse_feed_entries(response.body, response.url, response.headers, source.name))
 
     def _follow_up(
         self, url: str, source: SourceConfig, callback: Any, role: str, **meta: Any
@@ -351,7 +352,7 @@ class FeedsSpider(Spider):
         if response.status == 304:
             return
         try:
-            entries = read_feed(response.body, response.url, response.headers, source.name)
+            entries = parse_feed_entries(response.body, response.url, response.headers, source.name)
         except ValueError as e:
             self.logger.info("source=%r candidate %s: %s", source.name, response.url, e)
             yield from self._next_candidate(response.meta, source)

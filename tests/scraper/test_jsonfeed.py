@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scraper.spiders.discovery import parse_json_feed, read_feed
+from scraper.feedparse import parse_feed_entries
+from scraper.jsonfeed import parse_json_feed
 from tests.scraper.source_sites import crawl, rows, serve, write_config
 
 
@@ -61,12 +62,12 @@ def test_not_a_json_feed_is_a_value_error_naming_the_url(body: bytes) -> None:
         parse_json_feed(body, "https://j.example/f", "J")
 
 
-def test_read_feed_sends_json_to_the_json_reader_and_xml_to_feedparser() -> None:
-    assert read_feed(feed("1.1", [{"id": "1", "url": "https://j.example/a"}]),
+def test_parse_feed_entries_sends_json_to_the_json_reader_and_xml_to_feedparser() -> None:
+    assert parse_feed_entries(feed("1.1", [{"id": "1", "url": "https://j.example/a"}]),
                      "https://j.example/f", {}, "J")[0].guid == "1"  # fmt: skip
     rss = b'<?xml version="1.0"?><rss version="2.0"><channel><title>R</title><item>' \
           b"<link>https://j.example/r</link></item></channel></rss>"  # fmt: skip
-    assert read_feed(rss, "https://j.example/f", {}, "J")[0].url == "https://j.example/r"
+    assert parse_feed_entries(rss, "https://j.example/f", {}, "J")[0].url == "https://j.example/r"
 
 
 def test_json_feed_source_crawled_into_the_store(tmp_path: Path) -> None:
