@@ -347,6 +347,19 @@ def webhook() -> Iterator[WebhookReceiver]:
 # --- config and articles -------------------------------------------------------------------
 
 
+def webhook_channel(receiver: WebhookReceiver, name: str = "desk", extra: str = "") -> str:
+    """A [[channels]] block for a signed webhook to ``receiver``."""
+    return f"""
+[[channels]]
+name = "{name}"
+type = "webhook"
+url = "{receiver.url}"
+secret = "{SECRET}"
+timeout = 5
+{extra}
+"""
+
+
 def write_config(tmp_path: Path, channels: str) -> Path:
     """A config with the test terms, a database in tmp_path and the given [[channels]]."""
     path = tmp_path / "newshound.toml"

@@ -12,7 +12,7 @@ import monitor.alerts
 from monitor.daemon.deliver import deliver_due
 from monitor.store import open_database
 from monitor.store.outbox import enqueue_health_alert, health_event_id
-from tests.monitor.alerts.conftest import SECRET, outbox_rows, store_article
+from tests.monitor.alerts.conftest import outbox_rows, store_article, webhook_channel
 
 BODY = "Vladimir Putin met Xi Jinping. Putin spoke of sanctions."
 
@@ -21,20 +21,8 @@ def test_alerts_package_exports() -> None:
     assert monitor.alerts.__all__ == ["build_channel", "plan_alerts"]
 
 
-def hook(receiver, extra: str = "", name: str = "desk") -> str:  # type: ignore[no-untyped-def]
-    return f"""
-[[channels]]
-name = "{name}"
-type = "webhook"
-url = "{receiver.url}"
-secret = "{SECRET}"
-timeout = 5
-{extra}
-"""
-
-
 def test_rate_limit_rolls_the_rest_into_one_batch(make_config, webhook) -> None:
-    config = make_config(hook(webhook, 'rate_limit = "2/h"'))
+    config = make_config(webhook_channel(webhook, extra='rate_limit = "2/h"'))
     for i in range(5):
         store_article(config, f"https://news.example/{i}", f"Putin {i}", BODY)
     t0 = time.time()
@@ -53,7 +41,9 @@ def test_rate_limit_rolls_the_rest_into_one_batch(make_config, webhook) -> None:
 def test_quiet_hours_hold_alerts_until_they_end(make_config, webhook) -> None:
     now = datetime.now().astimezone().replace(second=0, microsecond=0)
     start, end = now - timedelta(hours=1), now + timedelta(hours=1)
-    config = make_config(hook(webhook, f'quiet_hours = "{start:%H:%M}-{end:%H:%M}"'))
+    config = make_config(
+        webhook_channel(webhook, extra=f'quiet_hours = "{start:%H:%M}-{end:%H:%M}"')
+    )
     store_article(config, "https://news.example/q", "Putin at night", BODY)
     held = asyncio.run(deliver_due(config, config.storage.path, now=now.timestamp() + 30))
     assert held.sent == 0 and held.channels["desk"].held == 1 and webhook.hooks == []
@@ -62,7 +52,7 @@ def test_quiet_hours_hold_alerts_until_they_end(make_config, webhook) -> None:
 
 
 def test_health_alert_queued_once_and_delivered(make_config, webhook) -> None:
-    config = make_config(hook(webhook, "health = true"))
+    config = make_config(webhook_channel(webhook, extra="health = true"))
     db = open_database(config.storage.path)
     payload = {"source": "Wire", "url": "https://wire.example/feed", "state": "failing",
                "message": "HTTP 503 for 5 polls in a row", "since": "2025-01-01T00:00:00+00:00",

@@ -7,7 +7,11 @@ import threading
 import time
 
 from monitor.daemon.deliver import deliver_due
-from tests.monitor.alerts.conftest import SECRET, WebhookReceiver, outbox_rows, store_article
+from tests.monitor.alerts.conftest import (
+    outbox_rows,
+    store_article,
+    webhook_channel,
+)
 
 BODY = (
     "Vladimir Putin met Xi Jinping in Beijing on Tuesday. "
@@ -15,20 +19,8 @@ BODY = (
 )
 
 
-def hook_channel(receiver: WebhookReceiver, name: str = "desk", extra: str = "") -> str:
-    return f"""
-[[channels]]
-name = "{name}"
-type = "webhook"
-url = "{receiver.url}"
-secret = "{SECRET}"
-timeout = 5
-{extra}
-"""
-
-
 def test_webhook_arrives_signed_with_terms_snippets_and_aliases(make_config, webhook) -> None:
-    config = make_config(hook_channel(webhook))
+    config = make_config(webhook_channel(webhook))
     store_article(config, "https://news.example/a", "Putin and Xi meet", BODY)
     report = asyncio.run(deliver_due(config, config.storage.path))
     assert report.sent == 1 and report.errors == []
@@ -51,7 +43,7 @@ def test_webhook_arrives_signed_with_terms_snippets_and_aliases(make_config, web
 
 def test_503_twice_then_200_gets_the_same_webhook_id_three_times(make_config, webhook) -> None:
     webhook.statuses = [503, 503]
-    config = make_config(hook_channel(webhook))
+    config = make_config(webhook_channel(webhook))
     store_article(config, "https://news.example/b", "Putin speaks", BODY)
     t0 = time.time()
     first = asyncio.run(deliver_due(config, config.storage.path, now=t0))
@@ -72,7 +64,7 @@ def test_503_twice_then_200_gets_the_same_webhook_id_three_times(make_config, we
 
 def test_400_fails_at_once_and_410_disables_the_channel(make_config, webhook) -> None:
     webhook.statuses = [400, 410]
-    config = make_config(hook_channel(webhook))
+    config = make_config(webhook_channel(webhook))
     store_article(config, "https://news.example/c", "Putin one", BODY)
     store_article(config, "https://news.example/d", "Putin two", BODY)
     store_article(config, "https://news.example/e", "Putin three", BODY)
@@ -87,7 +79,7 @@ def test_400_fails_at_once_and_410_disables_the_channel(make_config, webhook) ->
 
 def test_redirect_is_not_followed(make_config, webhook) -> None:
     webhook.statuses = [302]
-    config = make_config(hook_channel(webhook))
+    config = make_config(webhook_channel(webhook))
     store_article(config, "https://news.example/r", "Putin redirected", BODY)
     report = asyncio.run(deliver_due(config, config.storage.path))
     assert report.failed == 1 and "not followed" in report.errors[0]
@@ -95,7 +87,7 @@ def test_redirect_is_not_followed(make_config, webhook) -> None:
 
 
 def test_private_address_refused_without_allow_private(make_config, webhook, tmp_path) -> None:
-    config = make_config(hook_channel(webhook))
+    config = make_config(webhook_channel(webhook))
     from dataclasses import replace
 
     from monitor.config import NetworkConfig
@@ -116,7 +108,7 @@ def test_a_hanging_endpoint_delays_only_its_own_channel(make_config, webhook) ->
     try:
         port = hang.getsockname()[1]
         channels = (
-            hook_channel(webhook, "fast")
+            webhook_channel(webhook, "fast")
             + f"""
 [[channels]]
 name = "slow"
