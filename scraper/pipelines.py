@@ -22,6 +22,7 @@ One story, one alert:
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Self
 
@@ -30,9 +31,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.statscollectors import StatsCollector
 from sqlite_utils import Database
+from w3lib.html import remove_tags, replace_entities
 
 from monitor.alerts.routing import plan_alerts
-from monitor.cleaner import clean_html, clean_text
+from monitor.cleaner import CleanedArticle, clean_html, clean_text
+from monitor.cleaner.article import PARAGRAPH_SEPARATOR
 from monitor.cleaner.document import DocumentError
 from monitor.cleaner.site_lines import line_hashes
 from monitor.config import Config
@@ -257,11 +260,17 @@ class StorePipeline(_StorePipelineBase):
         return [e for e in planned if e.channel in wanted]
 
 
-def _cleaned_from_feed(entry: FeedEntry):  # type: ignore[no-untyped-def]
-    from monitor.cleaner import CleanedArticle, clean_document
+_BLOCK_END = re.compile(r"<\s*(?:/p|/div|/li|/h[1-6]|/blockquote)\b[^>]*>", re.I)
 
-    summary = entry.summary or ""
-    text = clean_document(summary.encode("utf-8")).text if summary else ""
+
+def _cleaned_from_feed(entry: FeedEntry) -> CleanedArticle:
+    """The article as the feed tells it, when there is no page to clean."""
+    # A summary is a fragment, too short for trafilatura to call an article, and too short
+    # for the cleaner's position rules (a short last line reads as furniture): its markup
+    # is dropped, paragraphs kept apart, and the text is taken as the publisher wrote it.
+    summary = replace_entities(remove_tags(_BLOCK_END.sub("\n\n", entry.summary or "")))
+    paragraphs = (" ".join(p.split()) for p in summary.split("\n\n"))
+    text = PARAGRAPH_SEPARATOR.join(p for p in paragraphs if p)
     return CleanedArticle(
         title=entry.title, text=text, author=entry.author, published=entry.published, language=None
     )

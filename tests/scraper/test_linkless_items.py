@@ -45,3 +45,18 @@ def test_linkless_item_stored_from_feed_text(tmp_path: Path) -> None:
     url, title, matched = rows[0]
     assert url.startswith("urn:newshound:entry:") and title == "Putin speaks on sanctions"
     assert matched == 1 and terms == {"Putin", "sanctions"}
+
+
+def test_html_summary_of_a_pageless_item_is_matched_on_its_text() -> None:
+    """trafilatura finds no article in a two-paragraph fragment; the feed's text must
+    still reach the matcher, paragraphs kept apart so words do not run together."""
+    from scraper.items import FeedEntry
+    from scraper.pipelines import _cleaned_from_feed
+
+    entry = FeedEntry(
+        source="wire", url="urn:x", link="", title="Talks",
+        summary="<p>Talks on &quot;sanctions&quot; ended.</p><p>Xi Jinping spoke.</p>",
+    )  # fmt: skip
+    text = _cleaned_from_feed(entry).text
+    assert 'Talks on "sanctions" ended.' in text and "Xi Jinping spoke." in text
+    assert "ended.Xi" not in text
