@@ -8,6 +8,13 @@ is a duplicate when the signatures agree on at least ``THRESHOLD`` of their slot
 estimated Jaccard similarity of the shingle sets). Only articles stored within
 ``WINDOW`` are compared: a templated daily report a month later is news again.
 
+Each shingle is hashed with CRC-32 of its UTF-8 (``zlib.crc32``, C speed; datasketch
+mixes it with murmur3's finalizer before its permutations), not datasketch's default
+SHA-1, which cost more than the rest of the signature together. Signatures made with
+one hash never match those made with the other: the store has no signatures from
+before the change (none were released), and a signature that must compare across
+runs must keep this hash, ``NUM_PERM`` and ``_SEED``.
+
 Called by the store stage (scraper/pipelines.py) before ``save_article``, which writes
 the signature in the article's own transaction.
 """
@@ -17,7 +24,9 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+import zlib
 from datetime import UTC, datetime
+from functools import cache
 
 import numpy as np
 import sqlite_utils
@@ -39,10 +48,19 @@ def text_signature(text: str) -> np.ndarray | None:
     words = _WORD.findall(text.lower())
     if len(words) < MIN_WORDS:
         return None
-    shingles = {" ".join(words[i : i + 3]).encode("utf-8") for i in range(len(words) - 2)}
-    mh = MinHash(num_perm=NUM_PERM, seed=_SEED)
-    mh.update_batch(list(shingles))
+    shingles = set(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
+    mh = MinHash(
+        num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32,
+        permutations=_permutations(), scheme="affine32",
+    )  # fmt: skip
+    mh.update_batch([shingle.encode("utf-8") for shingle in shingles])
     return np.asarray(mh.hashvalues, dtype=np.uint32)
+
+
+@cache
+def _permutations() -> np.ndarray:
+    """datasketch's permutations for ``NUM_PERM`` and ``_SEED`` (drawn once, not per text)."""
+    return MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32").permutations
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
