@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import islice
 
 from monitor.cleaner.phrases import (
     DATE_WORDS,
@@ -76,7 +77,6 @@ _MULTIWORD_NAMES = re.compile(
 )
 _DATE_TOKEN = re.compile(r"\d+|[^\W\d_]+")
 _MAX_DATE_TOKENS = 12
-_FORM_PHRASES = re.compile("|".join(re.escape(p) for p in FORM_PHRASES))
 _EDGE_PHRASES = re.compile("|".join(EDGE_PHRASES))
 
 
@@ -158,7 +158,7 @@ def is_furniture(line: str) -> bool:
     if key in WHOLE_LINES:
         return True
     words = _words(line)
-    if words <= _MAX_FORM_WORDS and _FORM_PHRASES.search(key):
+    if words <= _MAX_FORM_WORDS and any(phrase in key for phrase in FORM_PHRASES):
         return True
     if _is_language_row(line):
         return True
@@ -279,7 +279,8 @@ def has_edge_phrase(line: str) -> bool:
 def is_dateline(key: str) -> bool:
     """A date or time and nothing else: "Updated at 1:23 p.m.", "22 de janeiro de 2018 às
     0:13", "Published 3 May 2024" (``key`` is the line after :func:`normalise`)."""
-    tokens = _DATE_TOKEN.findall(key)
+    # A paragraph is not read to its end: one token past the limit decides.
+    tokens = [m.group() for m in islice(_DATE_TOKEN.finditer(key), _MAX_DATE_TOKENS + 1)]
     if not tokens or len(tokens) > _MAX_DATE_TOKENS:
         return False
     words = [t for t in tokens if not t.isdigit()]

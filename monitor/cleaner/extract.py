@@ -66,7 +66,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     tree = _parse(html)
     if tree is None:
         return Extraction(lines=())
-    elements = sum(1 for _ in tree.iter())
+    elements = int(_COUNT_ELEMENTS(tree))
     if elements > MAX_ELEMENTS:
         raise DocumentError(
             f"page has {elements} elements; the cleaner accepts at most {MAX_ELEMENTS}"
@@ -114,6 +114,9 @@ def _kind(element: _Element) -> str:
     return str(element.tag)
 
 
+# libxml2 counts without a Python object per element (trafilatura's parser drops comments
+# and processing instructions, so elements are all tree.iter() would yield).
+_COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
 _VISIBLE_TEXT = etree.XPath("//text()[not(ancestor::script or ancestor::style)]")
 
 
