@@ -109,9 +109,12 @@ class SecretFilter(logging.Filter):
 
 def install_secret_filter(config: Config, handlers: Iterable[logging.Handler] = ()) -> None:
     """Add a :class:`SecretFilter` for ``config`` to ``handlers`` (default: the root
-    logger's handlers)."""
+    logger's handlers), unless one for the same secrets is there already."""
     secrets = config_secrets(config)
     if not secrets:
         return
+    wanted = frozenset(secrets)
     for handler in list(handlers) or logging.getLogger().handlers:
-        handler.addFilter(SecretFilter(secrets))
+        # Once per handler and set of secrets: a crawl worker runs many crawls.
+        if not any(isinstance(f, SecretFilter) and f.secrets == wanted for f in handler.filters):
+            handler.addFilter(SecretFilter(wanted))

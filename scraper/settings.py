@@ -80,6 +80,19 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.response_guard.BoundedDecompressionMiddleware": 590,
 }
 
+# Components with nothing to do here, yet run on every request: no spider sets
+# allowed_domains (offsite) or http_user (auth), nothing reads depth, and no Referer is
+# sent (a feed poll comes from no page, and a site need not learn which feed led to it).
+REFERER_ENABLED = False
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+DOWNLOADER_MIDDLEWARES |= {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+}
+
 ITEM_PIPELINES = {
     "scraper.pipelines.DedupePipeline": 100,
     "scraper.pipelines.FetchPagePipeline": 150,

@@ -1,6 +1,6 @@
 """The daemon: ``newshound run``, one asyncio process with three coarse APScheduler jobs.
 
-    poll      every ``daemon.tick``: claim the due sources, start a crawl child for them
+    poll      every ``daemon.tick``: claim the due sources, hand them to a crawl worker
     deliver   every few seconds: drain the outbox (``deliver.py``)
     maintain  every two minutes: retention, WAL checkpoint, silence, health alerts
 
@@ -11,15 +11,15 @@ which is what scales to 10,000+ sources: one query a tick finds what is due.
 Sources are claimed in memory: the database lock (``store/lock.py``) makes this process
 the only poller of its database, so a set of in-flight names is enough to keep two crawls
 from polling one source, and a restart forgets nothing that matters. A poll tick does not
-wait for its crawl: a source that answers after 20 s holds its own child, and the next
-tick starts a new child for the sources that have fallen due meanwhile (up to
+wait for its crawl: a source that answers after 20 s holds its own worker, and the next
+tick starts a crawl in another worker for the sources that have fallen due meanwhile (up to
 ``MAX_CRAWLS`` at once). A source leaves the in-flight set as soon as its row shows a poll
-that ended after the claim, whether or not its child has finished.
+that ended after the claim, whether or not its crawl has finished.
 
-SIGTERM/SIGINT: stop scheduling, send SIGTERM on to the crawl children (Scrapy's graceful
+SIGTERM/SIGINT: stop scheduling, send SIGTERM on to the busy crawl workers (Scrapy's graceful
 stop), let them and a running delivery finish within ``daemon.shutdown_timeout``, kill
 what is left, release the lock, checkpoint the WAL, exit 0. Undelivered alerts stay
-pending in the outbox. A second signal kills the children at once.
+pending in the outbox. Idle workers are told to exit. A second signal kills the workers at once.
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ __all__ = ["Daemon"]
 
 log = logging.getLogger("newshound.daemon")
 
-MAX_CRAWLS = 4  # crawl children at once; a slow source holds one
-BATCH_SIZE = 2000  # sources per child; a backlog is spread over ticks
-CRAWL_TIMEOUT = 1800.0  # a child still running after this is killed
+MAX_CRAWLS = 4  # crawls (busy workers) at once; a slow source holds one
+BATCH_SIZE = 2000  # sources per crawl; a backlog is spread over ticks
+CRAWL_TIMEOUT = 1800.0  # a crawl still running after this is killed
 DELIVER_EVERY = 2.0
 MAINTAIN_EVERY = 120.0
 HEARTBEAT_EVERY = 10.0
@@ -220,6 +220,7 @@ class Daemon:
 
     def _close(self) -> None:
         try:
+            self.launcher.close()
             self.lock.release()
             busy, wal, done = checkpoint_wal(self.db, "TRUNCATE")
             log_event(log, "daemon_stopped", exit_code=self.exit_code, wal_pages=wal,
@@ -317,7 +318,8 @@ class Daemon:
             return
         self.crawls.add(crawl)
         try:
-            await wait_crawl(crawl, self._take_messages, timeout=CRAWL_TIMEOUT)
+            await wait_crawl(crawl, self._take_messages, timeout=CRAWL_TIMEOUT,
+                             launcher=self.launcher)  # fmt: skip
         finally:
             self.crawls.discard(crawl)
         stats = crawl.stats
@@ -340,7 +342,7 @@ class Daemon:
         self._release(names, claimed, None if self.stopping else self.config.daemon.tick)
 
     def _take_messages(self, crawl: Crawl) -> None:
-        """Log the child's new error lines; keep its Retry-After hints for the reaping."""
+        """Log the worker's new error lines; keep its Retry-After hints for the reaping."""
         for line in crawl.log_lines:
             log_event(log, "crawl_log", logging.WARNING, line=line)
         crawl.log_lines.clear()

@@ -7,6 +7,7 @@ added with a default when an older file lacks it.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -173,10 +174,27 @@ def open_database(path: Path | str) -> sqlite_utils.Database:
     return db
 
 
+def _fingerprint() -> int:
+    """This schema's fingerprint, kept in ``PRAGMA user_version`` (a signed 32-bit int)."""
+    text = f"{SCHEMA_VERSION}\n{SCHEMA_SQL}\n{_ADDED_COLUMNS}\n{_ADDED_INDEXES}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest()) >> 1
+
+
+SCHEMA_FINGERPRINT = _fingerprint()
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create every table and index that is missing; set WAL and foreign keys."""
+    """Create every table and index that is missing; set WAL and foreign keys.
+
+    A file whose ``user_version`` holds this schema's fingerprint is up to date: only the
+    per-connection pragmas are set, with no write. A crawl opens the database from
+    several components, and the daemon from every job; each open stays a read.
+    """
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 30000")
+    if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_FINGERPRINT:
+        db.execute("PRAGMA synchronous = NORMAL")
+        return
     # Takes effect on a new file only (before WAL and the first table); retention converts.
     db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -192,4 +210,5 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [str(SCHEMA_VERSION)],
     )
+    db.execute(f"PRAGMA user_version = {SCHEMA_FINGERPRINT}")
     db.conn.commit()

@@ -1,0 +1,82 @@
+"""Crawl workers: real processes crawling the loopback fixture site, reused and retired."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from monitor.config import Config, load_config
+from monitor.daemon.poll import Crawl, CrawlLauncher, wait_crawl
+from monitor.fixture_site import FixtureSite, Reply, RequestRecord
+from tests.conftest import FIXTURES
+
+WORLD, ASIA = "Fixture World", "Fixture Asia"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def crawl(
+    launcher: CrawlLauncher, config: Config, *names: str, timeout: float = 60
+) -> tuple[Crawl, int]:
+    """One crawl of ``names`` to its end: (the crawl, its worker's pid)."""
+    c = await launcher.start(config, names)
+    pid = c.process.pid
+    assert pid is not None
+    await wait_crawl(c, lambda _: None, timeout=timeout, launcher=launcher)
+    return c, pid
+
+
+def test_crawls_share_a_worker_until_it_retires(site_config: Path) -> None:
+    config = load_config(site_config)
+
+    async def run() -> list[tuple[Crawl, int]]:
+        launcher = CrawlLauncher(worker_crawls=3)
+        try:
+            return [await crawl(launcher, config, WORLD, ASIA) for _ in range(4)]
+        finally:
+            launcher.close()
+
+    (first, a), (second, b), (third, c), (fourth, d) = asyncio.run(run())
+    assert [x.returncode for x in (first, second, third, fourth)] == [0, 0, 0, 0]
+    # Each crawl reports its own work: the first stores, the second finds both feeds unchanged.
+    assert first.stats["newshound/store/stored"] > 0
+    assert second.stats.get("newshound/store/stored", 0) == 0
+    assert second.stats["newshound/source/unchanged"] == 2
+    assert a == b == c, "the first three crawls ran in one worker"
+    assert third.retiring and not second.retiring
+    assert d != c, "the fourth crawl ran in a fresh worker"
+    assert not alive(c), "the retired worker has exited"
+    assert not alive(d), "close() ended the idle worker"
+
+
+def test_a_worker_killed_past_the_timeout_fails_its_crawl_only(
+    site: FixtureSite, site_config: Path
+) -> None:
+    config = load_config(site_config)
+    feed = (FIXTURES / "site/feeds/world.rss").read_bytes()
+
+    def slow(_: RequestRecord) -> Reply:
+        return Reply(body=feed, headers={"Content-Type": "application/rss+xml"}, delay=20)
+
+    site.routes["/feeds/world.rss"] = slow
+
+    async def run() -> tuple[tuple[Crawl, int], tuple[Crawl, int]]:
+        launcher = CrawlLauncher()
+        try:
+            killed = await crawl(launcher, config, WORLD, timeout=2)
+            return killed, await crawl(launcher, config, ASIA)
+        finally:
+            launcher.close()
+
+    (killed, a), (after, b) = asyncio.run(run())
+    assert killed.returncode == -9 and not killed.finished
+    assert not alive(a)
+    assert after.returncode == 0 and after.stats["newshound/source/parsed"] == 1
+    assert b != a

@@ -1,0 +1,45 @@
+"""Opening the database: the schema is created once, and an up-to-date file is only read."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from monitor.store import open_database
+from monitor.store.schema import SCHEMA_FINGERPRINT
+
+
+def test_a_new_file_gets_the_schema_and_its_fingerprint(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "new.db")
+    try:
+        assert {"sources", "articles", "outbox", "matches"} <= set(db.table_names())
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_FINGERPRINT
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        db.close()
+
+
+def test_opening_an_up_to_date_file_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    open_database(path).close()
+    db = open_database(path)
+    try:
+        assert db.conn.total_changes == 0
+        assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # per connection
+    finally:
+        db.close()
+
+
+def test_a_file_with_another_fingerprint_is_brought_up_to_date(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as conn:  # as a release with another schema left it
+        conn.execute("DROP TABLE outbox")
+        conn.execute("PRAGMA user_version = 12345")
+    conn.close()
+    db = open_database(path)
+    try:
+        assert "outbox" in db.table_names()
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_FINGERPRINT
+    finally:
+        db.close()
