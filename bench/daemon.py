@@ -197,7 +197,8 @@ class Daemon:
         self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                      text=True, cwd=ROOT)  # fmt: skip
         self.counts = {"polls": 0, "unchanged": 0, "parsed": 0, "failed": 0, "stored": 0,
-                       "crawls": 0, "crawl_cpu": 0.0}  # fmt: skip
+                       "crawls": 0, "crawl_cpu": 0.0, "workers": 0}  # fmt: skip
+        self.workers: set[object] = set()
         self.lock = threading.Lock()
         threading.Thread(target=self.read, daemon=True).start()
 
@@ -213,6 +214,9 @@ class Daemon:
                 with self.lock:
                     self.counts["crawls"] += 1
                     self.counts["crawl_cpu"] += e.get("cpu") or 0.0
+                    if e.get("worker") not in self.workers:
+                        self.workers.add(e.get("worker"))
+                        self.counts["workers"] += 1
                     for key in ("unchanged", "parsed", "failed"):
                         self.counts[key] += e.get(f"source_{key}", 0)
                         self.counts["polls"] += e.get(f"source_{key}", 0)
@@ -322,7 +326,8 @@ def main() -> None:
     print(f"  of which inside the crawls:    {in_crawls * 1000:.2f} ms (as the workers measure)")
     print(f"  of which the daemon process:   {daemon_share * 1000:.2f} ms "
           f"(crawls: {batch:.0f} sources each on average)")  # fmt: skip
-    print(f"CPU per new article:             {per_article * 1000:.1f} ms")
+    print(f"CPU per new article:             {per_article * 1000:.1f} ms "
+          f"({d['workers'] - c['workers']:.0f} workers started meanwhile)")  # fmt: skip
     size = sum(map(len, pages)) / len(pages) / 1024
     print(f"article pages: {len(pages)} real pages, mean {size:.0f} KB (served gzipped)")
     print(f"trafilatura.extract(html):       {traf * 1000:.1f} ms per page (defaults)")

@@ -151,6 +151,7 @@ class Crawl:
     log_lines: list[str] = field(default_factory=list)
     retry_after: dict[str, str] = field(default_factory=dict)
     returncode: int | None = None
+    pid: int | None = None  # the worker's
     finished: bool = False  # the worker sent its report: the crawl has ended
     closed: bool = False  # the worker's end of the pipe is gone
     worker: Worker | None = None
@@ -234,7 +235,7 @@ class CrawlLauncher:
             worker = await self._spawn()
             await asyncio.to_thread(worker.conn.send, ("crawl", job))
         return Crawl(sources=sources, started=time.time(), process=worker.process,
-                     conn=worker.conn, worker=worker)  # fmt: skip
+                     conn=worker.conn, worker=worker, pid=worker.process.pid)  # fmt: skip
 
     async def _spawn(self) -> Worker:
         parent_conn, child_conn = self.context.Pipe(duplex=True)

@@ -336,7 +336,7 @@ class Daemon:
                   sources=len(names), seconds=round(time.time() - crawl.started, 3),
                   exit_code=crawl.returncode, finish_reason=stats.get("finish_reason"),
                   requests=stats.get("downloader/request_count", 0),
-                  cpu=stats.get("cpu_seconds"), **counts)  # fmt: skip
+                  cpu=stats.get("cpu_seconds"), worker=crawl.pid, **counts)  # fmt: skip
         self._reap()
         # Shutting down: what was not polled stays due for the next start.
         self._release(names, claimed, None if self.stopping else self.config.daemon.tick)

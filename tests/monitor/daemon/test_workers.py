@@ -80,3 +80,11 @@ def test_a_worker_killed_past_the_timeout_fails_its_crawl_only(
     assert not alive(a)
     assert after.returncode == 0 and after.stats["newshound/source/parsed"] == 1
     assert b != a
+
+
+def test_the_fork_server_warm_up_runs_every_stage() -> None:
+    """The fork server swallows a failing warm-up (it only costs time), so it is run here
+    where a stage whose API moved makes it fail loudly."""
+    from monitor.daemon import preload
+
+    preload.warm_up()
