@@ -125,12 +125,13 @@ class Worker:
     idle_since: float = 0.0
 
     def close(self) -> None:
-        """Tell an idle worker to exit; it does once its reactor has stopped."""
-        try:
-            self.conn.send(("exit",))
-        except (OSError, ValueError):
-            pass
-        self.conn.close()
+        """Tell the worker to exit (it does once its reactor has stopped); close the pipe."""
+        if not self.conn.closed:
+            try:
+                self.conn.send(("exit",))
+            except (OSError, ValueError):
+                pass
+            self.conn.close()
 
 
 @dataclass(eq=False)
@@ -217,6 +218,7 @@ class CrawlLauncher:
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(PRELOAD)
         self.idle: list[Worker] = []
+        self.exiting: list[Worker] = []  # told to exit (or retiring), not yet joined
         self.idle_workers, self.idle_timeout = idle_workers, idle_timeout
         self.retire_after = (worker_crawls, worker_rss_growth)
 
@@ -253,12 +255,13 @@ class CrawlLauncher:
         return Worker(process=process, conn=parent_conn)
 
     def _take_idle(self) -> Worker | None:
+        self._reap_exited()
         now = time.time()
         while self.idle:
             worker = self.idle.pop()  # the most recently used: its caches are warm
             if worker.process.is_alive() and now - worker.idle_since < self.idle_timeout:
                 return worker
-            self._retire(worker)
+            self._let_go(worker)
         return None
 
     def done(self, crawl: Crawl) -> None:
@@ -267,40 +270,46 @@ class CrawlLauncher:
         if worker is None:
             return
         crawl.worker = None
-        if crawl.finished and not crawl.retiring and not crawl.closed:
-            worker.idle_since = time.time()
-            self.idle.append(worker)
-            now = worker.idle_since
-            for old in [w for w in self.idle if now - w.idle_since >= self.idle_timeout]:
-                self.idle.remove(old)
-                self._retire(old)
-            while len(self.idle) > self.idle_workers:
-                self._retire(self.idle.pop(0))
-        else:
-            self._reap(worker)
+        if not (crawl.finished and not crawl.retiring and not crawl.closed):
+            self._let_go(worker)  # it died, was killed, or is retiring: it exits on its own
+            return
+        worker.idle_since = now = time.time()
+        self.idle.append(worker)
+        for old in [w for w in self.idle if now - w.idle_since >= self.idle_timeout]:
+            self.idle.remove(old)
+            self._let_go(old)
+        while len(self.idle) > self.idle_workers:
+            self._let_go(self.idle.pop(0))
 
-    def _retire(self, worker: Worker) -> None:
+    def _let_go(self, worker: Worker) -> None:
+        """Tell a worker to exit (closing the pipe does, too) and join it once it has:
+        never blocking the daemon's loop, and never leaking the process's handles."""
         worker.close()
-        self._reap(worker, timeout=0)
+        self.exiting.append(worker)
+        self._reap_exited()
 
-    def _reap(self, worker: Worker, timeout: float | None = None) -> None:
-        """Join a worker that is exiting; one still running is left to exit on its own
-        (it has been told to, or its pipe is closed) and is joined by the next call."""
-        worker.conn.close()
-        worker.process.join(timeout)
-        if worker.process.exitcode is not None:
-            worker.process.close()
+    def _reap_exited(self) -> None:
+        running = []
+        for worker in self.exiting:
+            worker.process.join(0)
+            if worker.process.exitcode is None:
+                running.append(worker)
+            else:
+                worker.process.close()
+        self.exiting = running
 
     def close(self) -> None:
-        """Tell every idle worker to exit and wait a little for them."""
-        idle, self.idle = self.idle, []
-        for worker in idle:
+        """Tell every idle worker to exit and wait a little for them (and for retiring
+        ones); kill what is still running after that."""
+        for worker in self.idle:
             worker.close()
-        for worker in idle:
+        workers, self.idle, self.exiting = [*self.idle, *self.exiting], [], []
+        for worker in workers:
             worker.process.join(5)
             if worker.process.exitcode is None:
                 worker.process.kill()
                 worker.process.join(5)
+            worker.process.close()
 
 
 async def wait_crawl(
@@ -355,6 +364,7 @@ async def wait_crawl(
     elif crawl.worker is not None:  # nobody to reuse it: let it go
         crawl.worker.close()
         crawl.process.join()
+        crawl.process.close()
     return crawl
 
 

@@ -88,3 +88,29 @@ def test_the_fork_server_warm_up_runs_every_stage() -> None:
     from monitor.daemon import preload
 
     preload.warm_up()
+
+
+def test_workers_let_go_are_joined_and_leak_no_handles(site_config: Path) -> None:
+    """Over months a daemon retires thousands of workers: each one's process handle (a
+    pipe and a sentinel) is closed once it has exited, and none is left running."""
+    config = load_config(site_config)
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    async def run() -> tuple[int, int, list[int]]:
+        launcher = CrawlLauncher(worker_crawls=1)  # every crawl retires its worker
+        try:
+            await crawl(launcher, config, WORLD)  # the fork server is up from here on
+            before = open_fds()
+            pids = [(await crawl(launcher, config, WORLD))[1] for _ in range(4)]
+            await asyncio.sleep(1)
+            launcher._reap_exited()
+            return before, open_fds(), pids
+        finally:
+            launcher.close()
+
+    before, after, pids = asyncio.run(run())
+    assert len(set(pids)) == 4
+    assert not any(alive(pid) for pid in pids)
+    assert after <= before
