@@ -335,7 +335,7 @@ class Daemon:
         log_event(log, "crawl_done", logging.INFO if ok else logging.WARNING,
                   sources=len(names), seconds=round(time.time() - crawl.started, 3),
                   exit_code=crawl.returncode, finish_reason=stats.get("finish_reason"),
-                  requests=stats.get("downloader/request_count", 0),
+                  responses=stats.get("response_received_count", 0),
                   cpu=stats.get("cpu_seconds"), worker=crawl.pid, **counts)  # fmt: skip
         self._reap()
         # Shutting down: what was not polled stays due for the next start.
