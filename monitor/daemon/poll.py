@@ -477,6 +477,8 @@ class _CrawlWorker:
                 kind, *values = self.conn.recv()
                 if kind == "crawl" and self.crawler is None and not self.stopping:
                     self._start(values[0])
+                elif kind == "crawl":  # retiring or stopping: the daemon must not wait
+                    self._send(("report", {"worker_retiring": True}))
                 elif kind == "exit":
                     self._stop()
         except (EOFError, OSError):  # the daemon is gone
@@ -547,7 +549,6 @@ class _CrawlWorker:
 
     def _on_signal(self, signum: int, _: Any) -> None:
         reactor = _reactor()
-
         if self.stopping and self.crawler is not None:  # the second signal: now
             signal.signal(signum, signal.SIG_IGN)
             reactor.callFromThread(self._stop_reactor)
@@ -564,7 +565,6 @@ class _CrawlWorker:
 
     def _stop_reactor(self) -> None:
         reactor = _reactor()
-
         try:
             reactor.stop()
         except RuntimeError:  # already stopping
