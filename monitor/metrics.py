@@ -25,7 +25,7 @@ class DaemonMetrics:
         self.polls = Counter(
             "newshound_source_polls", "Source polls by result", ["result"], registry=r
         )
-        self.crawls = Counter("newshound_crawls", "Crawl children run, by outcome",
+        self.crawls = Counter("newshound_crawls", "Crawls run, by outcome",
                               ["outcome"], registry=r)  # fmt: skip
         self.articles = Counter("newshound_articles_stored", "Articles stored", registry=r)
         self.matched = Counter("newshound_articles_matched", "Articles that matched", registry=r)

@@ -294,3 +294,27 @@ def test_gone_source_is_paused_and_retry_after_is_honoured(
     time.sleep(3)
     assert len(polls_of(site, "/gone.rss")) == gone_requests  # paused: no more polls
     assert daemon.stop() == 0
+
+
+def test_metrics_are_served_by_a_running_daemon(
+    site: FixtureSite, tmp_path: Path, start_daemon: Callable[..., DaemonProcess]
+) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:  # a free loopback port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = write_config(site, tmp_path, extra=f'[metrics]\nlisten = "127.0.0.1:{port}"\n')
+    daemon = start_daemon("--config", str(config))
+    daemon.wait_for(lambda: daemon.named("crawl_done"), 60, "the first crawl to end")
+
+    def both_ok() -> str | None:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            text = str(r.read().decode())
+        return text if 'newshound_sources{state="ok"} 2.0' in text else None
+
+    # Both fixture feeds polled fine: the sources gauge says so once the next tick has run.
+    body = daemon.wait_for(both_ok, 30, "the sources gauge to show both feeds ok")
+    assert 'newshound_source_polls_total{result="parsed"}' in body
+    assert daemon.stop() == 0
