@@ -145,16 +145,24 @@ class Crawl:
 
     sources: tuple[str, ...]
     started: float
-    process: BaseProcess
-    conn: Connection
+    worker: Worker
     stats: dict[str, Any] = field(default_factory=dict)
     log_lines: list[str] = field(default_factory=list)
     retry_after: dict[str, str] = field(default_factory=dict)
     returncode: int | None = None
-    pid: int | None = None  # the worker's
     finished: bool = False  # the worker sent its report: the crawl has ended
     closed: bool = False  # the worker's end of the pipe is gone
-    worker: Worker | None = None
+
+    def __post_init__(self) -> None:
+        self.pid = self.worker.process.pid  # kept: the process object is closed once joined
+
+    @property
+    def process(self) -> BaseProcess:
+        return self.worker.process
+
+    @property
+    def conn(self) -> Connection:
+        return self.worker.conn
 
     def drain(self) -> None:
         if self.closed:
@@ -177,12 +185,12 @@ class Crawl:
 
     def terminate(self) -> None:
         """Ask the worker to stop gracefully: it ends the crawl as Scrapy does on SIGTERM."""
-        if self.returncode is None and self.process.pid is not None:
-            _signal(self.process.pid, signal.SIGTERM)
+        if self.returncode is None and self.pid is not None:
+            _signal(self.pid, signal.SIGTERM)
 
     def kill(self) -> None:
-        if self.returncode is None and self.process.pid is not None:
-            _signal(self.process.pid, signal.SIGKILL)
+        if self.returncode is None and self.pid is not None:
+            _signal(self.pid, signal.SIGKILL)
 
 
 def _signal(pid: int, sig: int) -> None:
@@ -235,8 +243,7 @@ class CrawlLauncher:
         if worker is None:
             worker = await self._spawn()
             await asyncio.to_thread(worker.conn.send, ("crawl", job))
-        return Crawl(sources=sources, started=time.time(), process=worker.process,
-                     conn=worker.conn, worker=worker, pid=worker.process.pid)  # fmt: skip
+        return Crawl(sources=sources, started=time.time(), worker=worker)
 
     async def _spawn(self) -> Worker:
         parent_conn, child_conn = self.context.Pipe(duplex=True)
@@ -266,9 +273,6 @@ class CrawlLauncher:
     def done(self, crawl: Crawl) -> None:
         """A crawl has ended: keep its worker for the next, or let it go."""
         worker = crawl.worker
-        if worker is None:
-            return
-        crawl.worker = None
         if not (crawl.finished and not crawl.retiring and not crawl.closed):
             self._let_go(worker)  # it died, was killed, or is retiring: it exits on its own
             return
@@ -314,8 +318,8 @@ class CrawlLauncher:
 async def wait_crawl(
     crawl: Crawl,
     on_message: Callable[[Crawl], None],
+    launcher: CrawlLauncher,
     timeout: float | None = None,
-    launcher: CrawlLauncher | None = None,
 ) -> Crawl:
     """Wait for the crawl to end (killing its worker after ``timeout``); collect what it
     sent. ``crawl.returncode`` is 0 when the worker reported the crawl's end, else the
@@ -358,12 +362,7 @@ async def wait_crawl(
     else:
         crawl.process.join()
         crawl.returncode = crawl.process.exitcode
-    if launcher is not None:
-        launcher.done(crawl)
-    elif crawl.worker is not None:  # nobody to reuse it: let it go
-        crawl.worker.close()
-        crawl.process.join()
-        crawl.process.close()
+    launcher.done(crawl)
     return crawl
 
 
