@@ -206,8 +206,8 @@ class Daemon:
         self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                      text=True, cwd=ROOT)  # fmt: skip
         self.counts = {"polls": 0, "unchanged": 0, "parsed": 0, "failed": 0, "stored": 0,
-                       "crawls": 0, "crawl_cpu": 0.0, "workers": 0}  # fmt: skip
-        self.workers: set[object] = set()
+                       "crawls": 0, "crawl_cpu": 0.0}  # fmt: skip
+        self.workers: set[object] = set()  # the pids crawl_done named
         self.crawl_log: list[tuple[float, int, int]] = []  # (cpu, unchanged, stored) per crawl
         self.lock = threading.Lock()
         threading.Thread(target=self.read, daemon=True).start()
@@ -224,9 +224,7 @@ class Daemon:
                 with self.lock:
                     self.counts["crawls"] += 1
                     self.counts["crawl_cpu"] += e.get("cpu") or 0.0
-                    if e.get("worker") not in self.workers:
-                        self.workers.add(e.get("worker"))
-                        self.counts["workers"] += 1
+                    self.workers.add(e.get("worker"))
                     for key in ("unchanged", "parsed", "failed"):
                         self.counts[key] += e.get(f"source_{key}", 0)
                         self.counts["polls"] += e.get(f"source_{key}", 0)
@@ -239,6 +237,7 @@ class Daemon:
     def snapshot(self) -> dict[str, float]:
         with self.lock:
             out: dict[str, float] = dict(self.counts)
+            out["workers"] = len(self.workers)
         out["cpu"] = cpu(self.proc.pid)
         out["cpu_daemon"] = proc_stat(self.proc.pid, own=True)[0]
         out["t"] = time.time()
