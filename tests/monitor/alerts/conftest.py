@@ -347,17 +347,30 @@ def webhook() -> Iterator[WebhookReceiver]:
 # --- config and articles -------------------------------------------------------------------
 
 
+def channel_block(name: str, kind: str, fields: dict[str, Any], extra: str = "") -> str:
+    """A [[channels]] block: ``fields`` as TOML values (JSON strings, numbers and string
+    lists are TOML too), then ``extra`` TOML lines as given."""
+    lines = [f"{key} = {json.dumps(value)}" for key, value in fields.items()]
+    return "\n".join(["", "[[channels]]", f'name = "{name}"', f'type = "{kind}"', *lines,
+                      extra, ""])  # fmt: skip
+
+
 def webhook_channel(receiver: WebhookReceiver, name: str = "desk", extra: str = "") -> str:
     """A [[channels]] block for a signed webhook to ``receiver``."""
-    return f"""
-[[channels]]
-name = "{name}"
-type = "webhook"
-url = "{receiver.url}"
-secret = "{SECRET}"
-timeout = 5
-{extra}
-"""
+    fields = {"url": receiver.url, "secret": SECRET, "timeout": 5}
+    return channel_block(name, "webhook", fields, extra)
+
+
+def mail_channel(port: int, tls: str = "none", extra: str = "") -> str:
+    """A [[channels]] block for e-mail through the SMTP server on 127.0.0.1:``port``."""
+    fields = {
+        "smtp_url": f"smtp://127.0.0.1:{port}",
+        "tls": tls,
+        "from": "newshound@example.org",
+        "to": ["desk@example.org"],
+        "timeout": 5,
+    }
+    return channel_block("mail", "email", fields, extra)
 
 
 def write_config(tmp_path: Path, channels: str) -> Path:

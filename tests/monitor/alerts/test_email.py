@@ -7,23 +7,9 @@ import time
 
 from monitor.alerts.policy import digest_fire_time
 from monitor.daemon.deliver import deliver_due
-from tests.monitor.alerts.conftest import SmtpServer, outbox_rows, store_article
+from tests.monitor.alerts.conftest import mail_channel, outbox_rows, store_article
 
 BODY = "Vladimir Putin met Xi Jinping. Putin spoke of sanctions."
-
-
-def mail_channel(server: SmtpServer, extra: str = "", tls: str = "none") -> str:
-    return f"""
-[[channels]]
-name = "mail"
-type = "email"
-smtp_url = "smtp://127.0.0.1:{server.port}"
-tls = "{tls}"
-from = "newshound@example.org"
-to = ["desk@example.org"]
-timeout = 5
-{extra}
-"""
 
 
 def _parts(msg):  # type: ignore[no-untyped-def]
@@ -33,7 +19,7 @@ def _parts(msg):  # type: ignore[no-untyped-def]
 
 
 def test_mail_arrives_with_article_terms_and_snippets(make_config, smtp_server) -> None:
-    config = make_config(mail_channel(smtp_server))
+    config = make_config(mail_channel(smtp_server.port))
     store_article(config, "https://news.example/a", "Putin and Xi meet", BODY)
     report = asyncio.run(deliver_due(config, config.storage.path))
     assert report.sent == 1, report.errors
@@ -49,7 +35,7 @@ def test_mail_arrives_with_article_terms_and_snippets(make_config, smtp_server) 
 
 
 def test_title_with_crlf_and_html_is_delivered_safely(make_config, smtp_server) -> None:
-    config = make_config(mail_channel(smtp_server))
+    config = make_config(mail_channel(smtp_server.port))
     title = "Putin\r\nBcc: victim@example.org\r\n\r\n<script>alert(1)</script>\u2028<b>x</b>"
     store_article(config, "javascript:alert(1)", title, BODY)
     report = asyncio.run(deliver_due(config, config.storage.path))
@@ -66,7 +52,7 @@ def test_title_with_crlf_and_html_is_delivered_safely(make_config, smtp_server) 
 
 
 def test_smtp_server_down_at_first_gets_the_mail_later(make_config, smtp_port) -> None:
-    config = make_config(mail_channel(smtp_port))
+    config = make_config(mail_channel(smtp_port.port))
     store_article(config, "https://news.example/b", "Putin later", BODY)
     t0 = time.time()
     first = asyncio.run(deliver_due(config, config.storage.path, now=t0))
@@ -79,7 +65,7 @@ def test_smtp_server_down_at_first_gets_the_mail_later(make_config, smtp_port) -
 
 
 def test_starttls_required_but_not_offered_sends_nothing(make_config, smtp_server) -> None:
-    config = make_config(mail_channel(smtp_server, tls="starttls"))
+    config = make_config(mail_channel(smtp_server.port, tls="starttls"))
     store_article(config, "https://news.example/t", "Putin clear text", BODY)
     report = asyncio.run(deliver_due(config, config.storage.path))
     assert report.failed == 1 and "STARTTLS" in report.errors[0]
@@ -87,7 +73,7 @@ def test_starttls_required_but_not_offered_sends_nothing(make_config, smtp_serve
 
 
 def test_digest_sends_one_mail_per_period_with_all_articles(make_config, smtp_server) -> None:
-    config = make_config(mail_channel(smtp_server, 'digest = "1h"'))
+    config = make_config(mail_channel(smtp_server.port, extra='digest = "1h"'))
     titles = ["Putin one", "Xi Jinping two", "Putin and Xi three"]
     for i, title in enumerate(titles):
         store_article(config, f"https://news.example/d{i}", title, title + ". " + BODY)

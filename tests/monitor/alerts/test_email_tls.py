@@ -14,21 +14,8 @@ import time
 import pytest
 
 from monitor.daemon.deliver import deliver_due
-from tests.monitor.alerts.conftest import outbox_rows, store_article
+from tests.monitor.alerts.conftest import mail_channel, outbox_rows, store_article
 from tests.monitor.alerts.test_email import BODY
-
-
-def mail_channel(port: int, tls: str) -> str:
-    return f"""
-[[channels]]
-name = "mail"
-type = "email"
-smtp_url = "smtp://127.0.0.1:{port}"
-tls = "{tls}"
-from = "newshound@example.org"
-to = ["desk@example.org"]
-timeout = 5
-"""
 
 
 @pytest.mark.parametrize("mode", ["starttls", "ssl"])
