@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 
 from monitor.config import Config, load_config
@@ -114,3 +115,46 @@ def test_workers_let_go_are_joined_and_leak_no_handles(site_config: Path) -> Non
     assert len(set(pids)) == 4
     assert not any(alive(pid) for pid in pids)
     assert after <= before
+
+
+def test_the_next_crawl_in_a_worker_does_not_wait_the_start_delay_again(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    """AutoThrottle starts a host at 0.5 s between requests. Once a worker has seen the
+    host answer quickly, its next crawl starts from the delay the host earned."""
+    from tests.conftest import write_site_config
+
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+
+    def feed(_: RequestRecord) -> Reply:
+        return Reply(body=empty, headers={"Content-Type": "application/rss+xml"})
+
+    names = []
+    extra = ""
+    for k in range(6):
+        site.routes[f"/feeds/empty-{k}.rss"] = feed
+        names.append(f"empty {k}")
+        extra += f'[[sources]]\nname = "empty {k}"\nurl = "{site.base}/feeds/empty-{k}.rss"\n'
+    path = write_site_config(site, tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    config = load_config(path)
+
+    async def run() -> list[tuple[float, int]]:
+        launcher = CrawlLauncher()
+        try:
+            out = []
+            for _ in range(2):
+                c, pid = await crawl(launcher, config, *names)
+                polled = sum(
+                    c.stats.get(f"newshound/source/{k}", 0) for k in ("parsed", "unchanged")
+                )
+                assert c.returncode == 0 and polled == 6
+                out.append((time.time() - c.started, pid))
+            return out
+        finally:
+            launcher.close()
+
+    (first, a), (second, b) = asyncio.run(run())
+    assert a == b
+    assert first > 0.8, "six requests to one host at the start delay take a while"
+    assert second < first / 2, (first, second)
