@@ -84,7 +84,10 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     # "txt": the body is all we read (_body_lines converts it one element at a time);
     # "python" would also convert it whole into ``doc.text``, for nothing.
     doc: Any = trafilatura.bare_extraction(
-        tree, url=url, output_format="txt", **EXTRACT_OPTIONS  # type: ignore[arg-type]
+        tree,
+        url=url,
+        output_format="txt",
+        **EXTRACT_OPTIONS,  # type: ignore[arg-type]
     )
     meta = read_metadata(tree)
     lines, kinds = _body_lines(doc.body) if doc is not None else ((), ())
