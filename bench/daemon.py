@@ -342,6 +342,9 @@ def main() -> None:
         )
         outside = (d["cpu"] - c["cpu"]) - (d["crawl_cpu"] - c["crawl_cpu"])
         outside -= outside_rate * (d["unchanged"] - c["unchanged"])
+        outside_daemon = (d["cpu_daemon"] - c["cpu_daemon"]) - daemon_share * (
+            d["unchanged"] - c["unchanged"]
+        )
         per_article = inside + max(0.0, outside) / stored
         delta = ((d["cpu"] - c["cpu"]) - (d["unchanged"] - c["unchanged"]) * per_unchanged) / stored
         baselines.append(daemon.paused(baseline, pages))
@@ -372,7 +375,8 @@ def main() -> None:
     print(f"  inside the crawls:             {inside * 1000:.1f} ms (fit over {len(crawls)} "
           f"crawls)")  # fmt: skip
     print(f"  outside, per article:          {max(0.0, outside) / stored * 1000:.1f} ms "
-          f"({d['workers'] - c['workers']:.0f} workers started meanwhile)")  # fmt: skip
+          f"({d['workers'] - c['workers']:.0f} workers started meanwhile; the daemon "
+          f"process {outside_daemon / stored * 1000:.1f} ms)")  # fmt: skip
     print(f"  (whole phase minus its 304s:   {delta * 1000:.1f} ms)")
     size = sum(map(len, pages)) / len(pages) / 1024
     print(f"article pages: {len(pages)} real pages, mean {size:.0f} KB (served gzipped)")
