@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import trafilatura
 
 from monitor.cleaner.document import DocumentError, decode_html, read_document
-from monitor.cleaner.extract import extract_article
+from monitor.cleaner.extract import EXTRACT_OPTIONS, _body_lines, extract_article
 
 PARAGRAPHS = [
     "Russia and China signed an agreement on Tuesday to build a second gas pipeline, "
@@ -121,3 +124,15 @@ def test_page_with_megabytes_of_text_refused_fast_but_big_scripts_are_fine() -> 
         b"<body><article>" + article + b"</article></body></html>"
     )
     assert "Putin met Xi" in clean_html(scripted).text
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parents[3] / "fixtures/cleaner").glob("*.html")), ids=str
+)
+def test_our_parse_gives_what_trafilatura_finds_on_its_own(path: Path) -> None:
+    """The cleaner parses each page once with its own faster parser; trafilatura, left to
+    parse the page itself, finds exactly the same lines."""
+    html = decode_html(path.read_bytes())
+    own = trafilatura.bare_extraction(html, output_format="txt", **EXTRACT_OPTIONS)  # type: ignore[arg-type]
+    expected = _body_lines(own.body)[0] if own is not None else ()  # type: ignore[union-attr]
+    assert extract_article(html).lines == expected
