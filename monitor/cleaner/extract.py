@@ -13,6 +13,7 @@ trafilatura does the work. Options, chosen on the Zyte article benchmark
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ import trafilatura
 from lxml import etree
 from lxml.etree import ParserError, _Element
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
+from trafilatura.settings import Extractor
 from trafilatura.utils import repair_faulty_html
 from trafilatura.xml import xmltotxt
 
@@ -36,6 +38,21 @@ EXTRACT_OPTIONS: dict[str, bool] = {
     "include_tables": True,
     "fast": True,
 }
+
+
+# EXTRACT_OPTIONS as trafilatura's configuration object, built once: bare_extraction builds
+# one per call from keyword arguments otherwise (reading its ConfigParser each time), a few
+# per cent of its time. trafilatura does not change it (its recall retry works on a copy).
+# "txt": the body is all we read (_body_lines converts it one element at a time); the
+# default "python" would also convert it whole into ``doc.text``, for nothing.
+_EXTRACTOR = Extractor(
+    output_format="txt",
+    fast=EXTRACT_OPTIONS["fast"],
+    precision=EXTRACT_OPTIONS["favor_precision"],
+    recall=EXTRACT_OPTIONS["favor_recall"],
+    comments=EXTRACT_OPTIONS["include_comments"],
+    tables=EXTRACT_OPTIONS["include_tables"],
+)
 
 
 @dataclass(frozen=True)
@@ -81,14 +98,9 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
                 f"{MAX_DOCUMENT_BYTES // 2**20} MB"
             )
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
-    # "txt": the body is all we read (_body_lines converts it one element at a time);
-    # "python" would also convert it whole into ``doc.text``, for nothing.
-    doc: Any = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        output_format="txt",
-        **EXTRACT_OPTIONS,  # type: ignore[arg-type]
-    )
+    options = copy(_EXTRACTOR)  # shallow: only the URL differs, for trafilatura's log lines
+    options.url = options.source = url
+    doc: Any = trafilatura.bare_extraction(tree, options=options)
     meta = read_metadata(tree)
     lines, kinds = _body_lines(doc.body) if doc is not None else ((), ())
     return Extraction(
