@@ -23,7 +23,7 @@ from lxml import etree
 from lxml.etree import ParserError, _Element
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.settings import Extractor
-from trafilatura.utils import repair_faulty_html
+from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, repair_faulty_html
 from trafilatura.xml import xmltotxt
 
 from monitor.cleaner.document import MAX_DOCUMENT_BYTES, MAX_ELEMENTS, DocumentError, decode_html
@@ -163,13 +163,34 @@ def _parse(html: str) -> HtmlElement | None:
     """``trafilatura.utils.load_html`` for a decoded page, with the parser above, done
     once here so metadata can read the tree too. None when it is not HTML at all."""
     beginning = html[:50].lower()
-    html = repair_faulty_html(html, beginning)
+    html = _repair(html, beginning)
     tree = _fromstring(html)
     if tree is None or len(tree) < 1:  # e.g. a str that declares its encoding
         tree = _fromstring(html.encode("utf-8", "surrogatepass"))
     if tree is not None and "html" not in beginning and len(tree) < 2:
         return None  # trafilatura's test: no <html> and a single block is not a page
     return tree
+
+
+# What ``repair_faulty_html`` removes (XML 1.0 forbids them; libxml2 chokes on them).
+_XML_FORBIDDEN = tuple(map(chr, (*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF)))
+
+
+def _repair(html: str, beginning: str) -> str:
+    """``trafilatura.utils.repair_faulty_html``, with its scan of the whole page for the
+    characters XML forbids done as 31 substring searches in C (0.3 ms for a 175 KB page;
+    its regular expression took 0.9 ms) and its removal run only when one is there. The
+    other two repairs (a DOCTYPE line, a self-closing ``<html/>``) are its own, on the
+    first lines."""
+    if any(map(html.__contains__, _XML_FORBIDDEN)):
+        return repair_faulty_html(html, beginning)
+    if "doctype" in beginning:
+        firstline, _, rest = html.partition("\n")
+        html = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + rest
+    for line in html[:4096].splitlines()[:4]:
+        if "<html" in line and line.endswith("/>"):
+            return FAULTY_HTML.sub(r"\1>", html, count=1)
+    return html
 
 
 def _fromstring(html: str | bytes) -> HtmlElement | None:

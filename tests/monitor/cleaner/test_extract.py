@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 import trafilatura
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from trafilatura.utils import repair_faulty_html
 
 from monitor.cleaner.document import DocumentError, decode_html, read_document
-from monitor.cleaner.extract import EXTRACT_OPTIONS, _body_lines, extract_article
+from monitor.cleaner.extract import EXTRACT_OPTIONS, _body_lines, _repair, extract_article
 
 PARAGRAPHS = [
     "Russia and China signed an agreement on Tuesday to build a second gas pipeline, "
@@ -136,3 +139,35 @@ def test_our_parse_gives_what_trafilatura_finds_on_its_own(path: Path) -> None:
     own = trafilatura.bare_extraction(html, output_format="txt", **EXTRACT_OPTIONS)  # type: ignore[arg-type]
     expected = _body_lines(own.body)[0] if own is not None else ()  # type: ignore[union-attr]
     assert extract_article(html).lines == expected
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<!DOCTYPE html>",
+                "<!doctype html PUBLIC '-//W3C//DTD XHTML 1.0//EN' '/x.dtd'>",
+                "<html/>",
+                "<html lang='en' />",
+                "<html>",
+                "\n",
+                "<p>Putin met Xi</p>",
+                " ",
+                "\x00",
+                "\x0b",
+                "\x1f",
+                "\ufffe",
+                "\uffff",
+                "\t",
+                "é",
+                "中文",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+@example("<!DOCTYPE html>\n<html/>\n<p>\x00</p>")
+@settings(max_examples=300, deadline=None)
+def test_the_repairs_before_parsing_are_trafilaturas(html: str) -> None:
+    """The faster scan for characters XML forbids changes nothing in what is parsed."""
+    assert _repair(html, html[:50].lower()) == repair_faulty_html(html, html[:50].lower())
