@@ -268,22 +268,54 @@ class Daemon:
         raise SystemExit(f"timed out waiting for {key} >= {value}: {self.snapshot()}")
 
 
-def baseline(pages: list[bytes]) -> tuple[float, float]:
-    """trafilatura's seconds per page: (defaults, ``fast=True``)."""
-    return trafilatura_seconds(pages), trafilatura_seconds(pages, fast=True)
+def baseline(pages: list[bytes]) -> tuple[list[float], float]:
+    """trafilatura's CPU seconds: per page with its defaults, and per page on average with
+    ``fast=True`` (one warm-up call first, as the crawl workers are warm too)."""
+    texts = [page.decode("utf-8") for page in pages]
+    extract_seconds(texts[0])
+    fast = sum(extract_seconds(text, fast=True) for text in texts) / len(texts)
+    return [extract_seconds(text) for text in texts], fast
 
 
-def trafilatura_seconds(pages: list[bytes], **options: object) -> float:
-    """CPU seconds per page of ``trafilatura.extract`` on the pages as text (one warm-up
-    call first, as the crawl workers are warm too)."""
+def extract_seconds(text: str, **options: object) -> float:
+    """CPU seconds of one ``trafilatura.extract`` (this thread's, so the bench's HTTP
+    server threads are not counted)."""
     import trafilatura
 
-    texts = [page.decode("utf-8") for page in pages]
-    trafilatura.extract(texts[0], **options)
-    start = time.process_time()
-    for text in texts:
-        trafilatura.extract(text, **options)
-    return (time.process_time() - start) / len(texts)
+    start = time.thread_time()
+    trafilatura.extract(text, **options)
+    return time.thread_time() - start
+
+
+class PhaseSampler(threading.Thread):
+    """trafilatura on one page at a time while the article phase runs, the daemon paused
+    for each (``Daemon.paused``): how fast the machine is while the articles are
+    processed. Each sample is read against the same page's time in the baselines taken
+    before and after, so the pages sampled need not be average ones."""
+
+    def __init__(self, daemon: Daemon, pages: list[bytes], interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.daemon_, self.texts, self.interval = daemon, [p.decode() for p in pages], interval
+        self.samples: list[tuple[int, float]] = []  # (page, seconds)
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(self.interval):
+            i = len(self.samples) % len(self.texts)
+            self.samples.append((i, self.daemon_.paused(self._sample, i)))
+
+    def _sample(self, i: int) -> float:
+        """Page ``i``, timed after an untimed page: a page just after the daemon ran meets
+        cold caches, which the back-to-back baselines never do."""
+        extract_seconds(self.texts[i - 1])
+        return extract_seconds(self.texts[i])
+
+    def speed(self, reference: list[float]) -> float:
+        """The median of sample / reference time of the same page (1.0: as in the
+        reference; 1.2: the machine was 20% slower during the phase); 1.0 without samples."""
+        if not self.samples:
+            return 1.0
+        return float(np.median([t / reference[i] for i, t in self.samples]))
 
 
 def main() -> None:
@@ -324,9 +356,13 @@ def main() -> None:
         # that nothing competes for the CPU: just before the article phase and just after
         # it, so that a drift of the machine's speed in between is averaged out.
         baselines = [daemon.paused(baseline, pages)]
+        sampler = PhaseSampler(daemon, pages)
         c = daemon.snapshot()
+        sampler.start()
         site.publish(list(range(0, n, max(1, n // args.new)))[: args.new], pages)
         d = daemon.wait("stored", c["stored"] + len(pages))  # crawl_done: the crawls ended
+        sampler.done.set()
+        sampler.join()
         stored = d["stored"] - c["stored"]
         # Per article, inside the crawls: a least-squares fit of each crawl's CPU (as its
         # worker measured it) on its unchanged and stored counts, over every crawl since
@@ -380,11 +416,15 @@ def main() -> None:
     print(f"  (whole phase minus its 304s:   {delta * 1000:.1f} ms)")
     size = sum(map(len, pages)) / len(pages) / 1024
     print(f"article pages: {len(pages)} real pages, mean {size:.0f} KB (served gzipped)")
-    traf = sum(b[0] for b in baselines) / len(baselines)
-    traf_fast = sum(b[1] for b in baselines) / len(baselines)
-    before, after = baselines[0][0] * 1000, baselines[1][0] * 1000
-    print(f"trafilatura.extract(html):       {traf * 1000:.1f} ms per page "
-          f"(defaults; {before:.1f} before and {after:.1f} after)")  # fmt: skip
+    reference = [(x + y) / 2 for x, y in zip(baselines[0][0], baselines[1][0], strict=True)]
+    speed = sampler.speed(reference)
+    traf = speed * sum(reference) / len(reference)
+    traf_fast = speed * sum(b[1] for b in baselines) / len(baselines)
+    before, after = (np.mean(b[0]) * 1000 for b in baselines)
+    print(f"trafilatura.extract(html):       {traf * 1000:.1f} ms per page (defaults, during "
+          f"the article phase)")  # fmt: skip
+    print(f"  {len(sampler.samples)} pages sampled in the phase took {speed:.2f}x their time "
+          f"before ({before:.1f} ms per page) and after ({after:.1f} ms) it")  # fmt: skip
     print(f"  ratio:                         {per_article / traf:.2f}x   (bar <= 1.5x)")
     print(f"trafilatura.extract(fast=True):  {traf_fast * 1000:.1f} ms per page")
     print(f"  ratio:                         {per_article / traf_fast:.2f}x   (for reference)")
