@@ -177,13 +177,13 @@ def update_article(
             "UPDATE articles SET title = ?, author = coalesce(?, author), "
             "published = coalesce(published, ?), language = coalesce(?, language), "
             "summary = ?, text = ?, content_hash = ?, entry_hash = ?, "
-            "matched = max(matched, ?), rules = ?, updated = ?, updates = updates + 1 "
-            "WHERE id = ?",
+            "matched = max(matched, ?), rules = ?, updated = ?, updates = updates + 1, "
+            "text_chars = ? WHERE id = ?",
             [
                 record.title, record.author, record.published, record.language,
                 record.summary if keep else None, record.text if keep else None,
                 record.content_hash, record.entry_hash, int(matched), json.dumps(list(rules)),
-                utc_now_iso(), article_id,
+                utc_now_iso(), len(record.text.strip()), article_id,
             ],
         )  # fmt: skip
         if matched:  # a later edit that drops every term keeps the evidence we alerted on

@@ -82,6 +82,16 @@ def test_update_rewrites_in_place_counts_and_replaces_matches(db: sqlite_utils.D
     assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
 
 
+def test_update_measures_the_new_text_for_the_empty_page_check(db: sqlite_utils.Database) -> None:
+    """``newshound status`` calls a source ``empty`` from ``text_chars``: a page that
+    cleaned to nothing and was then fixed by its publisher must not stay empty."""
+    aid = save(db, "https://news.example/a", text="")
+    assert aid is not None
+    fixed = ArticleRecord(url="https://news.example/a", source="S", title="T", text=WIRE)
+    assert update_article(db, aid, fixed, PUTIN, [], keep_text=False)
+    assert db.execute("SELECT text_chars FROM articles").fetchone() == (len(WIRE),)
+
+
 def test_update_with_the_same_title_and_text_is_no_update(db: sqlite_utils.Database) -> None:
     aid = save(db, "https://news.example/a")
     assert aid is not None
