@@ -32,6 +32,7 @@ import sqlite_utils
 from monitor.config import Config
 from monitor.daemon.logs import log_event
 from monitor.store.retention import prune_old_articles
+from monitor.store.robots import prune_robots
 
 __all__ = ["MaintenanceReport", "maintain", "health_state", "empty_text_since", "checkpoint_wal"]
 
@@ -65,6 +66,7 @@ def maintain(
     deleted = prune_old_articles(db, config.storage.keep, now=now) if config.storage.keep else 0
     if deleted:
         log_event(log, "retention", deleted=deleted)
+    prune_robots(db, now=now)
     silent = flag_silent_sources(db, [s.name for s in config.sources], now)
     changes, alerts = announce_health(db, config, now)
     checkpoint_wal(db)

@@ -4,7 +4,10 @@ A crawl child is a fresh Scrapy crawler: without this table it would fetch every
 robots.txt on every poll, one extra request per host per crawl. RFC 9309 lets a crawler
 cache robots.txt for up to 24 hours; ``MAX_AGE`` is that. Only answers that settle the
 rules are kept (2xx, and 4xx which means "no rules"); a 5xx or a failed fetch is asked
-again next crawl. Used by ``scraper.middlewares.robots_cache``.
+again next crawl. Used by ``scraper.middlewares.robots_cache``; the daemon's maintenance
+job deletes answers past ``MAX_AGE`` (``prune_robots``), which no crawl would use again:
+every host an article page was fetched from has a row, so the table would otherwise grow
+for as long as the daemon runs.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import time
 
 import sqlite_utils
 
-__all__ = ["MAX_AGE", "cacheable", "get_robots", "save_robots"]
+__all__ = ["MAX_AGE", "cacheable", "get_robots", "prune_robots", "save_robots"]
 
 MAX_AGE = 24 * 3600.0
 
@@ -48,3 +51,13 @@ def save_robots(
             "body = excluded.body, fetched = excluded.fetched",
             [origin, status, bytes(body), time.time() if now is None else now],
         )
+
+
+def prune_robots(
+    db: sqlite_utils.Database, *, max_age: float = MAX_AGE, now: float | None = None
+) -> int:
+    """Delete the answers older than ``max_age`` (``get_robots`` would not return them);
+    return how many."""
+    now = time.time() if now is None else now
+    with db.conn:
+        return db.execute("DELETE FROM robots_txt WHERE fetched <= ?", [now - max_age]).rowcount

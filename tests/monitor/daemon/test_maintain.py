@@ -16,6 +16,7 @@ from monitor.config import ChannelConfig, Config, DaemonConfig, SourceConfig, St
 from monitor.daemon.maintain import maintain
 from monitor.store import open_database
 from monitor.store.articles import ArticleRecord, save_article
+from monitor.store.robots import get_robots, save_robots
 from monitor.store.sources import (
     record_fetch_failure,
     record_new_items,
@@ -63,6 +64,18 @@ def test_retention_deletes_old_unmatched_articles_only(setup) -> None:
     left = {u for (u,) in db.execute("SELECT url FROM articles")}
     assert left == {"https://e.org/old-matched", "https://e.org/new-unmatched"}
     assert maintain(db, replace(config, storage=replace(config.storage, keep=None))).deleted == 0
+
+
+def test_robots_answers_past_their_day_are_deleted(setup) -> None:
+    """Every host an article came from gets a robots.txt row; months of crawling must not
+    keep them all."""
+    db, config = setup
+    now = time.time()
+    save_robots(db, "https://old.example", 200, b"User-agent: *", now=now - 2 * DAY)
+    save_robots(db, "https://fresh.example", 200, b"User-agent: *", now=now - 3600)
+    maintain(db, config, now=now)
+    assert [o for (o,) in db.execute("SELECT origin FROM robots_txt")] == ["https://fresh.example"]
+    assert get_robots(db, "https://fresh.example", now=now) == b"User-agent: *"
 
 
 def test_failing_source_alerts_health_channels_once_and_again_on_recovery(setup) -> None:
