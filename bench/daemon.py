@@ -380,7 +380,8 @@ def main() -> None:
         print(f"CPU per unchanged source (304): {per_unchanged * 1000:.2f} ms", file=sys.stderr)
         # trafilatura on the same pages, with the daemon's processes stopped (SIGSTOP) so
         # that nothing competes for the CPU: just before the article phase and just after
-        # it, so that a drift of the machine's speed in between is averaged out.
+        # it, and one page at a time during it (PhaseSampler), which says how fast the
+        # machine was while the articles were processed.
         baselines = [daemon.paused(baseline, pages)]
         sampler = PhaseSampler(daemon, pages)
         c = daemon.snapshot()
@@ -455,6 +456,8 @@ def main() -> None:
     print(f"  {len(sampler.samples)} pages sampled in the phase took {speed:.2f}x their time "
           f"before ({before:.1f} ms per page) and after ({after:.1f} ms) it")  # fmt: skip
     print(f"  ratio:                         {per_article / traf:.2f}x   (bar <= 1.5x)")
+    print(f"  ratio to the before/after mean: {per_article / (traf / speed):.2f}x   (the "
+          f"machine's speed outside the phase)")  # fmt: skip
     print(f"trafilatura.extract(fast=True):  {traf_fast * 1000:.1f} ms per page")
     print(f"  ratio:                         {per_article / traf_fast:.2f}x   (for reference)")
     for cycle, (own, kids) in sorted(rss.items()):
