@@ -261,14 +261,8 @@ class CrawlLauncher:
         return Worker(process=process, conn=parent_conn)
 
     def _take_idle(self) -> Worker | None:
-        self._reap_exited()
-        now = time.time()
-        while self.idle:
-            worker = self.idle.pop()  # the most recently used: its caches are warm
-            if worker.process.is_alive() and now - worker.idle_since < self.idle_timeout:
-                return worker
-            self._let_go(worker)
-        return None
+        self.expire_idle()
+        return self.idle.pop() if self.idle else None  # the most recently used: warm caches
 
     def done(self, crawl: Crawl) -> None:
         """A crawl has ended: keep its worker for the next, or let it go."""
@@ -276,13 +270,22 @@ class CrawlLauncher:
         if not (crawl.finished and not crawl.retiring and not crawl.closed):
             self._let_go(worker)  # it died, was killed, or is retiring: it exits on its own
             return
-        worker.idle_since = now = time.time()
+        worker.idle_since = time.time()
         self.idle.append(worker)
-        for old in [w for w in self.idle if now - w.idle_since >= self.idle_timeout]:
-            self.idle.remove(old)
-            self._let_go(old)
+        self.expire_idle()
         while len(self.idle) > self.idle_workers:
             self._let_go(self.idle.pop(0))
+
+    def expire_idle(self) -> None:
+        """Let go of idle workers unused for ``idle_timeout`` or dead, and join those that
+        have exited. The daemon calls it every tick, so a quiet night with nothing due
+        does not keep workers waiting until the next crawl."""
+        self._reap_exited()
+        now = time.time()
+        for worker in [w for w in self.idle if not w.process.is_alive()
+                       or now - w.idle_since >= self.idle_timeout]:  # fmt: skip
+            self.idle.remove(worker)
+            self._let_go(worker)
 
     def _let_go(self, worker: Worker) -> None:
         """Tell a worker to exit (closing the pipe does, too) and join it once it has:
@@ -440,7 +443,7 @@ class _CrawlWorker:
         # A source whose robots.txt cannot be fetched is reported once by the daemon.
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
         self.crawler: Any = None
-        self.crawl_cpu = 0.0
+        self.cpu_at_start = 0.0  # the worker's CPU when the running crawl started
         self.crawls = 0
         self.first_rss = 0
         self.stopping = False
@@ -463,7 +466,7 @@ class _CrawlWorker:
         pool.adjustPoolsize(maxthreads=self.settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
         reactor.run(installSignalHandlers=False)
         if self.crawler is not None:  # stopped hard in mid-crawl: report what it did
-            self._report(self.crawler, self.crawl_cpu)
+            self._report(self.crawler)
 
     def _listen(self) -> None:
         import asyncio
@@ -493,7 +496,7 @@ class _CrawlWorker:
         from scraper.spiders.feeds import FeedsSpider
 
         install_secret_filter(config, [self.handler])
-        self.crawl_cpu = _cpu()
+        self.cpu_at_start = _cpu()
         try:
             crawler = Crawler(FeedsSpider, self.settings)  # a copy of the settings
             crawler.settings.set("NEWSHOUND_CONFIG", config, priority="cmdline")
@@ -518,12 +521,12 @@ class _CrawlWorker:
         d.addBoth(lambda _: self._finished(crawler))
 
     def _finished(self, crawler: Any) -> None:
-        self._report(crawler, self.crawl_cpu)
+        self._report(crawler)
         self.crawler = None
         if self.stopping:
             self._stop_reactor()
 
-    def _report(self, crawler: Any, cpu_before: float) -> None:
+    def _report(self, crawler: Any) -> None:
         try:
             stats = crawler.stats.get_stats()
         except RuntimeError:  # the crawl never started
@@ -536,7 +539,7 @@ class _CrawlWorker:
         if self.crawls >= self.max_crawls or rss - self.first_rss > self.max_rss_growth:
             self.stopping = True
         report["worker_retiring"] = self.stopping
-        report["cpu_seconds"] = round(_cpu() - cpu_before, 3)
+        report["cpu_seconds"] = round(_cpu() - self.cpu_at_start, 3)
         self._send(("report", json.loads(json.dumps(report, default=str))))
 
     def _send(self, message: tuple[Any, ...]) -> None:

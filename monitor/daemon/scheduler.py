@@ -242,6 +242,7 @@ class Daemon:
         self.last_tick = now
         self.metrics.last_tick.set(now)
         self._reap()
+        self.launcher.expire_idle()
         if self.stopping:
             return
         if len(self.crawls) >= self.max_crawls:

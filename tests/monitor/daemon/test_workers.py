@@ -106,7 +106,7 @@ def test_workers_let_go_are_joined_and_leak_no_handles(site_config: Path) -> Non
             before = open_fds()
             pids = [(await crawl(launcher, config, WORLD))[1] for _ in range(4)]
             await asyncio.sleep(1)
-            launcher._reap_exited()
+            launcher.expire_idle()  # as every daemon tick does: joins what has exited
             return before, open_fds(), pids
         finally:
             launcher.close()
@@ -159,3 +159,29 @@ def test_the_next_crawl_in_a_worker_does_not_wait_the_start_delay_again(
     # 0.5 s, then half as long after each quick answer, each +-50% (Scrapy's jitter).
     assert first > 0.4, "six requests to one host from the start delay take a while"
     assert second < first / 2, (first, second)
+
+
+def test_an_idle_worker_exits_after_the_idle_timeout(site_config: Path) -> None:
+    """A quiet night: nothing falls due, yet the daemon's tick lets the idle worker go."""
+    config = load_config(site_config)
+
+    async def run() -> tuple[int, bool, bool]:
+        launcher = CrawlLauncher(idle_timeout=0.5)
+        try:
+            _, pid = await crawl(launcher, config, WORLD)
+            launcher.expire_idle()
+            kept = alive(pid) and len(launcher.idle) == 1
+            await asyncio.sleep(0.6)
+            launcher.expire_idle()
+            for _ in range(50):  # it exits once its reactor has stopped
+                if not alive(pid):
+                    break
+                await asyncio.sleep(0.1)
+            launcher.expire_idle()
+            return pid, kept, not launcher.idle and not launcher.exiting
+        finally:
+            launcher.close()
+
+    pid, kept, released = asyncio.run(run())
+    assert kept, "a worker idle for less than the timeout is kept"
+    assert not alive(pid) and released, "past the timeout it has exited and been joined"
