@@ -169,6 +169,14 @@ def proc_stat(pid: int, own: bool = False) -> tuple[float, int]:
     return sum(int(x) for x in fields[11 : 13 if own else 15]) / CLK, int(fields[1])
 
 
+def own_cpu(pid: int) -> float | None:
+    """A process's own CPU seconds; None once it has exited."""
+    try:
+        return proc_stat(pid, own=True)[0]
+    except OSError:
+        return None
+
+
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -212,10 +220,10 @@ class Daemon:
                                      text=True, cwd=ROOT)  # fmt: skip
         self.counts = {"polls": 0, "unchanged": 0, "parsed": 0, "failed": 0, "stored": 0,
                        "crawls": 0, "crawl_cpu": 0.0}  # fmt: skip
-        self.workers: set[object] = set()  # the pids crawl_done named
-        # Each worker's own CPU when its last crawl_done was read: what it spent since is
-        # the crawl it is running now, which no crawl_done has counted yet.
-        self.done_cpu: dict[int, float] = {}
+        # The workers crawl_done named, each with its own CPU when its last crawl_done was
+        # read (None once it has exited): what it spent since is the crawl it is running
+        # now, which no crawl_done has counted yet.
+        self.done_cpu: dict[int, float | None] = {}
         self.crawl_log: list[tuple[float, int, int]] = []  # (cpu, unchanged, stored) per crawl
         self.lock = threading.Lock()
         threading.Thread(target=self.read, daemon=True).start()
@@ -232,11 +240,7 @@ class Daemon:
                 with self.lock:
                     self.counts["crawls"] += 1
                     self.counts["crawl_cpu"] += e.get("cpu") or 0.0
-                    self.workers.add(e.get("worker"))
-                    try:
-                        self.done_cpu[int(e["worker"])] = proc_stat(int(e["worker"]), own=True)[0]
-                    except (KeyError, TypeError, ValueError, OSError):  # exited meanwhile
-                        pass
+                    self.done_cpu[e["worker"]] = own_cpu(e["worker"])
                     for key in ("unchanged", "parsed", "failed"):
                         self.counts[key] += e.get(f"source_{key}", 0)
                         self.counts["polls"] += e.get(f"source_{key}", 0)
@@ -249,7 +253,7 @@ class Daemon:
     def snapshot(self) -> dict[str, float]:
         with self.lock:
             out: dict[str, float] = dict(self.counts)
-            out["workers"] = len(self.workers)
+            out["workers"] = len(self.done_cpu)
             out["in_flight"] = self.in_flight_cpu()
         out["cpu"] = cpu(self.proc.pid)
         out["cpu_daemon"] = proc_stat(self.proc.pid, own=True)[0]
@@ -263,10 +267,9 @@ class Daemon:
         at the two snapshots."""
         total = 0.0
         for pid, at_done in self.done_cpu.items():
-            try:
-                total += proc_stat(pid, own=True)[0] - at_done
-            except OSError:  # exited: everything it crawled was reported
-                pass
+            now = own_cpu(pid) if at_done is not None else None
+            if now is not None and at_done is not None:  # else exited: all was reported
+                total += now - at_done
         return total
 
     def paused(self, func: Callable[..., T], *args: Any) -> T:
