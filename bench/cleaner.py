@@ -23,15 +23,17 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
+from unittest.mock import patch
 
 import click
 import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.cleaner import clean_html  # noqa: E402
+from monitor.cleaner import clean_html, extract  # noqa: E402
 from monitor.cleaner.extract import EXTRACT_OPTIONS  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "zyte-article-benchmark"
@@ -117,6 +119,19 @@ def run_cleaner(page: Page) -> str:
     return clean_html(page.html, page.url).text
 
 
+def cleaner_with_focus(focus: str) -> Extractor:
+    """The whole cleaner with trafilatura in another mode ("balanced", "recall"), keeping the
+    shipped line model (trained for ``EXTRACT_OPTIONS``: retrain to compare fairly)."""
+    options = copy(extract._EXTRACTOR)
+    options.focus = focus
+
+    def run(page: Page) -> str:
+        with patch.object(extract, "_EXTRACTOR", options):
+            return run_cleaner(page)
+
+    return run
+
+
 def trafilatura_with(**options: bool) -> Extractor:
     def run(page: Page) -> str:
         return trafilatura.extract(page.html, url=page.url, **options) or ""
@@ -178,7 +193,11 @@ def _absent(line: str, text: str, text_shingles: Counter[tuple[str, ...]]) -> bo
 
 @click.command()
 @click.option("--data", type=click.Path(path_type=Path, exists=True), default=DEFAULT_DATA)
-@click.option("--compare-options", is_flag=True, help="Score trafilatura option sets instead.")
+@click.option(
+    "--compare-options",
+    is_flag=True,
+    help="Score trafilatura option sets, and the cleaner's modes.",
+)
 @click.option("--show", type=click.Choice(SPLITS), help="Print the cleaner's misses on a split.")
 def main(data: Path, compare_options: bool, show: str | None) -> None:
     """Score the cleaner and trafilatura alone on the Zyte article benchmark."""
@@ -198,7 +217,10 @@ def main(data: Path, compare_options: bool, show: str | None) -> None:
             },
             "fast+favor_recall": {"include_comments": False, "fast": True, "favor_recall": True},
         }
-        extractors = {name: trafilatura_with(**opts) for name, opts in option_sets.items()}
+        extractors: dict[str, Extractor] = {
+            name: trafilatura_with(**opts) for name, opts in option_sets.items()
+        }
+        extractors |= {f"cleaner, {f}": cleaner_with_focus(f) for f in ("balanced", "recall")}
         report(pages, measure(pages, extractors), "include_comments=False")
         return
     extractors = {

@@ -5,9 +5,13 @@ trafilatura does the work. Options, chosen on the Zyte article benchmark
 (``python bench/cleaner.py --compare-options``):
 
 - ``include_comments=False``: reader comments are never article text.
-- ``favor_precision`` / ``favor_recall`` off: the balanced mode keeps recall high and the
-  boilerplate filter takes out what it lets through, which beats ``favor_precision``
-  (it drops real paragraphs that no later stage can bring back).
+- ``favor_recall=True``: trafilatura prunes less, and the boilerplate filter takes out
+  what it lets through. Against the balanced mode, with the line model retrained for each,
+  the cleaner scores the same (F1 0.9760 against 0.9752 on all pages; dev 0.9745 against
+  0.9758, recall 0.971 against 0.973) in about a fifth less time: trafilatura's balanced
+  mode measures the whole page's text (``html2txt``) on every short extraction to decide
+  whether to retry in recall mode, which this mode is already in.
+- ``favor_precision`` off: it drops real paragraphs that no later stage can bring back.
 - ``include_tables=True``: tables in news pages are mostly data that belongs to the story.
 """
 
@@ -34,7 +38,7 @@ __all__ = ["Extraction", "EXTRACT_OPTIONS", "extract_article"]
 EXTRACT_OPTIONS: dict[str, bool] = {
     "include_comments": False,
     "favor_precision": False,
-    "favor_recall": False,
+    "favor_recall": True,
     "include_tables": True,
     "fast": True,
 }
