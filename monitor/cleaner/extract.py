@@ -76,6 +76,7 @@ class Extraction:
     published: str | None = None
     language: str | None = None
     description: str | None = None
+    canonical: tuple[str, ...] = ()
 
 
 def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
@@ -115,6 +116,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
         published=meta.published,
         language=meta.language,
         description=meta.description,
+        canonical=meta.canonical,
     )
 
 

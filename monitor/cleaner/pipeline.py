@@ -52,6 +52,7 @@ def clean_html(
         author=found.author,
         published=found.published,
         language=found.language,
+        canonical=found.canonical,
     )
 
 
