@@ -140,17 +140,29 @@ def load_model(path: Path = WEIGHTS_PATH) -> LineModel:
     return LineModel.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _own(line: str, kind: str, echoes: tuple[str | None, str | None]) -> dict[str, float]:
+def _neighbourly(line: str, kind: str) -> dict[str, float]:
+    """The features a line's neighbours also read (``_NEIGHBOUR``): cheap ones."""
+    return {
+        "sentence": is_sentence(line),
+        "kind_p": kind == "p",
+        "furniture": is_furniture(line),
+        "short": len(line.split()) < 4,
+    }
+
+
+def _own(
+    line: str, kind: str, echoes: tuple[str | None, str | None], near: dict[str, float]
+) -> dict[str, float]:
+    """A line's own features; ``near`` is its :func:`_neighbourly` ones."""
     words = line.split()
     sample = line[:_MAX_SAMPLE_CHARS]  # shares read on the start of a very long line
     alpha = [w for w in sample.split() if w[:1].isalpha()]
     chars = max(1, len(sample))
     digits, letters = _digits_and_letters(sample)
-    furniture = is_furniture(line)
+    furniture = near["furniture"]
     key = normalise(sample)
     title, description = echoes
-    return {
-        "kind_p": kind == "p",
+    return near | {
         "kind_list": kind == "list",
         "kind_quote": kind == "quote",
         "kind_table": kind == "table",
@@ -159,13 +171,10 @@ def _own(line: str, kind: str, echoes: tuple[str | None, str | None]) -> dict[st
         "kind_other": kind not in _KINDS and kind not in HEADINGS,
         "chars": math.log1p(len(line)),
         "words": math.log1p(len(words)),
-        "short": len(words) < 4,
-        "sentence": is_sentence(line),
         "end_punct": line.endswith(_SENTENCE_PUNCT),
         "capitalised": sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0,
         "digits": digits / chars,
         "letters": letters / chars,
-        "furniture": furniture,
         "edge_phrase": not furniture and has_edge_phrase(line),
         "dateline": is_dateline(key),
         "title_echo": bool(title) and is_echo(sample, [title or ""]),
@@ -190,22 +199,26 @@ def _digits_and_letters(sample: str) -> tuple[int, int]:
 
 
 def line_features(
-    found: Extraction, dropped: set[int], rule_keep: Sequence[bool]
+    found: Extraction,
+    dropped: set[int],
+    rule_keep: Sequence[bool],
+    only: Sequence[int] | None = None,
 ) -> list[list[float]]:
     """One row of :data:`FEATURES` per line of ``found``, given the rule stages' verdict
-    (``pipeline.rule_mask``: indices the element rules drop, a keep flag per line)."""
+    (``pipeline.rule_mask``: indices the element rules drop, a keep flag per line); with
+    ``only``, the rows of those lines alone, in that order (the same rows)."""
     lines, kinds = found.lines, found.kinds
     title, description = found.title, found.description
     n = len(lines)
     echoes = (normalise(title) if title else None, normalise(description) if description else None)
-    own = [_own(line, kind, echoes) for line, kind in zip(lines, kinds, strict=True)]
-    body = [i for i in range(n) if rule_keep[i] and own[i]["sentence"]]
+    near = [_neighbourly(line, kind) for line, kind in zip(lines, kinds, strict=True)]
+    body = [i for i in range(n) if rule_keep[i] and near[i]["sentence"]]
     first, last = (body[0], body[-1]) if body else (n, -1)
     total = sum(len(line) for line in lines) or 1
     page = {"page_lines": math.log1p(n), "kept_share": sum(rule_keep) / n if n else 0.0}
     rows = []
-    for i, f in enumerate(own):
-        f = dict(f)
+    for i in range(n) if only is None else only:
+        f = _own(lines[i], kinds[i], echoes, near[i])
         f["position"] = i / (n - 1) if n > 1 else 0.0
         f["from_start"] = math.log1p(i)
         f["from_end"] = math.log1p(n - 1 - i)
@@ -219,7 +232,7 @@ def line_features(
             for name in _NEIGHBOUR:
                 value = rule_keep[j] if name == "rule_keep" and inside else 0.0
                 if name != "rule_keep" and inside:
-                    value = own[j][name]
+                    value = near[j][name]
                 f[f"{side}_{name}"] = value
         f.update(page)
         rows.append([float(f[name]) for name in FEATURES])
@@ -239,13 +252,17 @@ def refine(
     if len(found.kinds) != len(found.lines) or not found.lines:
         return list(rule_keep)
     model = model or load_model()
-    rows = line_features(found, dropped, rule_keep)
-    furniture = FEATURES.index("furniture")
-    keep = []
-    for row, kept in zip(rows, rule_keep, strict=True):
-        if kept:  # a threshold of 0 keeps every such line: no need to ask
-            keep.append(model.drop_below <= 0 or model.keep.probability(row) >= model.drop_below)
+    # Kept lines are asked only with a threshold above 0, furniture never: only the other
+    # lines' rows are built (a row costs more than the rules that judged the line).
+    asked = [
+        i
+        for i, (line, kept) in enumerate(zip(found.lines, rule_keep, strict=True))
+        if (model.drop_below > 0 if kept else not is_furniture(line))
+    ]
+    keep = [kept and model.drop_below <= 0 for kept in rule_keep]
+    for i, row in zip(asked, line_features(found, dropped, rule_keep, asked), strict=True):
+        if rule_keep[i]:
+            keep[i] = model.keep.probability(row) >= model.drop_below
         else:
-            rescued = not row[furniture] and model.rescue.probability(row) > model.rescue_above
-            keep.append(rescued)
+            keep[i] = model.rescue.probability(row) > model.rescue_above
     return keep

@@ -5,12 +5,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from monitor.cleaner.extract import Extraction
+from monitor.cleaner.extract import Extraction, extract_article
 from monitor.cleaner.line_model import (
     FEATURES,
     WEIGHTS_PATH,
@@ -103,3 +104,28 @@ def test_training_fit_is_deterministic() -> None:
     first, second = trainer.fit(x, y, w), trainer.fit(x, y, w)
     assert first == second
     assert first.weights[0] > 0
+
+
+FIXTURE_PAGES = sorted((Path(__file__).parents[3] / "fixtures" / "cleaner").glob("*.html"))
+
+
+@pytest.mark.parametrize("drop_below", [0.0, 0.3], ids=["kept-lines-not-asked", "kept-lines-asked"])
+@pytest.mark.parametrize("path", FIXTURE_PAGES[::4], ids=lambda p: p.stem)
+def test_refine_decides_as_with_every_row_built(path: Path, drop_below: float) -> None:
+    # refine builds rows only for the lines it asks about; the answer is the one every
+    # row gives: a kept line stays unless the keep model is below drop_below, a dropped
+    # line that is not furniture comes back when the rescue model is above rescue_above.
+    found = extract_article(path.read_bytes(), "https://news.example/a")
+    dropped, rule_keep = rule_mask(found)
+    model = replace(load_model(), drop_below=drop_below)
+    rows = line_features(found, dropped, rule_keep)
+    furniture = FEATURES.index("furniture")
+    expected = [
+        model.keep.probability(row) >= drop_below
+        if kept
+        else not row[furniture] and model.rescue.probability(row) > model.rescue_above
+        for row, kept in zip(rows, rule_keep, strict=True)
+    ]
+    assert refine(found, dropped, rule_keep, model=model) == expected
+    some = list(range(len(rows)))[::-3]
+    assert line_features(found, dropped, rule_keep, some) == [rows[i] for i in some]
