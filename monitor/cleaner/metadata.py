@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import lxml.html
@@ -57,14 +57,15 @@ class PageMetadata:
 
 def read_metadata(tree: lxml.html.HtmlElement) -> PageMetadata:
     """Metadata a page declares; fields it does not declare are ``None``."""
-    meta = _meta_values(tree)
-    ld = _json_ld(tree)
+    found = _scan(tree)
+    meta = _meta_values(found.metas)
+    ld = _json_ld(found.scripts)
     return PageMetadata(
-        title=_first(ld.get("headline"), *map(meta.get, _TITLE_KEYS)) or _page_title(tree),
+        title=_first(ld.get("headline"), *map(meta.get, _TITLE_KEYS)) or _page_title(found),
         author=_author(
             _first(_ld_name(ld.get("author")), *map(meta.get, _AUTHOR_KEYS), url_ok=False)
         ),
-        published=_published(tree, meta, ld),
+        published=_published(tree, meta, ld, found.times),
         language=_language(tree, meta),
         description=_first(ld.get("description"), *map(meta.get, _DESCRIPTION_KEYS)),
         canonical=_canonical(tree),
@@ -90,9 +91,41 @@ def _canonical(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
     return (*links, *og_urls)
 
 
-def _meta_values(tree: lxml.html.HtmlElement) -> dict[str, str]:
+@dataclass
+class _Elements:
+    """The elements metadata is read from, in document order."""
+
+    metas: list[lxml.html.HtmlElement] = field(default_factory=list)
+    scripts: list[lxml.html.HtmlElement] = field(default_factory=list)  # JSON-LD
+    times: list[str] = field(default_factory=list)  # <time datetime>
+    h1: lxml.html.HtmlElement | None = None  # the first
+    title: lxml.html.HtmlElement | None = None  # the first
+
+
+def _scan(tree: lxml.html.HtmlElement) -> _Elements:
+    """One walk of the tree (lxml picks the tags in C), not one per kind of element."""
+    found = _Elements()
+    for element in tree.iter("meta", "script", "time", "h1", "title"):
+        tag = element.tag
+        if tag == "meta":
+            found.metas.append(element)
+        elif tag == "script":
+            if element.get("type") == "application/ld+json":
+                found.scripts.append(element)
+        elif tag == "time":
+            value = element.get("datetime")
+            if value is not None:
+                found.times.append(value)
+        elif tag == "h1":
+            found.h1 = element if found.h1 is None else found.h1
+        elif found.title is None:
+            found.title = element
+    return found
+
+
+def _meta_values(metas: list[lxml.html.HtmlElement]) -> dict[str, str]:
     values: dict[str, str] = {}
-    for meta in tree.iter("meta"):
+    for meta in metas:
         key = meta.get("property") or meta.get("name") or meta.get("itemprop")
         key = key or meta.get("http-equiv")
         content = meta.get("content")
@@ -101,9 +134,9 @@ def _meta_values(tree: lxml.html.HtmlElement) -> dict[str, str]:
     return values
 
 
-def _json_ld(tree: lxml.html.HtmlElement) -> dict[str, Any]:
+def _json_ld(scripts: list[lxml.html.HtmlElement]) -> dict[str, Any]:
     """The first JSON-LD object that looks like an article (has a headline or a date)."""
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    for script in scripts:
         try:
             data = json.loads(script.text or "")
         except ValueError:
@@ -143,23 +176,22 @@ def _author(value: str | None) -> str | None:
     return _BYLINE.sub("", value) or None if value else None
 
 
-def _page_title(tree: lxml.html.HtmlElement) -> str | None:
-    h1 = tree.find(".//h1")
-    if h1 is not None:
-        text = _first(h1.text_content())
+def _page_title(found: _Elements) -> str | None:
+    if found.h1 is not None:
+        text = _first(found.h1.text_content())
         if text:
             return text
-    title = tree.find(".//title")
-    if title is None:
+    if found.title is None:
         return None
-    text = _first(title.text_content())
+    text = _first(found.title.text_content())
     # "Headline | Site name": keep the longest part.
     return max(_TITLE_SEPARATORS.split(text), key=len) if text else None
 
 
-def _published(tree: lxml.html.HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> str | None:
-    candidates = [ld.get("datePublished"), *map(meta.get, _DATE_KEYS)]
-    candidates += tree.xpath("//time/@datetime")[:3]
+def _published(
+    tree: lxml.html.HtmlElement, meta: dict[str, str], ld: dict[str, Any], times: list[str]
+) -> str | None:
+    candidates = [ld.get("datePublished"), *map(meta.get, _DATE_KEYS), *times[:3]]
     for value in candidates:
         if isinstance(value, str):
             found = _ISO_DATE.match(value.strip())
