@@ -187,6 +187,22 @@ def rss_mb(pid: int) -> float:
 
 def family(pid: int) -> list[int]:
     """The daemon and all its live descendants: the fork server and its crawl workers."""
+    children = _children()
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def workers(pid: int) -> list[int]:
+    """The daemon's live crawl workers: the fork server's children."""
+    children = _children()
+    return [w for server in children.get(pid, []) for w in children.get(server, [])]
+
+
+def _children() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -194,12 +210,7 @@ def family(pid: int) -> list[int]:
                 children.setdefault(proc_stat(int(entry))[1], []).append(int(entry))
             except (OSError, IndexError):
                 pass
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
+    return children
 
 
 def cpu(pid: int) -> float:
@@ -264,10 +275,12 @@ class Daemon:
         """CPU the running crawls have spent so far: in the family's CPU already, in
         ``crawl_cpu`` only when they end. Without it, CPU outside the crawls read as
         0 to 6 ms per article from one run to the next, depending on what was running
-        at the two snapshots."""
+        at the two snapshots. A worker no crawl_done has named yet is counted whole (its
+        start-up, 10-20 ms, with its first crawl)."""
         total = 0.0
-        for pid, at_done in self.done_cpu.items():
-            now = own_cpu(pid) if at_done is not None else None
+        for pid in workers(self.proc.pid):
+            at_done = self.done_cpu.get(pid, 0.0)
+            now = own_cpu(pid)
             if now is not None and at_done is not None:  # else exited: all was reported
                 total += now - at_done
         return total
