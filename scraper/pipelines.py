@@ -1,9 +1,8 @@
 """The order of the stages, written down once (our version of Miniflux's processor.go).
 
     100 DedupePipeline     drop entries already stored, or seen earlier in this crawl
-    150 FetchPagePipeline  fetch the article page
-    200 CleanPipeline      page -> article text and metadata  (monitor.cleaner); the
-                           page's own canonical URL, read from the cleaner's parse
+    150 FetchPagePipeline  fetch the article page; its own canonical URL
+    200 CleanPipeline      page -> article text and metadata  (monitor.cleaner)
     300 MatchPipeline      article -> terms, rules, evidence  (monitor.matcher)
     400 StorePipeline      article + matches + outbox rows in one transaction (monitor.store)
 
@@ -50,13 +49,7 @@ from monitor.store.articles import (
     save_article,
     update_article,
 )
-from monitor.store.canonical import (
-    canonicalize_url,
-    declared_canonical,
-    page_canonical,
-    url_host,
-    url_key,
-)
+from monitor.store.canonical import canonicalize_url, page_canonical, url_host, url_key
 from monitor.store.duplicates import find_near_duplicate, text_signature
 from monitor.store.site_lines import record_site_lines, site_boilerplate
 from monitor.store.sources import record_new_items
@@ -110,7 +103,11 @@ class DedupePipeline(_StorePipelineBase):
 
 
 class FetchPagePipeline(_StorePipelineBase):
-    """Fetch the page behind an entry; on a dead page, fall back to the feed's own text."""
+    """Fetch the page behind an entry; on a dead page, fall back to the feed's own text.
+
+    The page's own canonical URL (same site only) becomes the URL stored; when that one
+    is already stored, the entry is that story (an update candidate) or dropped.
+    """
 
     async def process_item(self, item: FeedEntry | ArticlePage) -> ArticlePage:
         page = item if isinstance(item, ArticlePage) else ArticlePage(entry=item)
@@ -138,39 +135,12 @@ class FetchPagePipeline(_StorePipelineBase):
             raise DropItem(f"{entry.link}: HTTP {response.status}", log_level="INFO")
         self.stats.inc_value("newshound/page/fetched")
         page.body, page.final_url = response.body, response.url
+        self._adopt_canonical(page)
         return page
 
-
-class CleanPipeline(_StorePipelineBase):
-    """Clean the page (or take the feed's text); then the page's own canonical URL (same
-    site only) becomes the URL stored, and when that one is already stored the entry is
-    that story (an update candidate) or dropped. The canonical comes from the cleaner's
-    parse of the page, not a second one."""
-
-    def process_item(self, page: ArticlePage) -> ArticlePage:
-        assert self.db is not None
-        if page.body is None:
-            page.cleaned = _cleaned_from_feed(page.entry)
-            self.stats.inc_value("newshound/clean/articles")
-            return page
-        page_url = page.final_url or page.entry.link
-        known = site_boilerplate(self.db, url_host(page_url))
-        try:
-            page.cleaned = clean_html(page.body, page.final_url, site_boilerplate=known)
-        except DocumentError:  # over the cleaner's caps, binary: the feed's text it is
-            self.stats.inc_value("newshound/clean/refused")
-            declared = page_canonical(page.body, page_url)
-            page.body = None
-            page.cleaned = _cleaned_from_feed(page.entry)
-        else:
-            declared = declared_canonical(page.cleaned.canonical, page_url)
-        self.stats.inc_value("newshound/clean/articles")
-        page.url = declared or canonicalize_url(page_url)
-        self._adopt_known(page)
-        return page
-
-    def _adopt_known(self, page: ArticlePage) -> None:
-        assert page.url is not None
+    def _adopt_canonical(self, page: ArticlePage) -> None:
+        final = canonicalize_url(page.final_url or page.entry.link)
+        page.url = page_canonical(page.body or b"", page.final_url or page.entry.link) or final
         if page.known_id is not None or url_key(page.url) == url_key(page.entry.url):
             return
         assert self.db is not None
@@ -181,6 +151,24 @@ class CleanPipeline(_StorePipelineBase):
             self.stats.inc_value("newshound/dedupe/canonical_known")
             raise DropItem(f"already stored as {page.url}: {page.entry.link}", log_level="DEBUG")
         page.known_id = known.id
+
+
+class CleanPipeline(_StorePipelineBase):
+    def process_item(self, page: ArticlePage) -> ArticlePage:
+        assert self.db is not None
+        if page.body is None:
+            page.cleaned = _cleaned_from_feed(page.entry)
+        else:
+            host = url_host(page.final_url or page.entry.link)
+            known = site_boilerplate(self.db, host)
+            try:
+                page.cleaned = clean_html(page.body, page.final_url, site_boilerplate=known)
+            except DocumentError:  # over the cleaner's caps, binary: the feed's text it is
+                self.stats.inc_value("newshound/clean/refused")
+                page.body = None
+                page.cleaned = _cleaned_from_feed(page.entry)
+        self.stats.inc_value("newshound/clean/articles")
+        return page
 
 
 class MatchPipeline(_StorePipelineBase):

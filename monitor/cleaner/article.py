@@ -17,8 +17,7 @@ class CleanedArticle:
     separated by a blank line (``"\\n\\n"``); for plain-text input the original line
     breaks inside a paragraph are kept as ``"\\n"``. ``published`` is an ISO 8601 date
     (``2024-05-01``) or datetime; ``language`` a BCP 47 tag such as ``en`` or ``ru-RU``.
-    Fields the page does not give are ``None``. ``canonical`` holds the URLs the page
-    declares as its own (``<link rel=canonical>``, then ``og:url``), as written.
+    Fields the page does not give are ``None``.
     """
 
     title: str | None
@@ -26,4 +25,3 @@ class CleanedArticle:
     author: str | None = None
     published: str | None = None
     language: str | None = None
-    canonical: tuple[str, ...] = ()

@@ -76,7 +76,6 @@ class Extraction:
     published: str | None = None
     language: str | None = None
     description: str | None = None
-    canonical: tuple[str, ...] = ()
 
 
 def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
@@ -116,7 +115,6 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
         published=meta.published,
         language=meta.language,
         description=meta.description,
-        canonical=meta.canonical,
     )
 
 

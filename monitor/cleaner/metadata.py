@@ -52,7 +52,6 @@ class PageMetadata:
     published: str | None = None
     language: str | None = None
     description: str | None = None
-    canonical: tuple[str, ...] = ()  # as declared: rel=canonical hrefs, then og:url
 
 
 def read_metadata(tree: lxml.html.HtmlElement) -> PageMetadata:
@@ -68,27 +67,7 @@ def read_metadata(tree: lxml.html.HtmlElement) -> PageMetadata:
         published=_published(tree, meta, ld, found.times),
         language=_language(tree, meta),
         description=_first(ld.get("description"), *map(meta.get, _DESCRIPTION_KEYS)),
-        canonical=_canonical(tree),
     )
-
-
-def _canonical(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
-    """The URLs the page's ``<head>`` gives as its own, as written (maybe relative): each
-    ``<link rel=canonical>``, then each ``og:url``, in document order. Which one to believe
-    is the store's call (``monitor.store.canonical.declared_canonical``)."""
-    head = tree.find("head")
-    links: list[str] = []
-    og_urls: list[str] = []
-    for element in (head if head is not None else tree).iter("link", "meta"):
-        if element.tag == "link":
-            href = element.get("href")
-            if href is not None and "canonical" in (element.get("rel") or "").lower().split():
-                links.append(href)
-        elif "og:url" in (element.get("property"), element.get("name")):
-            content = element.get("content")
-            if content is not None:
-                og_urls.append(content)
-    return (*links, *og_urls)
 
 
 @dataclass

@@ -52,7 +52,6 @@ def clean_html(
         author=found.author,
         published=found.published,
         language=found.language,
-        canonical=found.canonical,
     )
 
 

@@ -13,27 +13,18 @@ Two spellings, for two jobs:
   so the AMP, mobile, http and https copies of a page are one story.
 
 ``page_canonical`` reads a fetched page's own ``<link rel=canonical>`` / ``og:url``, and
-``declared_canonical`` believes one only for the same site (``same_site``): a page cannot
-claim another site's URL.
+believes it only for the same site (``same_site``): a page cannot claim another site's URL.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 
-__all__ = [
-    "canonicalize_url",
-    "url_key",
-    "url_host",
-    "same_site",
-    "page_canonical",
-    "declared_canonical",
-]
+__all__ = ["canonicalize_url", "url_key", "url_host", "same_site", "page_canonical"]
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "matomo_", "hsa_", "_hs")
 _TRACKING_KEYS = {
@@ -137,9 +128,7 @@ def page_canonical(body: bytes, page_url: str) -> str | None:
     """The page's own canonical URL (``rel=canonical``, else ``og:url``), canonicalized.
 
     None when the page declares none, or declares one on another site (a page cannot
-    claim another site's story), or something that is not http(s). Reads the page's
-    ``<head>`` only; the cleaner hands the same declarations over from its own parse
-    (``CleanedArticle.canonical``), for ``declared_canonical``.
+    claim another site's story), or something that is not http(s).
     """
     head = _head_of(body)
     if head is None:
@@ -152,14 +141,8 @@ def page_canonical(body: bytes, page_url: str) -> str | None:
         "//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', 'canonil')),"
         " ' '), ' canonical ')]/@href"
     ) + tree.xpath("//meta[@property='og:url' or @name='og:url']/@content")
-    return declared_canonical(map(str, candidates), page_url)
-
-
-def declared_canonical(candidates: Iterable[str], page_url: str) -> str | None:
-    """The first of the URLs a page declares as its own (relative to ``page_url``) that is
-    http(s) and on the page's site, canonicalized; None if there is none."""
     for href in candidates:
-        href = href.strip()
+        href = str(href).strip()
         if not href:
             continue
         absolute = urljoin(page_url, href)

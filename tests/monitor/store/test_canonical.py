@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
 
-from monitor.cleaner import clean_html
-from monitor.store.canonical import (
-    canonicalize_url,
-    declared_canonical,
-    page_canonical,
-    same_site,
-    url_key,
-)
+from monitor.store.canonical import canonicalize_url, page_canonical, same_site, url_key
 
 
 @pytest.mark.parametrize(
@@ -76,69 +66,43 @@ def test_same_site(a: str, b: str, same: bool) -> None:
     assert same_site(a, b) is same
 
 
-FIXTURES = Path(__file__).parents[3] / "fixtures"
-Reader = Callable[[bytes, str], str | None]
-
-
 def page(head: str, body: str = "<p>x</p>") -> bytes:
     return f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>".encode()
 
 
-def from_cleaner(body: bytes, url: str) -> str | None:
-    """The crawl's way: the declarations the cleaner read in its own parse of the page."""
-    return declared_canonical(clean_html(body, url).canonical, url)
-
-
-# Both readers of a page's canonical give the same answer: page_canonical parses the head
-# itself, the crawl takes what the cleaner read.
-READERS = pytest.mark.parametrize("read", [page_canonical, from_cleaner], ids=["head", "cleaner"])
-
-
-@READERS
-def test_rel_canonical_wins_over_og_url_and_is_canonicalized(read: Reader) -> None:
+def test_rel_canonical_wins_over_og_url_and_is_canonicalized() -> None:
     body = page('<meta property="og:url" content="https://news.example/og">'
                 '<link rel="Canonical" href="/world/story?utm_source=amp">')  # fmt: skip
-    got = read(body, "https://amp.news.example/world/story")
+    got = page_canonical(body, "https://amp.news.example/world/story")
     assert got == "https://amp.news.example/world/story"
     body = page('<link rel="canonical" href="https://www.news.example/world/story">')
-    assert read(body, "https://amp.news.example/s") == "https://www.news.example/world/story"
+    assert (
+        page_canonical(body, "https://amp.news.example/s") == "https://www.news.example/world/story"
+    )
 
 
-@READERS
-def test_og_url_used_without_rel_canonical(read: Reader) -> None:
+def test_og_url_used_without_rel_canonical() -> None:
     body = page('<meta property="og:url" content="https://news.example/og/">')
-    assert read(body, "https://news.example/x") == "https://news.example/og/"
+    assert page_canonical(body, "https://news.example/x") == "https://news.example/og/"
 
 
-@READERS
-def test_a_believable_declaration_after_one_that_is_not(read: Reader) -> None:
+def test_a_believable_declaration_after_one_that_is_not() -> None:
     body = page('<link rel="canonical" href="https://other.example/stolen">'
                 '<meta name="og:url" content="https://news.example/og/">')  # fmt: skip
-    assert read(body, "https://news.example/x") == "https://news.example/og/"
+    assert page_canonical(body, "https://news.example/x") == "https://news.example/og/"
 
 
-@READERS
-def test_a_canonical_in_the_body_is_not_the_pages(read: Reader) -> None:
+def test_a_canonical_in_the_body_is_not_the_pages() -> None:
     # e.g. an embedded story's markup: only the head speaks for the page
     body = page("", '<p>x</p><link rel="canonical" href="https://news.example/embedded">')
-    assert read(body, "https://news.example/x") is None
+    assert page_canonical(body, "https://news.example/x") is None
 
 
-@READERS
 @pytest.mark.parametrize(
     "head",
     ['<link rel="canonical" href="https://other.example/stolen">',
      '<link rel="canonical" href="javascript:alert(1)">', '<link rel="canonical" href="">', ""],
     ids=["other-site", "javascript", "empty", "none"],
 )  # fmt: skip
-def test_no_canonical_believed(read: Reader, head: str) -> None:
-    assert read(page(head), "https://news.example/x") is None
-
-
-@pytest.mark.parametrize(
-    "path", sorted(FIXTURES.glob("sources/*/articles/*.html")), ids=lambda p: p.stem
-)
-def test_the_cleaners_declarations_give_the_heads_canonical(path: Path) -> None:
-    base = "http://127.0.0.1:8000"
-    body, url = path.read_bytes().replace(b"{BASE}", base.encode()), f"{base}/a/{path.name}"
-    assert from_cleaner(body, url) == page_canonical(body, url)
+def test_no_canonical_believed(head: str) -> None:
+    assert page_canonical(page(head), "https://news.example/x") is None
