@@ -162,6 +162,14 @@ class Site:
             s.server_close()
 
 
+def _signal(pid: int, sig: int) -> None:
+    """Signal a process that may have exited since it was listed (a retiring worker)."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def proc_stat(pid: int, own: bool = False) -> tuple[float, int]:
     """(CPU seconds incl. reaped children, or only its own with ``own``; ppid)."""
     with open(f"/proc/{pid}/stat") as f:
@@ -289,12 +297,12 @@ class Daemon:
         """``func(*args)`` run while the daemon and all its processes are stopped."""
         pids = family(self.proc.pid)
         for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
+            _signal(pid, signal.SIGSTOP)
         try:
             return func(*args)
         finally:
             for pid in pids:
-                os.kill(pid, signal.SIGCONT)
+                _signal(pid, signal.SIGCONT)
 
     def wait(self, key: str, value: float, timeout: float = 600) -> dict[str, float]:
         print(f"  waiting for {key} >= {value:.0f} ({self.snapshot()[key]:.0f} now)",
