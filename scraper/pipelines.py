@@ -15,7 +15,8 @@ One story, one alert:
   fetched again and, if its title or text changed, stored as an update, alerting only
   channels with ``alert_on_updates`` about terms it did not match before;
 - the page's own ``rel=canonical`` / ``og:url`` (same site only) replaces the listed URL,
-  so the AMP or mobile copy a feed links to is the story already stored;
+  so the AMP or mobile copy a feed links to is the story already stored; the listed URL
+  is remembered for that story, so the next poll drops it without fetching the page;
 - a near-duplicate of a story stored in the last week (``monitor.store.duplicates``) is
   stored linked to the first copy, with no outbox rows.
 """
@@ -46,6 +47,7 @@ from monitor.store.articles import (
     OutboxEntry,
     find_known_article,
     matched_terms,
+    remember_listed_url,
     save_article,
     update_article,
 )
@@ -147,6 +149,7 @@ class FetchPagePipeline(_StorePipelineBase):
         known = find_known_article(self.db, page.url, None, page.entry.source)
         if known is None:
             return
+        remember_listed_url(self.db, page.entry.url, known.id)
         if known.source != page.entry.source or known.entry_hash == page.entry.entry_hash:
             self.stats.inc_value("newshound/dedupe/canonical_known")
             raise DropItem(f"already stored as {page.url}: {page.entry.link}", log_level="DEBUG")

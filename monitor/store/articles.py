@@ -85,14 +85,31 @@ def find_known(db: sqlite_utils.Database, url: str, guid: str | None, source: st
 def find_known_article(
     db: sqlite_utils.Database, url: str, guid: str | None, source: str
 ) -> KnownArticle | None:
-    """The stored article with this canonical URL, URL key, or this source's GUID."""
+    """The stored article with this canonical URL, URL key, or this source's GUID, or
+    the one this URL's page named as its own (``remember_listed_url``)."""
     columns = "SELECT id, source, entry_hash FROM articles"
+    key = url_key(url)
     row = db.execute(f"{columns} WHERE url = ?", [url]).fetchone()
     if row is None:
-        row = db.execute(f"{columns} WHERE url_key = ? LIMIT 1", [url_key(url)]).fetchone()
+        row = db.execute(f"{columns} WHERE url_key = ? LIMIT 1", [key]).fetchone()
     if row is None and guid:
         row = db.execute(f"{columns} WHERE source = ? AND guid = ?", [source, guid]).fetchone()
+    if row is None:
+        row = db.execute(
+            f"{columns} WHERE id = (SELECT article_id FROM listed_urls WHERE url_key = ?)", [key]
+        ).fetchone()
     return KnownArticle(*row) if row else None
+
+
+def remember_listed_url(db: sqlite_utils.Database, url: str, article_id: int) -> None:
+    """``url`` was listed by a source, and its page named stored article ``article_id`` as
+    its own: later polls find the story by the listed URL, without fetching the page."""
+    with db.conn:
+        db.execute(
+            "INSERT INTO listed_urls (url_key, article_id) VALUES (?, ?) "
+            "ON CONFLICT(url_key) DO UPDATE SET article_id = excluded.article_id",
+            [url_key(url), article_id],
+        )
 
 
 def save_article(

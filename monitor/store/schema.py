@@ -115,6 +115,13 @@ CREATE TABLE IF NOT EXISTS minhash_bands (
     PRIMARY KEY (band, hash, article_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS minhash_bands_article ON minhash_bands(article_id);
+-- URLs a source listed whose page named a story stored under another URL
+-- (monitor/store/articles.py): the next poll knows them without fetching the page again
+CREATE TABLE IF NOT EXISTS listed_urls (
+    url_key         TEXT PRIMARY KEY,             -- canonical.url_key of the listed URL
+    article_id      INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS listed_urls_article ON listed_urls(article_id);
 -- what a source led to besides its own URL (monitor/store/pages.py): child sitemaps,
 -- discovered feeds, each with its own conditional-GET validators
 CREATE TABLE IF NOT EXISTS source_pages (

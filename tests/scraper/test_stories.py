@@ -146,3 +146,44 @@ def test_main_url_of_a_stored_amp_copy_is_not_fetched(
 ) -> None:
     (alpha, _, _), _, before = edited
     assert "/city/trees.html" not in [urlsplit(r.path).path for r in alpha.requests[before:]]
+
+
+def digest(*links: str) -> Any:
+    """A route serving an RSS feed that lists ``links``."""
+    items = "".join(
+        f"<item><title>Digest item {i}</title><link>{link}</link>"
+        f'<guid isPermaLink="false">d-{i}</guid></item>'
+        for i, link in enumerate(links)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Digest</title>{items}'
+    body += "</channel></rss>"
+    return lambda rec: Reply(200, body.encode(), {"Content-Type": "application/rss+xml"})
+
+
+def test_a_link_to_a_story_stored_under_another_url_is_fetched_once(tmp_path: Path) -> None:
+    # A digest feed lists a tracking link to Alpha's story; the page behind it names the
+    # story's own URL, already stored from Alpha's feed. That page is fetched once: when
+    # the digest changes again, the link is known without fetching it.
+    with serve("wire/outlet-a") as (alpha,):
+        story = alpha.render("/world/putin-xi-energy.html") or b""
+        alpha.routes["/r/8812"] = lambda rec: Reply(
+            200, story, {"Content-Type": "text/html; charset=utf-8"}
+        )
+        alpha.routes["/digest.rss"] = digest()
+        config = write_config(
+            tmp_path,
+            f'[[sources]]\nname = "Alpha"\nurl = "{alpha.base}/feed.rss"\n'
+            f'[[sources]]\nname = "Digest"\nurl = "{alpha.base}/digest.rss"\n',
+        )
+        crawl(config)
+        alpha.routes["/digest.rss"] = digest(f"{alpha.base}/r/8812")
+        crawl(config)
+        alpha.routes["/digest.rss"] = digest(
+            f"{alpha.base}/r/8812", f"{alpha.base}/city/trees.html"
+        )
+        crawl(config)
+        assert alpha.paths().count("/r/8812") == 1
+        assert alpha.paths().count("/digest.rss") == 3
+    sources = rows(tmp_path / "news.db", "SELECT url, source FROM articles WHERE url LIKE ?",
+                   ("%putin-xi-energy%",))  # fmt: skip
+    assert [source for _, source in sources] == ["Alpha"]

@@ -15,6 +15,7 @@ from monitor.store.articles import (
     OutboxEntry,
     find_known,
     iter_matched_articles,
+    remember_listed_url,
     save_article,
     update_article,
 )
@@ -64,6 +65,21 @@ def test_guid_known_only_within_its_source(db: sqlite_utils.Database) -> None:
     aid = save(db, "https://news.example/a", guid="g-1")
     assert find_known(db, "https://news.example/moved", "g-1", "S") == aid
     assert find_known(db, "https://news.example/moved", "g-1", "Other") is None
+
+
+def test_a_remembered_listed_url_is_known_until_its_story_goes(
+    db: sqlite_utils.Database,
+) -> None:
+    aid = save(db, "https://news.example/world/story")
+    assert aid is not None
+    listed = "https://news.example/r/8812?utm_source=rss"
+    assert find_known(db, listed, None, "Digest") is None
+    remember_listed_url(db, listed, aid)
+    assert find_known(db, listed, None, "Digest") == aid
+    assert find_known(db, "https://www.news.example/r/8812", None, "Digest") == aid  # any spelling
+    db.execute("DELETE FROM articles WHERE id = ?", [aid])
+    assert find_known(db, listed, None, "Digest") is None
+    assert db.execute("SELECT count(*) FROM listed_urls").fetchone()[0] == 0
 
 
 def test_update_rewrites_in_place_counts_and_replaces_matches(db: sqlite_utils.Database) -> None:
