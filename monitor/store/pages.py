@@ -11,11 +11,19 @@ their own ETag / Last-Modified / body hash to be skipped when unchanged: that is
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlite_utils
 
-__all__ = ["PageState", "get_page_state", "record_page", "discovered_feed", "forget_pages"]
+__all__ = [
+    "PageState",
+    "get_page_state",
+    "record_page",
+    "own_pages",
+    "discovered_feed",
+    "forget_pages",
+]
 
 
 @dataclass(frozen=True)
@@ -59,14 +67,28 @@ def record_page(
         )
 
 
-def discovered_feed(db: sqlite_utils.Database, source: str, max_age: float) -> str | None:
-    """The feed found on the source's homepage within ``max_age`` seconds, if any."""
-    row = db.execute(
-        "SELECT url FROM source_pages WHERE source = ? AND role = 'feed' AND found >= ? "
-        "ORDER BY found DESC LIMIT 1",
-        [source, time.time() - max_age],
-    ).fetchone()
-    return row[0] if row else None
+def own_pages(
+    db: sqlite_utils.Database, sources: Collection[str]
+) -> dict[str, dict[str, PageState]]:
+    """Each of ``sources``' pages other than sitemap children (its discovered feeds, itself
+    as a sitemap index), by URL: what a crawl's first requests need, read in one query
+    instead of two per source."""
+    pages: dict[str, dict[str, PageState]] = {}
+    for source, *row in db.execute(
+        "SELECT source, url, role, etag, last_modified, content_hash, found FROM source_pages "
+        "WHERE role != 'sitemap'"
+    ):
+        if source in sources:
+            pages.setdefault(source, {})[row[0]] = PageState(*row)
+    return pages
+
+
+def discovered_feed(pages: dict[str, PageState], max_age: float) -> str | None:
+    """The feed found on the source's homepage within ``max_age`` seconds, if any, among
+    the source's ``own_pages``."""
+    cutoff = time.time() - max_age
+    feeds = [page for page in pages.values() if page.role == "feed" and page.found >= cutoff]
+    return max(feeds, key=lambda page: page.found).url if feeds else None
 
 
 def forget_pages(db: sqlite_utils.Database, source: str, role: str) -> None:

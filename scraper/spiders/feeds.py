@@ -38,9 +38,11 @@ from monitor.safety import install_secret_filter
 from monitor.store import open_database
 from monitor.store.articles import find_known
 from monitor.store.pages import (
+    PageState,
     discovered_feed,
     forget_pages,
     get_page_state,
+    own_pages,
     record_page,
 )
 from monitor.store.sources import (
@@ -160,17 +162,20 @@ class FeedsSpider(Spider):
         return [s for s in enabled if s.name in due]
 
     async def start(self) -> AsyncIterator[Request]:
-        for source in self.sources_to_poll():
-            yield self.source_request(source)
+        sources = self.sources_to_poll()
+        pages = own_pages(self.db, {source.name for source in sources})
+        for source in sources:
+            yield self.source_request(source, pages.get(source.name, {}))
 
-    def source_request(self, source: SourceConfig) -> Request:
+    def source_request(self, source: SourceConfig, pages: dict[str, PageState]) -> Request:
+        """The poll of ``source``; ``pages`` are its ``own_pages``."""
         url, conditional = source.url, True
         if source.kind == "auto" and not source.item:
-            url = discovered_feed(self.db, source.name, REDISCOVER_AFTER) or url
+            url = discovered_feed(pages, REDISCOVER_AFTER) or url
         if source.kind in ("auto", "sitemap"):
             # An index rarely changes when its children do: fetch it, and let each child
             # answer 304 on its own validators.
-            state = get_page_state(self.db, source.name, url)
+            state = pages.get(url)
             conditional = state is None or state.role != "sitemapindex"
         return Request(
             url,
