@@ -39,7 +39,7 @@ class ArticleRecord:
     language: str | None = None
     entry_hash: str | None = None  # what the listing said (title, summary): see find_known
     # The URL the source listed, when the page named another canonical ``url``: its key
-    # is the one stored, so the next poll knows the listed URL without fetching it.
+    # goes to ``listed_urls``, so the next poll knows the listed URL without fetching it.
     listed_url: str | None = None
 
     @property
@@ -105,11 +105,15 @@ def remember_listed_url(db: sqlite_utils.Database, url: str, article_id: int) ->
     """``url`` was listed by a source, and its page named stored article ``article_id`` as
     its own: later polls find the story by the listed URL, without fetching the page."""
     with db.conn:
-        db.execute(
-            "INSERT INTO listed_urls (url_key, article_id) VALUES (?, ?) "
-            "ON CONFLICT(url_key) DO UPDATE SET article_id = excluded.article_id",
-            [url_key(url), article_id],
-        )
+        _remember_listed_key(db, url_key(url), article_id)
+
+
+def _remember_listed_key(db: sqlite_utils.Database, key: str, article_id: int) -> None:
+    db.execute(
+        "INSERT INTO listed_urls (url_key, article_id) VALUES (?, ?) "
+        "ON CONFLICT(url_key) DO UPDATE SET article_id = excluded.article_id",
+        [key, article_id],
+    )
 
 
 def save_article(
@@ -141,7 +145,7 @@ def save_article(
             "duplicate_of, text_chars) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(url) DO NOTHING",
             [
-                record.url, url_key(record.listed_url or record.url), record.guid,
+                record.url, url_key(record.url), record.guid,
                 record.source, record.title, record.author, record.published, now, record.language,
                 record.summary if (matched or keep_text) else None,
                 record.text if (matched or keep_text) else None,
@@ -152,6 +156,9 @@ def save_article(
         if cur.rowcount == 0:
             return None
         article_id = int(cur.lastrowid or 0)
+        listed = url_key(record.listed_url) if record.listed_url else None
+        if listed and listed != url_key(record.url):
+            _remember_listed_key(db, listed, article_id)
         _insert_matches(db, article_id, matches)
         _insert_outbox(db, article_id, outbox)
         if signature is not None:

@@ -162,7 +162,7 @@ END;
 # Columns added after their table was first released: an older file gets them by
 # ALTER TABLE, then the indexes on them are created.
 _ADDED_COLUMNS = (
-    ("articles", "url_key", "TEXT"),  # canonical.url_key: AMP/mobile/www copies are one
+    ("articles", "url_key", "TEXT"),  # url_key(url): its AMP/mobile/www copies are one
     ("articles", "entry_hash", "TEXT"),  # the listing's title+summary: updates
     ("articles", "text_chars", "INTEGER"),  # len of the cleaned text when stored: health
 )
@@ -207,11 +207,14 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
+    had_listed_urls = "listed_urls" in db.table_names()
     db.conn.executescript(SCHEMA_SQL)
     for table, column, declaration in _ADDED_COLUMNS:
         if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
     db.conn.executescript(_ADDED_INDEXES)
+    if not had_listed_urls:
+        _move_listed_keys(db)
     db.execute(
         "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -219,3 +222,20 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     )
     db.execute(f"PRAGMA user_version = {SCHEMA_FINGERPRINT}")
     db.conn.commit()
+
+
+def _move_listed_keys(db: sqlite_utils.Database) -> None:
+    """Files from before ``listed_urls`` kept the listed URL's key in ``articles.url_key``
+    when the page named another URL as its own: move that key to ``listed_urls``, and key
+    the article by its own URL, as ``save_article`` now does."""
+    from monitor.store.canonical import url_key
+
+    rows = db.execute("SELECT id, url, url_key FROM articles WHERE url_key IS NOT NULL")
+    moved = [(key, aid, url_key(url)) for aid, url, key in rows if key != url_key(url)]
+    db.conn.executemany(
+        "INSERT INTO listed_urls (url_key, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [(key, aid) for key, aid, _ in moved],
+    )
+    db.conn.executemany(
+        "UPDATE articles SET url_key = ? WHERE id = ?", [(own, aid) for _, aid, own in moved]
+    )

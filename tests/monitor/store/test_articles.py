@@ -67,6 +67,19 @@ def test_guid_known_only_within_its_source(db: sqlite_utils.Database) -> None:
     assert find_known(db, "https://news.example/moved", "g-1", "Other") is None
 
 
+def test_a_story_is_known_by_its_listed_url_and_by_copies_of_its_own(
+    db: sqlite_utils.Database,
+) -> None:
+    # The feed listed a tracking link; the page named its own URL, which is stored.
+    listed = "https://news.example/r/8812?utm_source=rss"
+    record = ArticleRecord(url="https://news.example/world/story", source="S", title="T",
+                           text=WIRE, listed_url=listed)  # fmt: skip
+    aid = save_article(db, record, PUTIN, [], [], keep_text=False)
+    assert find_known(db, "https://news.example/r/8812", None, "Other") == aid
+    assert find_known(db, "https://amp.news.example/world/story/", None, "Other") == aid
+    assert find_known(db, "https://news.example/world/other", None, "Other") is None
+
+
 def test_a_remembered_listed_url_is_known_until_its_story_goes(
     db: sqlite_utils.Database,
 ) -> None:

@@ -43,3 +43,29 @@ def test_a_file_with_another_fingerprint_is_brought_up_to_date(tmp_path: Path) -
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_FINGERPRINT
     finally:
         db.close()
+
+
+def test_a_listed_urls_key_kept_on_the_article_moves_to_its_table(tmp_path: Path) -> None:
+    # Before listed_urls, a story whose page named another URL kept the listed URL's key
+    # in articles.url_key; the upgrade moves it, and keys the story by its own URL.
+    path = tmp_path / "old.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE listed_urls")
+        conn.execute("PRAGMA user_version = 12345")
+        conn.executemany(
+            "INSERT INTO articles (id, url, url_key, source, fetched, content_hash) "
+            "VALUES (?, ?, ?, 'S', '2026-11-28T00:00:00+00:00', 'h')",
+            [(1, "https://news.example/world/story", "news.example/r/8812"),
+             (2, "https://news.example/city/trees", "news.example/city/trees")],
+        )  # fmt: skip
+    conn.close()
+    db = open_database(path)
+    try:
+        assert db.execute("SELECT url_key, article_id FROM listed_urls").fetchall() == [
+            ("news.example/r/8812", 1)
+        ]
+        keys = db.execute("SELECT id, url_key FROM articles ORDER BY id").fetchall()
+        assert keys == [(1, "news.example/world/story"), (2, "news.example/city/trees")]
+    finally:
+        db.close()
