@@ -53,7 +53,8 @@ REPORT_KEYS = (
     "newshound/conditional_get/not_modified", "newshound/conditional_get/same_body",
     "newshound/dedupe/skipped", "newshound/page/fetched", "newshound/page/failed",
     "newshound/store/stored", "newshound/match/matched", "response_received_count",
-    "item_dropped_count", "spider_exceptions/count",
+    "item_dropped_count", "spider_exceptions/count", "newshound/robotstxt/parsed",
+    "robotstxt/forbidden",
 )  # fmt: skip
 
 
@@ -386,24 +387,6 @@ class _PipeLogHandler(logging.Handler):
             pass
 
 
-def _check_callbacks_once(check: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
-    """Scrapy's check for ``return value`` in generator callbacks, once per function.
-
-    Scrapy parses the callback's source (inspect + ast, ~2.7 ms) on every response: its
-    cache is keyed by the bound method, a new object each time, so it never hits. The
-    answer depends only on the function, so asking once per function is the same check.
-    """
-    seen: set[Any] = set()
-
-    def check_once(spider: Any, callback: Any) -> None:
-        func = getattr(callback, "__func__", callback)
-        if func not in seen:
-            seen.add(func)
-            check(spider, callback)
-
-    return check_once
-
-
 def _rss() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize()
@@ -583,12 +566,6 @@ def _crawl_worker(conn: Connection, max_crawls: int, max_rss_growth: int) -> Non
     """The worker process: crawl what the daemon sends until told to stop."""
     import gc
 
-    import scrapy.core.scraper
-
-    core = scrapy.core.scraper
-    core.warn_on_generator_with_return_value = _check_callbacks_once(  # type: ignore[assignment]
-        core.warn_on_generator_with_return_value
-    )
     # What the fork server imported is never freed: out of the collector's sight, it is
     # neither scanned after each crawl nor copied on write by the scan.
     gc.freeze()

@@ -16,7 +16,7 @@ import time
 
 import sqlite_utils
 
-__all__ = ["MAX_AGE", "cacheable", "get_robots", "prune_robots", "save_robots"]
+__all__ = ["MAX_AGE", "cacheable", "get_robots", "kept_robots", "prune_robots", "save_robots"]
 
 MAX_AGE = 24 * 3600.0
 
@@ -30,27 +30,41 @@ def get_robots(
     db: sqlite_utils.Database, origin: str, *, max_age: float = MAX_AGE, now: float | None = None
 ) -> bytes | None:
     """The robots.txt body kept for ``origin`` (``scheme://host[:port]``) if fresh, else None."""
+    kept = kept_robots(db, origin, max_age=max_age, now=now)
+    return kept[0] if kept else None
+
+
+def kept_robots(
+    db: sqlite_utils.Database, origin: str, *, max_age: float = MAX_AGE, now: float | None = None
+) -> tuple[bytes, float] | None:
+    """(body, when it was fetched) of the robots.txt kept for ``origin`` if fresh, else None.
+
+    The fetch time names the answer: two reads with the same one read the same body.
+    """
     now = time.time() if now is None else now
     row = db.execute(
-        "SELECT body FROM robots_txt WHERE origin = ? AND fetched > ? AND fetched <= ?",
+        "SELECT body, fetched FROM robots_txt WHERE origin = ? AND fetched > ? AND fetched <= ?",
         [origin, now - max_age, now + 60],
     ).fetchone()
-    return bytes(row[0]) if row else None
+    return (bytes(row[0]), row[1]) if row else None
 
 
 def save_robots(
     db: sqlite_utils.Database, origin: str, status: int, body: bytes, *, now: float | None = None
-) -> None:
-    """Keep the robots.txt answer for ``origin`` (only if ``cacheable(status)``)."""
+) -> float | None:
+    """Keep the robots.txt answer for ``origin`` (only if ``cacheable(status)``); return
+    its fetch time (``kept_robots``'s), or None when it is not kept."""
     if not cacheable(status):
-        return
+        return None
+    fetched = time.time() if now is None else now
     with db.conn:
         db.execute(
             "INSERT INTO robots_txt (origin, status, body, fetched) VALUES (?,?,?,?) "
             "ON CONFLICT(origin) DO UPDATE SET status = excluded.status, "
             "body = excluded.body, fetched = excluded.fetched",
-            [origin, status, bytes(body), time.time() if now is None else now],
+            [origin, status, bytes(body), fetched],
         )
+    return fetched
 
 
 def prune_robots(

@@ -1,4 +1,5 @@
-"""Scrapy's RobotsTxtMiddleware, with each origin's robots.txt kept in SQLite for a day.
+"""Scrapy's RobotsTxtMiddleware, with each origin's robots.txt kept in SQLite for a day,
+and its answers kept in the crawl worker.
 
 Every crawl child is a new crawler, so Scrapy's in-memory cache of parsed robots.txt
 lasted one crawl: each poll of a host began with a robots.txt request. Here a host's
@@ -6,10 +7,20 @@ robots.txt, once fetched, serves every crawl for ``monitor.store.robots.MAX_AGE`
 what RFC 9309 allows); then it is fetched again. The rules are applied exactly as by
 Scrapy (same parser, same user agent); only answers that settle them are kept (see
 ``monitor.store.robots.cacheable``), so a 5xx or a failed fetch is retried next crawl.
+
+Parsing is the costly part: a large news site's robots.txt (186 lines, a group per AI
+crawler: ``fixtures/robots/news-site.txt``) takes Protego 2.3 ms, once per host per
+crawl, which for a host polled for one unchanged feed was more than the rest of the poll.
+So a crawl worker also keeps what each URL was answered (``ANSWERS``), under the fetch
+time of the robots.txt that answered it: a feed polled again under the same robots.txt is
+answered from there, and the body is parsed only when a URL is asked that no earlier
+crawl of the worker asked (a new article page, a new source). A robots.txt fetched again
+has a new fetch time, so nothing it did not answer itself is used.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from scrapy import Request, signals
@@ -23,7 +34,11 @@ from sqlite_utils import Database
 
 from monitor.config import Config
 from monitor.store import open_database
-from monitor.store.robots import get_robots, save_robots
+from monitor.store.robots import kept_robots, save_robots
+
+MAX_ANSWERS = 50_000  # ~10 MB at most; the feeds polled again are the last used, kept
+# (url, user agent) -> (fetch time of the robots.txt that answered, allowed), oldest first
+ANSWERS: OrderedDict[tuple[str | bytes, str | bytes], tuple[float, bool]] = OrderedDict()
 
 
 class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -48,13 +63,60 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
         if url.netloc not in self._parsers:
-            body = get_robots(self.db, f"{url.scheme}://{url.netloc}")
-            if body is not None:
-                self._parsers[url.netloc] = build_from_crawler(self._parserimpl, self.crawler, body)
+            kept = kept_robots(self.db, f"{url.scheme}://{url.netloc}")
+            if kept is not None:
+                self._parsers[url.netloc] = KeptRobots(self, *kept)
                 self._stats.inc_value("newshound/robotstxt/cached")
         return await super().robot_parser(request)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> Any:
+        self._stats.inc_value("newshound/robotstxt/parsed")
         await super()._parse_robots(response, netloc, request)
         url = urlparse_cached(request)
-        save_robots(self.db, f"{url.scheme}://{netloc}", response.status, response.body)
+        fetched = save_robots(self.db, f"{url.scheme}://{netloc}", response.status, response.body)
+        parser = self._parsers[netloc]
+        if fetched is not None and isinstance(parser, RobotParser):  # kept: answers too
+            self._parsers[netloc] = KeptRobots(self, response.body, fetched, parser)
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        # Requests that waited for the robots.txt are handed the parser Scrapy built.
+        kept = self._parsers.get(urlparse_cached(request).netloc)
+        super().process_request_2(kept if isinstance(kept, KeptRobots) else rp, request)
+
+    def parse(self, body: bytes) -> RobotParser:
+        self._stats.inc_value("newshound/robotstxt/parsed")
+        parser: RobotParser = build_from_crawler(self._parserimpl, self.crawler, body)
+        return parser
+
+
+class KeptRobots(RobotParser):
+    """An origin's kept robots.txt: answers from ``ANSWERS`` when the same robots.txt
+    (by its fetch time) answered the same URL before, else from the body, parsed once."""
+
+    def __init__(
+        self,
+        middleware: CachedRobotsTxtMiddleware,
+        body: bytes,
+        fetched: float,
+        parser: RobotParser | None = None,
+    ) -> None:
+        self.middleware, self.body, self.fetched, self.parser = middleware, body, fetched, parser
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, robotstxt_body: bytes) -> KeptRobots:
+        raise TypeError("KeptRobots is made by CachedRobotsTxtMiddleware, not from settings")
+
+    def allowed(self, url: str | bytes, user_agent: str | bytes) -> bool:
+        key = (url, user_agent)
+        known = ANSWERS.get(key)
+        if known is not None and known[0] == self.fetched:
+            ANSWERS.move_to_end(key)
+            return known[1]
+        if self.parser is None:
+            self.parser = self.middleware.parse(self.body)
+        allowed = self.parser.allowed(url, user_agent)
+        ANSWERS[key] = (self.fetched, allowed)
+        ANSWERS.move_to_end(key)
+        if len(ANSWERS) > MAX_ANSWERS:
+            ANSWERS.popitem(last=False)
+        return allowed

@@ -10,6 +10,8 @@ from pathlib import Path
 from monitor.config import Config, load_config
 from monitor.daemon.poll import Crawl, CrawlLauncher, wait_crawl
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
+from monitor.store import open_database
+from monitor.store.robots import save_robots
 from tests.conftest import FIXTURES
 
 WORLD, ASIA = "Fixture World", "Fixture Asia"
@@ -185,3 +187,33 @@ def test_an_idle_worker_exits_after_the_idle_timeout(site_config: Path) -> None:
     pid, kept, released = asyncio.run(run())
     assert kept, "a worker idle for less than the timeout is kept"
     assert not alive(pid) and released, "past the timeout it has exited and been joined"
+
+
+def test_a_worker_answers_robots_txt_from_its_earlier_crawls(
+    site: FixtureSite, site_config: Path
+) -> None:
+    """An unchanged feed polled again under the same robots.txt costs no parse of it; a
+    robots.txt fetched again (a new fetch time) is read afresh."""
+    config = load_config(site_config)
+
+    async def run() -> list[tuple[Crawl, int]]:
+        launcher = CrawlLauncher()
+        try:
+            crawls = [await crawl(launcher, config, WORLD) for _ in range(2)]
+            db = open_database(config.storage.path)
+            save_robots(db, site.base, 200, b"User-agent: *\nDisallow: /feeds/")
+            db.close()
+            return [*crawls] + [await crawl(launcher, config, WORLD) for _ in range(2)]
+        finally:
+            launcher.close()
+
+    (first, a), (second, b), (third, c), (fourth, d) = asyncio.run(run())
+    assert a == b == c == d, "one worker"
+    assert first.stats["newshound/robotstxt/parsed"] == 1  # fetched and parsed once
+    assert second.stats["newshound/source/unchanged"] == 1
+    assert "newshound/robotstxt/parsed" not in second.stats, "the feed's answer was kept"
+    assert third.stats["robotstxt/forbidden"] == 1, "the new robots.txt shut the feed out"
+    assert third.stats["newshound/robotstxt/parsed"] == 1
+    assert fourth.stats["robotstxt/forbidden"] == 1, "a refusal is kept as such"
+    assert "newshound/robotstxt/parsed" not in fourth.stats
+    assert site.paths().count("/robots.txt") == 1  # the rest came from the database

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from monitor.store import open_database
-from monitor.store.robots import MAX_AGE, get_robots, save_robots
+from monitor.store.robots import MAX_AGE, get_robots, kept_robots, save_robots
 
 
 def test_robots_kept_a_day_then_asked_again(tmp_path: Path) -> None:
@@ -24,3 +24,14 @@ def test_robots_not_kept_when_the_answer_settles_nothing(tmp_path: Path) -> None
     assert get_robots(db, "http://b.example") is None
     save_robots(db, "http://b.example", 404, b"not found")  # 4xx: no rules, kept
     assert get_robots(db, "http://b.example") == b"not found"
+
+
+def test_kept_robots_names_the_answer_by_its_fetch_time(tmp_path: Path) -> None:
+    """A crawl worker keeps its answers under the fetch time: a robots.txt fetched again
+    must read as another one, even with the same body."""
+    db = open_database(tmp_path / "news.db")
+    now = time.time()
+    save_robots(db, "http://c.example", 200, b"User-agent: *", now=now - 100)
+    assert kept_robots(db, "http://c.example", now=now) == (b"User-agent: *", now - 100)
+    save_robots(db, "http://c.example", 200, b"User-agent: *", now=now - 50)
+    assert kept_robots(db, "http://c.example", now=now) == (b"User-agent: *", now - 50)
