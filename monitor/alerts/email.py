@@ -10,8 +10,12 @@ Credentials come from the ``smtp_url`` (``smtp://user:${SMTP_PASSWORD}@host:587`
 The Message-ID is derived from the delivery's event id, so every retry of one alert is
 the same message to the receiving side.
 
-smtplib blocks, so the session runs in a worker thread; the caller's deadline bounds the
-wait and ``timeout`` bounds each socket operation of the thread.
+smtplib blocks, so the session runs in a worker thread. The channel's ``timeout`` bounds
+the whole session, not each socket operation: every command and every wait for a reply
+gets what is left of it, and no command starts once it has passed. The caller stops
+waiting at the same ``timeout`` and retries later; a thread left to go on (a slow server
+answering each command within a per-operation timeout) could send DATA after that, and the
+retry would deliver the mail twice.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import logging
 import smtplib
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from monitor.alerts.base import Delivery, DeliveryError
@@ -87,18 +93,21 @@ class EmailChannel:
 
     async def send(self, delivery: Delivery) -> None:
         msg = build_message(self.config, delivery)
-        await asyncio.to_thread(self._send, msg)
+        # A little before the caller's own timeout, so that the thread has given up first.
+        deadline = time.monotonic() + self.config.timeout * 0.95
+        await asyncio.to_thread(self._send, msg, deadline)
 
-    def _send(self, msg: EmailMessage) -> None:
+    def _send(self, msg: EmailMessage, deadline: float) -> None:
         t, where = self.target, f"channel {self.name!r}: SMTP {self.target.host}:{self.target.port}"
         context = ssl.create_default_context()
+        timeout = max(0.001, deadline - time.monotonic())
         try:
             if t.tls == "ssl":
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    t.host, t.port, timeout=self.config.timeout, context=context
+                client: smtplib.SMTP = _SMTP_SSL(
+                    deadline, t.host, t.port, timeout=timeout, context=context
                 )
             else:
-                client = smtplib.SMTP(t.host, t.port, timeout=self.config.timeout)
+                client = _SMTP(deadline, t.host, t.port, timeout=timeout)
         except ssl.SSLError as e:  # implicit TLS: the handshake is part of connecting
             raise DeliveryError(f"{where}: {_tls_problem(e)}") from None
         except (OSError, smtplib.SMTPException) as e:
@@ -139,6 +148,38 @@ class EmailChannel:
             raise DeliveryError(f"{where}: {_describe(e)}") from None
         finally:
             _close(client)
+
+
+class _Deadline(smtplib.SMTP):
+    """smtplib's client, each command and each reply bounded by what is left until
+    ``deadline`` (``time.monotonic()``); past it, no command is sent."""
+
+    def __init__(self, deadline: float, *args: Any, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def send(self, s: Any) -> None:  # ReadableBuffer | str
+        self._bound()
+        super().send(s)
+
+    def getreply(self) -> tuple[int, bytes]:
+        self._bound()
+        return super().getreply()
+
+    def _bound(self) -> None:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the channel's timeout passed")
+        if self.sock is not None:
+            self.sock.settimeout(left)
+
+
+class _SMTP(_Deadline):
+    pass
+
+
+class _SMTP_SSL(_Deadline, smtplib.SMTP_SSL):  # noqa: N801
+    pass
 
 
 def _close(client: smtplib.SMTP) -> None:

@@ -1,7 +1,8 @@
 """Real receivers on 127.0.0.1 for the alert tests: an SMTP server and a webhook receiver.
 
 ``smtp_server``: aiosmtpd on a free port, keeping every message it accepts; it can be
-told to hold its answer to DATA (the message is stored, the 250 not yet sent).
+told to hold its answer to DATA (the message is stored, the 250 not yet sent), or to take
+its time over each MAIL FROM and RCPT TO.
 ``test_ca``: a throwaway CA (made with ``cryptography``) and server certificates signed by
 it, for aiosmtpd with STARTTLS or implicit TLS; ``tls_smtp`` starts such servers.
 ``webhook``: an HTTP server that checks each request's Standard Webhooks signature,
@@ -76,6 +77,29 @@ class SmtpServer:
     controller: Controller | None = None
     options: dict[str, Any] = field(default_factory=dict)  # Controller kwargs (TLS)
     tls: list[bool] = field(default_factory=list)  # per accepted message: came over TLS
+    slow: float = 0.0  # seconds before answering each MAIL FROM and RCPT TO
+
+    async def handle_MAIL(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        await self._slowly()
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        await self._slowly()
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
+
+    async def _slowly(self) -> None:
+        if self.slow:
+            import asyncio
+
+            await asyncio.sleep(self.slow)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         msg = email.message_from_bytes(envelope.original_content, policy=email.policy.default)

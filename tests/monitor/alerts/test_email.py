@@ -64,6 +64,24 @@ def test_smtp_server_down_at_first_gets_the_mail_later(make_config, smtp_port) -
     assert smtp_port.messages[0]["Message-ID"].startswith("<" + outbox_rows(config)[0]["event_id"])
 
 
+def test_an_attempt_given_up_sends_no_mail_afterwards(make_config, smtp_server) -> None:
+    """A server that answers each command within the timeout, but not the whole session:
+    the attempt is given up at the channel's timeout and must not send DATA after that,
+    or its retry would deliver the mail a second time."""
+    smtp_server.slow = 0.7
+    config = make_config(mail_channel(smtp_server.port).replace("timeout = 5", "timeout = 1"))
+    store_article(config, "https://news.example/slow", "Putin, slowly", BODY)
+    t0 = time.time()
+    first = asyncio.run(deliver_due(config, config.storage.path, now=t0))
+    assert first.retrying == 1, first.errors
+    time.sleep(2.5)  # what a session left to go on would have sent by now
+    assert smtp_server.messages == []
+    smtp_server.slow = 0
+    second = asyncio.run(deliver_due(config, config.storage.path, now=t0 + 120))
+    assert second.sent == 1
+    assert len(smtp_server.messages) == 1
+
+
 def test_starttls_required_but_not_offered_sends_nothing(make_config, smtp_server) -> None:
     config = make_config(mail_channel(smtp_server.port, tls="starttls"))
     store_article(config, "https://news.example/t", "Putin clear text", BODY)
