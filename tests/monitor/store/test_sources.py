@@ -115,3 +115,14 @@ def test_source_states_in_one_query_are_the_single_ones(db) -> None:
     assert set(states) == {"a", "b"}
     assert states["a"] == get_source_state(db, "a")
     assert states["b"] == get_source_state(db, "b")
+
+
+def test_sync_keeps_state_of_unchanged_sources_and_writes_a_changed_interval(db) -> None:
+    record_fetched(db, "b", status=200, etag='"v1"', last_modified=None, content_hash="h", items=3)
+    before = row(db, "b")
+    sync_sources(db, SOURCES)  # every crawl does this with its batch
+    assert row(db, "b") == before
+    sync_sources(db, [SourceConfig(name="b", url="https://example.org/b.rss", interval=300,
+                                   kind="feed")])  # fmt: skip
+    after = row(db, "b")
+    assert (after["interval_s"], after["kind"], after["etag"]) == (300, "feed", '"v1"')
