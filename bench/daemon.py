@@ -1,7 +1,9 @@
 """Benchmark: one ``newshound run`` daemon polling 1,000 loopback feeds, cycle after cycle.
 
 Prints, with the bars of DESIGN.md:
-- CPU per unchanged source (a conditional GET answered 304)          bar <= 2 ms
+- CPU per unchanged source (a conditional GET answered 304)          bar <= 2 ms,
+  and as a ratio to a spider with Scrapy's default settings that does nothing with the
+  answers (bench/bare_spider.py), on the same requests just after the 304 phase
 - CPU per new article (feed parse, page fetch, clean, match, store),
   relative to trafilatura's extraction alone on the same pages,
   measured in the same run                                            bar <= 1.5x
@@ -129,15 +131,18 @@ class Site:
             "</channel></rss>"
         ).encode()
 
+    def feed_and_etag(self, k: int) -> tuple[bytes, str]:
+        with self.lock:
+            body = self.feed(k)
+        return body, '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
     def answer(
         self, path: str, inm: str | None, gzipped: bool
     ) -> tuple[int, bytes, dict[str, str]]:
         if path == "/robots.txt":
             return 200, ROBOTS, {"Content-Type": "text/plain"}
         if path.startswith("/feeds/"):
-            with self.lock:
-                body = self.feed(int(path.split("/")[-1].split(".")[0]))
-            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            body, etag = self.feed_and_etag(int(path.split("/")[-1].split(".")[0]))
             if inm == etag:
                 return 304, b"", {"ETag": etag}
             return 200, body, {"Content-Type": "application/rss+xml", "ETag": etag}
@@ -327,6 +332,20 @@ class Daemon:
         raise SystemExit(f"timed out waiting for {key} >= {value}: {self.snapshot()}")
 
 
+def scrapy_floor(site: Site, sources: int, batch: int) -> float:
+    """CPU seconds per request of ``bench/bare_spider.py``: a spider with Scrapy's default
+    settings asking every feed with its current ETag in crawls of ``batch`` (the daemon's
+    average), doing nothing with the 304s. The second pass counts: the first meets cold
+    caches, as a crawl worker's first crawl does."""
+    targets = [[f"{site.base(k)}/feeds/{k}.rss", site.feed_and_etag(k)[1]] for k in range(sources)]
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench/bare_spider.py"), "--batch", str(batch)],
+        input=json.dumps(targets), capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    seconds = json.loads(proc.stdout.strip().splitlines()[-1])
+    return float(seconds[-1]) / sources
+
+
 def baseline(pages: list[bytes]) -> tuple[list[float], float]:
     """trafilatura's CPU seconds: per page with its defaults, and per page on average with
     ``fast=True`` (one warm-up call first, as the crawl workers are warm too)."""
@@ -406,9 +425,11 @@ def main() -> None:
         b = daemon.wait("unchanged", a["unchanged"] + 5 * n)
         assert b["parsed"] == a["parsed"], "feeds changed during the unchanged phase"
         per_unchanged = (b["cpu"] - a["cpu"]) / (b["unchanged"] - a["unchanged"])
+        batch = (b["unchanged"] - a["unchanged"]) / max(1, b["crawls"] - a["crawls"])
+        # Scrapy alone on the same requests, right after, with the daemon stopped.
+        floor = daemon.paused(scrapy_floor, site, n, max(1, round(batch)))
         daemon_share = (b["cpu_daemon"] - a["cpu_daemon"]) / (b["unchanged"] - a["unchanged"])
         in_crawls = (b["crawl_cpu"] - a["crawl_cpu"]) / (b["unchanged"] - a["unchanged"])
-        batch = (b["unchanged"] - a["unchanged"]) / max(1, b["crawls"] - a["crawls"])
         # New articles: one new item on each of --new feeds.
         print(f"CPU per unchanged source (304): {per_unchanged * 1000:.2f} ms", file=sys.stderr)
         # trafilatura on the same pages, with the daemon's processes stopped (SIGSTOP) so
@@ -470,6 +491,9 @@ def main() -> None:
     print(f"  of which inside the crawls:    {in_crawls * 1000:.2f} ms (as the workers measure)")
     print(f"  of which the daemon process:   {daemon_share * 1000:.2f} ms "
           f"(crawls: {batch:.0f} sources each on average)")  # fmt: skip
+    print(f"  a Scrapy spider doing nothing: {floor * 1000:.2f} ms per 304 (Scrapy's defaults, "
+          f"same requests and crawl size, just after): newshound "
+          f"{per_unchanged / floor:.2f}x of it")  # fmt: skip
     print(f"CPU per new article:             {per_article * 1000:.1f} ms")
     print(f"  inside the crawls:             {inside * 1000:.1f} ms (fit over {len(crawls)} "
           f"crawls)")  # fmt: skip
