@@ -67,6 +67,7 @@ class StorageConfig:
 @dataclass(frozen=True)
 class NetworkConfig:
     allow_private_addresses: bool = False
+    verify_certificates: bool = True  # https sources: certificate and host name checked
     user_agent: str = ""  # empty: scraper.settings' default naming the project
     timeout: float = 30.0  # seconds per download (Scrapy's DOWNLOAD_TIMEOUT)
 
@@ -330,10 +331,14 @@ def _read_storage(r: _Reader, raw: Any, base: Path) -> StorageConfig:
 
 
 def _read_network(r: _Reader, raw: Any) -> NetworkConfig:
-    t = r.check_keys(raw, "network", {"allow_private_addresses", "user_agent", "timeout"})
+    t = r.check_keys(
+        raw, "network",
+        {"allow_private_addresses", "verify_certificates", "user_agent", "timeout"},
+    )  # fmt: skip
     return NetworkConfig(
         timeout=r.interval(t, "network", "timeout", 30.0),
         allow_private_addresses=r.get(t, "network", "allow_private_addresses", bool, False),
+        verify_certificates=r.get(t, "network", "verify_certificates", bool, True),
         user_agent=r.get(t, "network", "user_agent", str, ""),
     )
 

@@ -1,16 +1,17 @@
 """A static news site on 127.0.0.1, for ``newshound demo`` and the tests.
 
-Serves a folder (``fixtures/site``) over real HTTP on a free loopback port, writing the
-server's base URL wherever a file says ``{BASE}``. Answers conditional GETs (ETag and
-Last-Modified, 304) as a well-behaved news site does, and keeps a log of every request so
-tests can assert what was fetched. ``routes`` lets a test replace any path with its own
-handler (a slow source, a 503, a feed that changes).
+Serves a folder (``fixtures/site``) over real HTTP (or HTTPS, given a server context) on a
+free loopback port, writing the server's base URL wherever a file says ``{BASE}``. Answers
+conditional GETs (ETag and Last-Modified, 304) as a well-behaved news site does, and keeps
+a log of every request so tests can assert what was fetched. ``routes`` lets a test
+replace any path with its own handler (a slow source, a 503, a feed that changes).
 """
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,9 +56,12 @@ Route = Callable[[RequestRecord], Reply]
 class FixtureSite:
     """``with FixtureSite(root) as site: site.url("/feeds/world.rss")``."""
 
-    def __init__(self, root: Path, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, root: Path, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None
+    ) -> None:
         self.root = Path(root)
         self.host = host
+        self.tls = tls  # served over https with this server context
         self.requests: list[RequestRecord] = []
         self.routes: dict[str, Route] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -67,7 +71,8 @@ class FixtureSite:
     @property
     def base(self) -> str:
         assert self._server is not None, "start() the site first"
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self._server.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -102,6 +107,10 @@ class FixtureSite:
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
+        if self.tls is not None:  # the handshake in each handler's thread, not in accept()
+            self._server.socket = self.tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self

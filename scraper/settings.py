@@ -56,6 +56,12 @@ DNS_TIMEOUT = 15
 # The address connected to is the address checked (DNS rebinding): see public_address.py.
 TWISTED_DNS_RESOLVER = "scraper.middlewares.public_address.PublicAddressResolver"
 
+# https sources are fetched only from a server whose certificate the system trusts and
+# names the host, as a browser would: otherwise a network in between could feed the
+# monitor made-up stories. Scrapy's default is to check nothing. ``[network]
+# verify_certificates = false`` (FeedsSpider.from_crawler) goes back to that.
+DOWNLOAD_VERIFY_CERTIFICATES = True
+
 # Only http and https are ever fetched: a redirect to file:, data:, ftp: or s3: goes nowhere.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 

@@ -51,6 +51,7 @@ from monitor.store.sources import (
     record_unchanged_many,
     sync_sources,
 )
+from scraper.errors import certificate_refused
 from scraper.feedparse import parse_feed_entries
 from scraper.items import FeedEntry
 from scraper.spiders.discovery import COMMON_FEED_PATHS, body_kind, feed_links
@@ -103,6 +104,9 @@ class FeedsSpider(Spider):
         crawler.settings.set("NEWSHOUND_CONFIG", config, priority="spider")
         install_secret_filter(config)  # secrets never reach a log line
         crawler.settings.set("DOWNLOAD_TIMEOUT", config.network.timeout, priority="spider")
+        crawler.settings.set(
+            "DOWNLOAD_VERIFY_CERTIFICATES", config.network.verify_certificates, priority="spider"
+        )
         if config.network.user_agent:
             crawler.settings.set("USER_AGENT", config.network.user_agent, priority="spider")
         due_only = str(kwargs.pop("due", "")).lower() in ("1", "true", "yes")
@@ -385,7 +389,7 @@ class FeedsSpider(Spider):
         self.crawler.stats.inc_value("newshound/source/follow_up_failed")
         self.logger.info(
             "source=%r url=%s error=%s", request.meta["newshound_source"], request.url,
-            failure.getErrorMessage() or failure.type.__name__,
+            certificate_refused(failure) or failure.getErrorMessage() or failure.type.__name__,
         )  # fmt: skip
         if request.meta.get("newshound_role") == "feed":
             source = self.source(request.meta["newshound_source"])
@@ -400,7 +404,9 @@ class FeedsSpider(Spider):
             retry_after = failure.value.response.headers.get(b"Retry-After")
             error = f"HTTP {status}"
         else:
-            error = failure.getErrorMessage() or failure.type.__name__
+            error = (
+                certificate_refused(failure) or failure.getErrorMessage() or failure.type.__name__
+            )
         record_fetch_failure(
             self.db, name, status=status, error=error, retry_after=retry_after,
             max_failures=self.config.daemon.max_failures,
