@@ -19,6 +19,7 @@ All three are off when ``[network] allow_private_addresses = true``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
@@ -27,7 +28,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
-from scrapy.resolver import CachingThreadedResolver
+from scrapy.resolver import CachingThreadedResolver, dnscache
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.base import ReactorBase
@@ -55,6 +56,9 @@ def _allows_private(owner: Any) -> bool:
     return False
 
 
+DNS_TTL = 300.0  # seconds an answer is reused; getaddrinfo does not tell the record's TTL
+
+
 @implementer(IResolverSimple)
 class PublicAddressResolver(CachingThreadedResolver):
     """Scrapy's caching resolver, failing any lookup whose answer is not a public address.
@@ -63,6 +67,11 @@ class PublicAddressResolver(CachingThreadedResolver):
     ``NEWSHOUND_CONFIG`` into its crawler's settings, so ``allow_private_addresses`` is
     read at lookup time, not here. One config per process: if any crawler's config
     allows private addresses, this resolver does.
+
+    Scrapy's cache keeps an answer for the life of the process, which for a one-off crawl
+    is fine; a crawl worker lives for up to 100 crawls, hours, and a host that moved to
+    another address (a CDN's failover) would have failed in it until it retired. Here an
+    answer is reused for ``DNS_TTL``, then asked for again.
     """
 
     def __init__(
@@ -75,6 +84,8 @@ class PublicAddressResolver(CachingThreadedResolver):
         super().__init__(reactor, cache_size, timeout)
         self._allows_private = allows_private
         self.refused: dict[str, str] = {}  # host -> reason, for the middleware's message
+        self.resolved_at: dict[str, float] = {}  # host -> when its cached answer was got
+        self.clock: Callable[[], float] = time.monotonic
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, reactor: ReactorBase) -> Self:
@@ -83,9 +94,24 @@ class PublicAddressResolver(CachingThreadedResolver):
         return resolver
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802
+        self.forget_stale(name)
+        asked = name not in dnscache
         d = super().getHostByName(name, timeout)
+        if asked:
+            d.addCallback(self._answered, name)
         d.addCallback(self._refuse_private, name)
         return d
+
+    def _answered(self, address: str, name: str) -> str:
+        self.resolved_at[name] = self.clock()
+        return address
+
+    def forget_stale(self, name: str) -> None:
+        """Drop ``name``'s cached answer once it is older than ``DNS_TTL``."""
+        at = self.resolved_at.get(name)
+        if at is not None and self.clock() - at > DNS_TTL:
+            dnscache.pop(name, None)
+            del self.resolved_at[name]
 
     def _refuse_private(self, address: str, name: str) -> str:
         if self._allows_private():

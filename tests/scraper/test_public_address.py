@@ -19,7 +19,7 @@ from monitor.config import NetworkConfig, parse_config
 from monitor.daemon.poll import crawl_env
 from monitor.fixture_site import FixtureSite
 from scraper.middlewares.public_address import PublicAddressMiddleware, PublicAddressResolver
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 
 
 def middleware(allow_private: bool = False) -> PublicAddressMiddleware:
@@ -85,6 +85,42 @@ def test_resolver_refuses_private_answers() -> None:
     assert resolver._refuse_private("93.184.215.14", "news.example") == "93.184.215.14"
     allowing = PublicAddressResolver(reactor, 0, 5, allows_private=lambda: True)  # type: ignore[arg-type]
     assert allowing._refuse_private("127.0.0.1", "x") == "127.0.0.1"
+
+
+MOVED = """
+import socket
+from twisted.internet import defer, reactor
+from scraper.middlewares.public_address import DNS_TTL, PublicAddressResolver
+
+# The system resolver's answers, one per lookup: the host moves between the two (the one
+# thing that cannot happen here for real).
+answers = iter(["127.0.0.1", "127.0.0.2"])
+socket.gethostbyname = lambda host: next(answers)
+resolver = PublicAddressResolver(reactor, 100, 5, allows_private=lambda: True)
+now = [0.0]
+resolver.clock = lambda: now[0]
+
+@defer.inlineCallbacks
+def main():
+    seen = [(yield resolver.getHostByName("moved.example"))]
+    now[0] += DNS_TTL - 1
+    seen.append((yield resolver.getHostByName("moved.example")))
+    now[0] += 2
+    seen.append((yield resolver.getHostByName("moved.example")))
+    print(" ".join(seen))
+    reactor.stop()
+
+reactor.callWhenRunning(main)
+reactor.run()
+"""
+
+
+def test_resolver_asks_again_once_an_answer_is_older_than_its_ttl() -> None:
+    """A crawl worker lives for hours: a host that moved is found at its new address once
+    the cached answer is ``DNS_TTL`` old, and not asked for again before."""
+    proc = subprocess.run([sys.executable, "-c", MOVED], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)  # fmt: skip
+    assert proc.stdout.split() == ["127.0.0.1", "127.0.0.1", "127.0.0.2"], proc.stderr
 
 
 # --- DNS rebinding, end to end -------------------------------------------------------------
