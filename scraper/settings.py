@@ -25,10 +25,11 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
-# Retries on throttling and server errors; news is small, so caps are small.
+# Retries on server errors; news is small, so caps are small.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+# Not 429, and not an answer with Retry-After: see middlewares/retry.py.
+RETRY_HTTP_CODES = [408, 500, 502, 503, 504, 522, 524]
 # Scrapy's list minus DownloadTimeoutError: a source that did not answer within
 # DOWNLOAD_TIMEOUT is tried again at its next poll, not three times in this crawl (a
 # server that never answers or trickles a byte a second then holds a crawl 30 s, not 90 s).
@@ -83,6 +84,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.robots_cache.CachedRobotsTxtMiddleware": 100,
     "scraper.middlewares.public_address.PublicAddressMiddleware": 50,
     "scraper.middlewares.conditional_get.ConditionalGetMiddleware": 560,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scraper.middlewares.retry.PoliteRetryMiddleware": 550,
     "scraper.middlewares.response_guard.ResponseGuardMiddleware": 585,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "scraper.middlewares.response_guard.BoundedDecompressionMiddleware": 590,

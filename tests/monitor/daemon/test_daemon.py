@@ -290,6 +290,7 @@ def test_gone_source_is_paused_and_retry_after_is_honoured(
     assert [e["failures"] for e in failed] == [1, 2]
     throttled = daemon.named("source_failed", source="Throttled")
     assert len(throttled) == 1 and throttled[0]["retry_in"] >= 115, throttled
+    assert len(polls_of(site, "/throttled.rss")) == 1, "asked once: not retried at once"
     gone_requests = len(polls_of(site, "/gone.rss"))
     time.sleep(3)
     assert len(polls_of(site, "/gone.rss")) == gone_requests  # paused: no more polls
