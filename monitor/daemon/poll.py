@@ -138,10 +138,10 @@ class Worker:
 class Crawl:
     """One crawl in a worker: its sources, the worker, and what the worker sent back.
 
-    The worker sends ``("log", line)`` for its error log lines, ``("retry_after", source,
-    value)`` when a source answers 429/503 with Retry-After, and ``("report", stats)`` when
-    the crawl has ended. :meth:`drain` reads what has arrived into ``log_lines``,
-    ``retry_after`` and ``stats``; ``finished`` is set by the report.
+    The worker sends ``("log", line)`` for its error log lines and ``("report", stats)``
+    when the crawl has ended. :meth:`drain` reads what has arrived into ``log_lines`` and
+    ``stats``; ``finished`` is set by the report. (A Retry-After is in the source's row:
+    the spider records it with the failed poll.)
     """
 
     sources: tuple[str, ...]
@@ -149,7 +149,6 @@ class Crawl:
     worker: Worker
     stats: dict[str, Any] = field(default_factory=dict)
     log_lines: list[str] = field(default_factory=list)
-    retry_after: dict[str, str] = field(default_factory=dict)
     returncode: int | None = None
     finished: bool = False  # the worker sent its report: the crawl has ended
     closed: bool = False  # the worker's end of the pipe is gone
@@ -173,8 +172,6 @@ class Crawl:
                 kind, *values = self.conn.recv()
                 if kind == "log":
                     self.log_lines.append(values[0])
-                elif kind == "retry_after":
-                    self.retry_after[values[0]] = values[1]
                 elif kind == "report":
                     self.stats, self.finished = values[0], True
         except (EOFError, OSError):
@@ -471,9 +468,7 @@ class _CrawlWorker:
             self._stop_reactor()
 
     def _start(self, config: Config) -> None:
-        from scrapy import Request, signals
         from scrapy.crawler import Crawler
-        from scrapy.http import Response
 
         from monitor.safety import install_secret_filter
         from scraper.spiders.feeds import FeedsSpider
@@ -487,16 +482,6 @@ class _CrawlWorker:
             logging.getLogger("newshound.crawl").exception("the crawl could not start")
             self._send(("report", {}))
             return
-        conn = self.conn
-
-        def response_received(response: Response, request: Request) -> None:
-            # Retry-After reaches the daemon before the spider records the failed poll.
-            source = request.meta.get("newshound_source")
-            value = response.headers.get(b"Retry-After")
-            if source and value and response.status in (429, 503):
-                conn.send(("retry_after", source, value.decode("latin-1")))
-
-        crawler.signals.connect(response_received, signal=signals.response_received)
         self.crawler = crawler
         d = self.process.crawl(crawler)
         d.addErrback(lambda f: logging.getLogger("newshound.crawl").error(

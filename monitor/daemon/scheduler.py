@@ -84,7 +84,6 @@ class Daemon:
         self.metrics = DaemonMetrics()
         self.launcher = CrawlLauncher()
         self.inflight: dict[str, float] = {}  # source name -> claim time
-        self.retry_hints: dict[str, str] = {}  # source name -> Retry-After from its crawl
         self.items_seen: dict[str, int] = {}
         self.crawls: set[Crawl] = set()
         self.crawl_tasks: set[asyncio.Task[None]] = set()
@@ -345,29 +344,23 @@ class Daemon:
         self._release(names, claimed, None if self.stopping else self.config.daemon.tick)
 
     def _take_messages(self, crawl: Crawl) -> None:
-        """Log the worker's new error lines; keep its Retry-After hints for the reaping."""
+        """Log the worker's new error lines."""
         for line in crawl.log_lines:
             log_event(log, "crawl_log", logging.WARNING, line=line)
         crawl.log_lines.clear()
-        self.retry_hints.update(crawl.retry_after)
-        crawl.retry_after.clear()
 
     def _reap(self) -> None:
         """Take every in-flight source whose poll has ended out of the set; log it."""
         if not self.inflight:
             return
-        for crawl in self.crawls:  # a hint is sent before its poll is recorded
-            crawl.drain()
-            self._take_messages(crawl)
         rows = polled_since(self.db, min(self.inflight.values()))
         for name, claimed in list(self.inflight.items()):
             row = rows.get(name)
             if row is not None and row["last_poll"] >= claimed:
                 del self.inflight[name]
-                hint = self.retry_hints.pop(name, None)
                 if row["failures"]:
                     row = apply_failure_policy(
-                        self.db, row, retry_after=hint, max_failures=self.config.daemon.max_failures
+                        self.db, row, max_failures=self.config.daemon.max_failures
                     )
                 self._log_outcome(row)
         self.metrics.inflight.set(len(self.inflight))

@@ -215,32 +215,19 @@ def polled_since(db: sqlite_utils.Database, since: float) -> dict[str, dict[str,
 
 
 def apply_failure_policy(
-    db: sqlite_utils.Database,
-    row: dict[str, Any],
-    *,
-    max_failures: int,
-    retry_after: str | None = None,
+    db: sqlite_utils.Database, row: dict[str, Any], *, max_failures: int
 ) -> dict[str, Any]:
     """The daemon's policy on a failed poll the spider recorded; returns the updated row.
 
-    Honours a Retry-After the crawl reported (the next poll is never sooner), and pauses
-    a source that has been gone or not a feed ``max_failures`` polls in a row.
+    Pauses a source that has been gone or not a feed ``max_failures`` polls in a row. (Its
+    backoff, Retry-After included, is in the row already: ``record_fetch_failure``.)
     """
     kind = classify_failure(row["last_status"], row["last_error"])
-    next_poll, paused = row["next_poll"], row["paused"]
-    wait = parse_retry_after(retry_after, row["last_poll"])
-    if wait is not None:
-        delay = retry_delay(row["interval_s"], row["failures"], kind, wait)
-        next_poll = max(next_poll, row["last_poll"] + delay)
-    if not paused and should_pause(kind, row["failures"], max_failures):
-        paused = 1
-    if (next_poll, paused) != (row["next_poll"], row["paused"]):
-        with db.conn:
-            db.execute(
-                "UPDATE sources SET next_poll = ?, paused = ? WHERE name = ?",
-                [next_poll, paused, row["name"]],
-            )
-    return {**row, "next_poll": next_poll, "paused": paused}
+    if row["paused"] or not should_pause(kind, row["failures"], max_failures):
+        return row
+    with db.conn:
+        db.execute("UPDATE sources SET paused = 1 WHERE name = ?", [row["name"]])
+    return {**row, "paused": 1}
 
 
 def postpone_source(db: sqlite_utils.Database, name: str, delay: float) -> None:

@@ -78,9 +78,9 @@ def test_gone_source_is_paused_after_max_failures_and_unpaused_by_a_new_url(db) 
     assert row(db, "a")["paused"] == 0 and "a" in due_sources(db, "abc")
 
 
-def test_retry_after_from_the_crawl_pushes_the_next_poll(db) -> None:
-    record_fetch_failure(db, "a", status=429, error="HTTP 429")
-    r = apply_failure_policy(db, row(db, "a"), max_failures=5, retry_after="3600")
+def test_retry_after_of_a_failed_poll_pushes_the_next_poll(db) -> None:
+    record_fetch_failure(db, "a", status=429, error="HTTP 429", retry_after="3600")
+    r = apply_failure_policy(db, row(db, "a"), max_failures=5)
     assert r["next_poll"] - r["last_poll"] >= 3600
     assert row(db, "a")["next_poll"] == r["next_poll"]
 
