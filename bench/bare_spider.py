@@ -4,9 +4,9 @@ Run by ``bench/daemon.py`` in a process of its own: reads ``[[url, etag], ...]``
 and asks for all of them ``--passes`` times, in crawls of ``--batch`` (each crawl a new
 ``Crawler``, one reactor, as in a crawl worker), each request carrying ``If-None-Match``,
 with Scrapy's default settings (robots.txt not asked for, nothing listening): what a
-Scrapy user starts from. Prints the CPU seconds of each pass as JSON.
-The daemon's CPU per unchanged source is read against it: what newshound adds to Scrapy's
-own cost of a request answered 304, on the same server at the same moment.
+Scrapy user starts from. Prints the CPU seconds of each pass as JSON. The daemon's CPU per
+unchanged source is read against it: what a 304 costs newshound, as a share of what it
+costs Scrapy out of the box, on the same server at the same moment.
 """
 
 from __future__ import annotations
