@@ -16,7 +16,7 @@ import time
 
 import sqlite_utils
 
-__all__ = ["MAX_AGE", "cacheable", "get_robots", "kept_robots", "prune_robots", "save_robots"]
+__all__ = ["MAX_AGE", "cacheable", "kept_robots", "prune_robots", "save_robots"]
 
 MAX_AGE = 24 * 3600.0
 
@@ -24,14 +24,6 @@ MAX_AGE = 24 * 3600.0
 def cacheable(status: int) -> bool:
     """True for answers that settle a host's rules for a day (2xx, 3xx followed, 4xx)."""
     return status < 500
-
-
-def get_robots(
-    db: sqlite_utils.Database, origin: str, *, max_age: float = MAX_AGE, now: float | None = None
-) -> bytes | None:
-    """The robots.txt body kept for ``origin`` (``scheme://host[:port]``) if fresh, else None."""
-    kept = kept_robots(db, origin, max_age=max_age, now=now)
-    return kept[0] if kept else None
 
 
 def kept_robots(
@@ -70,7 +62,7 @@ def save_robots(
 def prune_robots(
     db: sqlite_utils.Database, *, max_age: float = MAX_AGE, now: float | None = None
 ) -> int:
-    """Delete the answers older than ``max_age`` (``get_robots`` would not return them);
+    """Delete the answers older than ``max_age`` (``kept_robots`` would not return them);
     return how many."""
     now = time.time() if now is None else now
     with db.conn:

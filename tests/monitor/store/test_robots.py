@@ -6,24 +6,27 @@ import time
 from pathlib import Path
 
 from monitor.store import open_database
-from monitor.store.robots import MAX_AGE, get_robots, kept_robots, save_robots
+from monitor.store.robots import MAX_AGE, kept_robots, save_robots
 
 
 def test_robots_kept_a_day_then_asked_again(tmp_path: Path) -> None:
     db = open_database(tmp_path / "news.db")
     now = time.time()
     save_robots(db, "http://a.example", 200, b"User-agent: *\nDisallow: /x", now=now)
-    assert get_robots(db, "http://a.example", now=now + 10) == b"User-agent: *\nDisallow: /x"
-    assert get_robots(db, "https://a.example", now=now + 10) is None  # another origin
-    assert get_robots(db, "http://a.example", now=now + MAX_AGE + 1) is None
+    assert kept_robots(db, "http://a.example", now=now + 10) == (
+        b"User-agent: *\nDisallow: /x",
+        now,
+    )
+    assert kept_robots(db, "https://a.example", now=now + 10) is None  # another origin
+    assert kept_robots(db, "http://a.example", now=now + MAX_AGE + 1) is None
 
 
 def test_robots_not_kept_when_the_answer_settles_nothing(tmp_path: Path) -> None:
     db = open_database(tmp_path / "news.db")
     save_robots(db, "http://b.example", 503, b"busy")
-    assert get_robots(db, "http://b.example") is None
+    assert kept_robots(db, "http://b.example") is None
     save_robots(db, "http://b.example", 404, b"not found")  # 4xx: no rules, kept
-    assert get_robots(db, "http://b.example") == b"not found"
+    assert (kept_robots(db, "http://b.example") or (b"",))[0] == b"not found"
 
 
 def test_kept_robots_names_the_answer_by_its_fetch_time(tmp_path: Path) -> None:
