@@ -1,23 +1,23 @@
-"""A refused TLS certificate in one line, as a source's ``last_error`` and the log show it.
+"""A failed download in one line, as a source's ``last_error`` and the log show it.
 
-Twisted reports one as a list of OpenSSL error tuples inside a failure
+Twisted reports a refused certificate as a list of OpenSSL error tuples inside a failure
 (``[<Failure OpenSSL.SSL.Error: [('SSL routines', '', 'certificate verify failed')]>]``)
-or as service_identity's ``VerificationError``; this says what happened and what to do.
+or as service_identity's ``VerificationError``: that one says what happened and what to
+do. Anything else is the error's own message, or its type when it has none.
 """
 
 from __future__ import annotations
 
 from twisted.python.failure import Failure
 
-__all__ = ["certificate_refused"]
+__all__ = ["download_error"]
 
 _UNTRUSTED = "certificate verify failed"  # OpenSSL: no trusted CA vouches for it, or expired
 _OTHER_HOST = "VerificationError"  # service_identity: the certificate names another host
 
 
-def certificate_refused(error: BaseException | Failure) -> str | None:
-    """The line for ``error`` (an exception or a Twisted failure) if it is a certificate
-    refused by ``DOWNLOAD_VERIFY_CERTIFICATES``, else None."""
+def download_error(error: BaseException | Failure) -> str:
+    """``error`` (an exception, or the Twisted failure an errback gets) as one line."""
     exc = error.value if isinstance(error, Failure) else error
     text = str(exc)
     if _UNTRUSTED in text:
@@ -25,7 +25,7 @@ def certificate_refused(error: BaseException | Failure) -> str | None:
     elif _OTHER_HOST in text:
         why = "it is made out to another host"
     else:
-        return None
+        return text or type(exc).__name__
     return (
         f"TLS certificate refused: {why}; nothing was fetched "
         "([network] verify_certificates = false fetches it anyway)"

@@ -55,7 +55,7 @@ from monitor.store.canonical import canonicalize_url, page_canonical, url_host, 
 from monitor.store.duplicates import find_near_duplicate, text_signature
 from monitor.store.site_lines import record_site_lines, site_boilerplate
 from monitor.store.sources import record_new_items
-from scraper.errors import certificate_refused
+from scraper.errors import download_error
 from scraper.items import ArticlePage, FeedEntry
 
 _HTML_TYPES = (b"text/html", b"application/xhtml")
@@ -127,8 +127,7 @@ class FetchPagePipeline(_StorePipelineBase):
             raise DropItem(f"{entry.link}: {e}", log_level="INFO") from None
         except Exception as e:  # timeouts, DNS, connection errors: retried next poll
             self.stats.inc_value("newshound/page/failed")
-            reason = certificate_refused(e) or f"{type(e).__name__}: {e}"
-            raise DropItem(f"{entry.link}: {reason}", log_level="INFO") from None
+            raise DropItem(f"{entry.link}: {download_error(e)}", log_level="INFO") from None
         if response.status in (404, 410) or (
             response.status == 200
             and not response.headers.get(b"Content-Type", b"text/html").startswith(_HTML_TYPES)
@@ -143,8 +142,8 @@ class FetchPagePipeline(_StorePipelineBase):
         return page
 
     def _adopt_canonical(self, page: ArticlePage) -> None:
-        final = canonicalize_url(page.final_url or page.entry.link)
-        page.url = page_canonical(page.body or b"", page.final_url or page.entry.link) or final
+        page_url = page.final_url or page.entry.link
+        page.url = page_canonical(page.body or b"", page_url) or canonicalize_url(page_url)
         if page.known_id is not None or url_key(page.url) == url_key(page.entry.url):
             return
         assert self.db is not None

@@ -31,6 +31,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from scraper.errors import download_error
 from scraper.feedparse import defused_utf8, parse_feed_entries
 from scraper.feedparse import read_feed as parse_feed_document
 from scraper.spiders.sitemaps import is_sitemap
@@ -173,7 +174,7 @@ class DiscoverySpider(Spider):
         }  # fmt: skip
 
     def failed(self, failure: Failure) -> None:
-        self.logger.info("url=%s error=%s", failure.request.url, failure.getErrorMessage())  # type: ignore[attr-defined]
+        self.logger.info("url=%s error=%s", failure.request.url, download_error(failure))  # type: ignore[attr-defined]
 
     def closed(self, reason: str) -> None:
         order = {url: i for i, url in enumerate(self.candidates)}

@@ -51,7 +51,7 @@ from monitor.store.sources import (
     record_unchanged_many,
     sync_sources,
 )
-from scraper.errors import certificate_refused
+from scraper.errors import download_error
 from scraper.feedparse import parse_feed_entries
 from scraper.items import FeedEntry
 from scraper.spiders.discovery import COMMON_FEED_PATHS, body_kind, feed_links
@@ -389,7 +389,7 @@ class FeedsSpider(Spider):
         self.crawler.stats.inc_value("newshound/source/follow_up_failed")
         self.logger.info(
             "source=%r url=%s error=%s", request.meta["newshound_source"], request.url,
-            certificate_refused(failure) or failure.getErrorMessage() or failure.type.__name__,
+            download_error(failure),
         )  # fmt: skip
         if request.meta.get("newshound_role") == "feed":
             source = self.source(request.meta["newshound_source"])
@@ -404,9 +404,7 @@ class FeedsSpider(Spider):
             retry_after = failure.value.response.headers.get(b"Retry-After")
             error = f"HTTP {status}"
         else:
-            error = (
-                certificate_refused(failure) or failure.getErrorMessage() or failure.type.__name__
-            )
+            error = download_error(failure)
         record_fetch_failure(
             self.db, name, status=status, error=error, retry_after=retry_after,
             max_failures=self.config.daemon.max_failures,
