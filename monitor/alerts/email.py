@@ -150,7 +150,7 @@ class EmailChannel:
             _close(client)
 
 
-class _Deadline(smtplib.SMTP):
+class _SMTP(smtplib.SMTP):
     """smtplib's client, each command and each reply bounded by what is left until
     ``deadline`` (``time.monotonic()``); past it, no command is sent."""
 
@@ -174,11 +174,7 @@ class _Deadline(smtplib.SMTP):
             self.sock.settimeout(left)
 
 
-class _SMTP(_Deadline):
-    pass
-
-
-class _SMTP_SSL(_Deadline, smtplib.SMTP_SSL):  # noqa: N801
+class _SMTP_SSL(_SMTP, smtplib.SMTP_SSL):  # noqa: N801
     pass
 
 
