@@ -19,16 +19,15 @@ parse). Nothing leaves 127.0.0.0/8. The new articles are real news pages
 same pages in the same run: with its defaults (the bar's baseline, what "trafilatura
 alone" is to a user) and with ``fast=True`` (printed for reference), on every page just
 before and just after the article phase, with the daemon's processes stopped (SIGSTOP)
-meanwhile so that nothing competes for the CPU. The
-machine's speed drifts by a fifth or more within a minute (one run: 19 ms per page
-before, 28 ms after), so a baseline taken at another moment moved the ratio by as much:
-trafilatura is also sampled *during* the article phase, every 0.1 s one page with the
-daemon stopped (after an untimed page, so the sample meets warm caches as the
-back-to-back runs do), and the median of each sample's time over the same page's
-before/after time scales the before/after mean to the phase's speed. That is the bar's
-baseline.
+meanwhile so that nothing competes for the CPU. The machine's speed drifts by a fifth or
+more within a minute (one run: 19 ms per page before, 28 ms after), so a baseline taken
+at another moment moved the ratio by as much: trafilatura is also sampled *during* the
+article phase, every 0.1 s one page with the daemon stopped (after an untimed page, so
+the sample meets warm caches as the back-to-back runs do), and the median of each
+sample's time over the same page's before/after time scales the before/after mean to the
+phase's speed. That is the bar's baseline.
 
-    python bench/daemon.py                 # 200 cycles (a few minutes)
+    python bench/daemon.py                 # 200 cycles (about 11 minutes on 2 cores)
     python bench/daemon.py --cycles 30     # quicker; RSS compared at cycles 20 and 30
 """
 
