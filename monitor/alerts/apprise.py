@@ -1,20 +1,31 @@
 """The Apprise channel: ``type = "apprise"``, ``url`` any Apprise URL (tgram://, slack://, ntfy://…).
 
-Apprise has no idempotency key, so a retry after a crash between sending and marking can
-show an alert twice; the title carries the article title, the body the same lines as the
-console. Apprise's ``notify`` blocks, so it runs in a worker thread under the caller's
-deadline; Apprise only says yes or no, so every failure is retried (transient).
+The title carries the article title, the body the same lines as the console. Apprise only
+says yes or no, so every failure is retried (transient).
+
+Apprise's ``notify`` blocks and cannot be interrupted, so it runs in a thread, and the
+caller's deadline (the channel's ``timeout``) only stops the waiting: the thread goes on
+and may still deliver. Apprise has no idempotency key for a receiver to drop a repeat
+with, so the next attempt of the same delivery does not send again while that thread
+lives: it waits for it, and a late success counts as its own. Only a crash between
+sending and marking can still show an alert twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from monitor.alerts.base import Delivery, DeliveryError
 from monitor.alerts.render import flatten_line, summary_line
 from monitor.config import ChannelConfig, NetworkConfig
 
 __all__ = ["AppriseChannel"]
+
+# Attempts by (Apprise URL, delivery event id), from start until an attempt of that
+# delivery has seen how it ended: one its caller gave up on stays for the next to await.
+_ATTEMPTS: dict[tuple[str, str], Future[None]] = {}
+_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="newshound-apprise")
 
 
 class AppriseChannel:
@@ -30,7 +41,14 @@ class AppriseChannel:
             health = "newshound: source health"
             title = str(first.payload.get("title") or "") if first.kind == "article" else health
         body = "\n".join(summary_line(a) for a in delivery.alerts)
-        await asyncio.to_thread(self._notify, flatten_line(title or "newshound"), body)
+        key = (self.url, delivery.event_id)
+        attempt = _ATTEMPTS.get(key)
+        if attempt is None:  # else an earlier attempt outlived its deadline: its outcome is ours
+            attempt = _THREADS.submit(self._notify, flatten_line(title or "newshound"), body)
+            _ATTEMPTS[key] = attempt
+        await _ended(attempt)  # cancelled by the deadline: the entry stays for the next attempt
+        _ATTEMPTS.pop(key, None)
+        attempt.result()  # its DeliveryError, if it failed
 
     def _notify(self, title: str, body: str) -> None:
         import apprise  # imported when used: it loads every notification plugin
@@ -44,3 +62,22 @@ class AppriseChannel:
             )
         if not notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT):
             raise DeliveryError(f"channel {self.name!r}: Apprise could not deliver (see its log)")
+
+
+async def _ended(attempt: Future[None]) -> None:
+    """Wait until ``attempt`` has ended. Cancelling the wait leaves the thread running."""
+    loop = asyncio.get_running_loop()
+    ended: asyncio.Future[None] = loop.create_future()
+
+    def end() -> None:
+        if not ended.done():  # not cancelled meanwhile
+            ended.set_result(None)
+
+    def wake(_: Future[None]) -> None:
+        try:
+            loop.call_soon_threadsafe(end)
+        except RuntimeError:  # that loop has closed (``newshound run --once`` is over)
+            pass
+
+    attempt.add_done_callback(wake)
+    await ended

@@ -95,3 +95,28 @@ def test_apprise_channel_posts_to_a_json_url(make_config, webhook) -> None:
     assert h.body["title"] == "Putin via Apprise"
     assert "https://news.example/a" in h.body["message"]
     assert outbox_rows(config)[0]["state"] == "sent"
+
+
+def test_apprise_retry_waits_for_the_attempt_its_deadline_gave_up_on(make_config, webhook):
+    """Apprise cannot be stopped mid-send and has no idempotency key: the retry after a
+    timeout must take the still-running attempt's outcome, not post the alert again."""
+    webhook.check_signatures = False
+    webhook.hold = "before"  # the POST arrives, the answer waits for ``release``
+    url = webhook.url.replace("http://", "json://")
+    config = make_config(
+        f'[[channels]]\nname = "chat"\ntype = "apprise"\nurl = "{url}"\ntimeout = 1\n'
+    )
+    store_article(config, "https://news.example/slow", "Putin, slowly", BODY)
+
+    async def two_passes():
+        t0 = time.time()
+        first = await deliver_due(config, config.storage.path, now=t0)
+        webhook.release.set()  # the abandoned attempt's POST now gets its 200
+        retry = await deliver_due(config, config.storage.path, now=t0 + 3600)
+        return first, retry
+
+    first, retry = asyncio.run(two_passes())
+    assert first.sent == 0 and "no answer within 1 s" in first.channels["chat"].errors[0]
+    assert retry.sent == 1, retry.errors
+    assert len(webhook.hooks) == 1  # one message, though two attempts
+    assert outbox_rows(config)[0]["state"] == "sent"
