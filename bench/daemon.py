@@ -489,7 +489,8 @@ def main() -> None:
     print(f"CPU per unchanged source (304):  {per_unchanged * 1000:.2f} ms   (bar <= 2 ms)")
     print(f"  of which inside the crawls:    {in_crawls * 1000:.2f} ms (as the workers measure)")
     print(f"  of which the daemon process:   {daemon_share * 1000:.2f} ms "
-          f"(crawls: {batch:.0f} sources each on average)")  # fmt: skip
+          f"(crawls: {batch:.0f} sources each on average, in "
+          f"{b['workers'] - a['workers']:.0f} new workers and those already warm)")  # fmt: skip
     print(f"  a Scrapy spider doing nothing: {floor * 1000:.2f} ms per 304 (Scrapy's defaults, "
           f"same requests and crawl size, just after): newshound "
           f"{per_unchanged / floor:.2f}x of it")  # fmt: skip

@@ -217,7 +217,7 @@ def boilerplate_mask(
     if headline_first and order and not is_sentence(lines[order[0]]):
         order = order[1:]
     lead = _edge_run([lines[i] for i in order], echoes, _MAX_LEAD_FRAGMENTS)
-    tail = _edge_run([lines[i] for i in reversed(order)], (), _MAX_TAIL_FRAGMENTS)
+    tail = _edge_run([lines[i] for i in reversed(order)], (), _MAX_TAIL_FRAGMENTS, tail=True)
     for i in order[:lead] + order[len(order) - tail :]:
         keep[i] = False
     return keep
@@ -234,10 +234,13 @@ def is_echo(line: str, echoes: Sequence[str]) -> bool:
     return False
 
 
-def _edge_run(lines: Sequence[str], echoes: Sequence[str], max_fragments: int) -> int:
+def _edge_run(
+    lines: Sequence[str], echoes: Sequence[str], max_fragments: int, *, tail: bool = False
+) -> int:
     """How many of ``lines`` (from one edge inwards) are furniture.
 
-    The run ends at the first plain sentence. Lines that are furniture only by shape
+    The run ends at the first plain sentence, and at the ``tail`` also at a closing
+    sentence too short to be one (:func:`_is_closing_sentence`). Lines that are furniture only by shape
     (fragments: short, not a sentence) count while there are few of them and nothing
     introduces them: a long run of fragments, or one next to a line ending in ":", is a
     list or a table that belongs to the article (tour dates, results, a feature list).
@@ -249,6 +252,8 @@ def _edge_run(lines: Sequence[str], echoes: Sequence[str], max_fragments: int) -
             run += 1
             firm += 1 if run == firm + 1 else 0
             continue
+        if tail and _is_closing_sentence(line):
+            return run
         if not _is_fragment(line):
             return firm if _introduces_list(line) else run
         if _introduces_list(line) or fragments == max_fragments:
@@ -260,6 +265,17 @@ def _edge_run(lines: Sequence[str], echoes: Sequence[str], max_fragments: int) -
 
 def _introduces_list(line: str) -> bool:
     return line.rstrip().endswith((":", "："))
+
+
+def _is_closing_sentence(line: str) -> bool:
+    """ "The talks continue.", "Putin declined.": two or three words, the first capitalised
+    and the rest not, and one full stop. A story may end so; furniture of that shape
+    ("Comments are closed.", "Staff writer.") is in the phrase lists, and a credit or
+    a headline capitalises more than its first word ("Agence France-Presse.")."""
+    words = line.split()
+    if not 2 <= len(words) < _SENTENCE_MIN_WORDS or not line.endswith(".") or ".." in line:
+        return False
+    return words[0][0].isupper() and all(w[0].islower() for w in words[1:])
 
 
 def _is_fragment(line: str) -> bool:

@@ -159,6 +159,30 @@ def test_promo_sentence_at_the_end_removed(line: str) -> None:
     assert remove_boilerplate([BODY[0], line, BODY[1]]) == [BODY[0], line, BODY[1]]
 
 
+@pytest.mark.parametrize("line", ["The talks continue.", "Putin declined.", "Xi agreed."])
+def test_short_closing_sentence_kept(line: str) -> None:
+    """A story's last sentence is part of it, however short: with the reply form after it
+    too, only the form goes."""
+    assert remove_boilerplate([*BODY, line]) == [*BODY, line]
+    assert remove_boilerplate([*BODY, line, "Leave a Reply", "AP contributed."]) == [*BODY, line]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Comments are closed.",
+        "Report an error.",
+        "Staff writer.",
+        "Agence France-Presse.",
+        "Thanks for reading!",
+        "Got a tip?",
+        "Subscribe today!",
+    ],
+)
+def test_short_furniture_at_the_end_removed(line: str) -> None:
+    assert remove_boilerplate([*BODY, line]) == BODY
+
+
 def test_phone_number_and_table_of_dates_mid_article_kept() -> None:
     lines = [BODY[0], "02-751-1500", "3 May 2024", BODY[1]]
     assert remove_boilerplate(lines) == lines
