@@ -240,10 +240,10 @@ def _edge_run(
     """How many of ``lines`` (from one edge inwards) are furniture.
 
     The run ends at the first plain sentence, and at the ``tail`` also at a closing
-    sentence too short to be one (:func:`_is_closing_sentence`). Lines that are furniture only by shape
-    (fragments: short, not a sentence) count while there are few of them and nothing
-    introduces them: a long run of fragments, or one next to a line ending in ":", is a
-    list or a table that belongs to the article (tour dates, results, a feature list).
+    sentence too short to be one (:func:`_is_closing_sentence`). Lines that are furniture
+    only by shape (fragments: short, not a sentence) count while there are few of them and
+    nothing introduces them: a long run of fragments, or one next to a line ending in ":",
+    is a list or a table that belongs to the article (tour dates, results, a feature list).
     """
     run = fragments = 0
     firm = 0  # length of the run of phrase or echo lines at the very edge

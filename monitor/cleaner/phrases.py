@@ -39,7 +39,7 @@ WHOLE_LINES: frozenset[str] = frozenset(
         "join the conversation", "join the discussion", "discussion", "responses",
         "no comments", "no comments yet", "be the first to comment", "comments are closed",
         "comments closed", "thanks for reading", "thank you for reading", "report an error",
-        "report a correction", "report a typo", "got a tip", "subscribe today", "subscribe now", "name", "email",
+        "report a correction", "report a typo", "got a tip", "subscribe today", "name", "email",
         "website", "name *", "email *", "website *", "comment *", "your comment",
         "log in to reply", "login to comment", "you must be logged in to post a comment",
         "оставить комментарий", "оставьте комментарий", "добавить комментарий",
