@@ -42,11 +42,16 @@ class AppriseChannel:
             title = str(first.payload.get("title") or "") if first.kind == "article" else health
         body = "\n".join(summary_line(a) for a in delivery.alerts)
         key = (self.url, delivery.event_id)
-        attempt = _ATTEMPTS.get(key)
-        if attempt is None:  # else an earlier attempt outlived its deadline: its outcome is ours
-            attempt = _THREADS.submit(self._notify, flatten_line(title or "newshound"), body)
-            _ATTEMPTS[key] = attempt
-        await _ended(attempt)  # cancelled by the deadline: the entry stays for the next attempt
+        earlier = _ATTEMPTS.get(key)
+        if earlier is not None:  # it outlived its deadline: it may have delivered
+            await _ended(earlier)  # cancelled by this deadline: the entry stays for the next
+            _ATTEMPTS.pop(key, None)
+            if earlier.exception() is None:
+                return
+        # nothing went out (or only an attempt that failed): send now
+        attempt = _THREADS.submit(self._notify, flatten_line(title or "newshound"), body)
+        _ATTEMPTS[key] = attempt
+        await _ended(attempt)
         _ATTEMPTS.pop(key, None)
         attempt.result()  # its DeliveryError, if it failed
 

@@ -97,10 +97,15 @@ def test_apprise_channel_posts_to_a_json_url(make_config, webhook) -> None:
     assert outbox_rows(config)[0]["state"] == "sent"
 
 
-def test_apprise_retry_waits_for_the_attempt_its_deadline_gave_up_on(make_config, webhook):
+@pytest.mark.parametrize(("late_answer", "posts"), [(200, 1), (500, 2)])
+def test_apprise_retry_takes_the_outcome_of_the_attempt_its_deadline_gave_up_on(
+    make_config, webhook, late_answer, posts
+):
     """Apprise cannot be stopped mid-send and has no idempotency key: the retry after a
-    timeout must take the still-running attempt's outcome, not post the alert again."""
+    timeout takes the still-running attempt's outcome. Delivered late: nothing is posted
+    again. Failed late: the retry posts it now."""
     webhook.check_signatures = False
+    webhook.statuses = [late_answer]
     webhook.hold = "before"  # the POST arrives, the answer waits for ``release``
     url = webhook.url.replace("http://", "json://")
     config = make_config(
@@ -111,12 +116,12 @@ def test_apprise_retry_waits_for_the_attempt_its_deadline_gave_up_on(make_config
     async def two_passes():
         t0 = time.time()
         first = await deliver_due(config, config.storage.path, now=t0)
-        webhook.release.set()  # the abandoned attempt's POST now gets its 200
+        webhook.release.set()  # the abandoned attempt's POST gets its answer now
         retry = await deliver_due(config, config.storage.path, now=t0 + 3600)
         return first, retry
 
     first, retry = asyncio.run(two_passes())
     assert first.sent == 0 and "no answer within 1 s" in first.channels["chat"].errors[0]
     assert retry.sent == 1, retry.errors
-    assert len(webhook.hooks) == 1  # one message, though two attempts
+    assert len(webhook.hooks) == posts
     assert outbox_rows(config)[0]["state"] == "sent"
