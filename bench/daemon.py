@@ -85,6 +85,7 @@ class Site:
         self.pages: dict[str, bytes] = {}  # path -> gzip body
         self.published = formatdate(usegmt=True)
         self.lock = threading.Lock()
+        self.feed_requests: list[tuple[float, int]] = []  # (time, feed) of every feed request
         self.servers: list[ThreadingHTTPServer] = []
         site = self
 
@@ -141,7 +142,9 @@ class Site:
         if path == "/robots.txt":
             return 200, ROBOTS, {"Content-Type": "text/plain"}
         if path.startswith("/feeds/"):
-            body, etag = self.feed_and_etag(int(path.split("/")[-1].split(".")[0]))
+            k = int(path.split("/")[-1].split(".")[0])
+            self.feed_requests.append((time.time(), k))
+            body, etag = self.feed_and_etag(k)
             if inm == etag:
                 return 304, b"", {"ETag": etag}
             return 200, body, {"Content-Type": "application/rss+xml", "ETag": etag}
@@ -169,6 +172,21 @@ class Site:
         for s in self.servers:
             s.shutdown()
             s.server_close()
+
+
+def bench_config(site: Site, sources: int, interval: str) -> Path:
+    """A config file (in a new temporary folder, with the database) polling ``sources``
+    of ``site``'s feeds every ``interval``, with a 1 s tick and three watch terms."""
+    tmp = Path(tempfile.mkdtemp(prefix="newshound-bench-"))
+    feeds = "".join(f'[[sources]]\nname = "feed {k}"\nurl = "{site.base(k)}/feeds/{k}.rss"\n'
+                    f'interval = "{interval}"\n' for k in range(sources))  # fmt: skip
+    config = tmp / "newshound.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp / "bench.db"}"\n[network]\nallow_private_addresses = true\n'
+        '[daemon]\ntick = "1s"\n[[terms]]\nname = "Putin"\n[[terms]]\nname = "Xi"\n'
+        '[[terms]]\nname = "sanctions"\n' + feeds, encoding="utf-8",
+    )  # fmt: skip
+    return config
 
 
 def _signal(pid: int, sig: int) -> None:
@@ -302,6 +320,16 @@ class Daemon:
                 total += now - at_done
         return total
 
+    def stop(self, timeout: float = 120) -> int:
+        """SIGTERM, as systemd stops it; returns the exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        """Kill it if it is still running (a bench that failed half-way)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+
     def paused(self, func: Callable[..., T], *args: Any) -> T:
         """``func(*args)`` run while the daemon and all its processes are stopped."""
         pids = family(self.proc.pid)
@@ -405,16 +433,7 @@ def main() -> None:
     n = args.sources
     pages = real_pages(args.new)
     site = Site(n)
-    tmp = Path(tempfile.mkdtemp(prefix="newshound-bench-"))
-    sources = "".join(f'[[sources]]\nname = "feed {k}"\nurl = "{site.base(k)}/feeds/{k}.rss"\n'
-                      f'interval = "{args.interval}"\n' for k in range(n))  # fmt: skip
-    config = tmp / "newshound.toml"
-    config.write_text(
-        f'[storage]\npath = "{tmp / "bench.db"}"\n[network]\nallow_private_addresses = true\n'
-        '[daemon]\ntick = "1s"\n[[terms]]\nname = "Putin"\n[[terms]]\nname = "Xi"\n'
-        '[[terms]]\nname = "sanctions"\n' + sources, encoding="utf-8",
-    )  # fmt: skip
-    daemon = Daemon(config)
+    daemon = Daemon(bench_config(site, n, args.interval))
     started = time.time()
     try:
         # Warm-up: two cycles (the first one parses each empty feed once).
@@ -475,11 +494,9 @@ def main() -> None:
                 rss_mb(daemon.proc.pid),
                 sum(rss_mb(p) for p in family(daemon.proc.pid)[1:]),
             )
-        daemon.proc.send_signal(signal.SIGTERM)
-        code = daemon.proc.wait(60)
+        code = daemon.stop()
     finally:
-        if daemon.proc.poll() is None:
-            daemon.proc.kill()
+        daemon.kill()
         site.close()
     first, last = rss[min(rss)], rss[max(rss)]
     print(
