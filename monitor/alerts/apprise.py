@@ -7,8 +7,9 @@ Apprise's ``notify`` blocks and cannot be interrupted, so it runs in a thread, a
 caller's deadline (the channel's ``timeout``) only stops the waiting: the thread goes on
 and may still deliver. Apprise has no idempotency key for a receiver to drop a repeat
 with, so the next attempt of the same delivery does not send again while that thread
-lives: it waits for it, and a late success counts as its own. Only a crash between
-sending and marking can still show an alert twice.
+lives: it waits for it. A late success counts as its own; after a late failure nothing
+went out, and it sends. Only a crash between sending and marking can still show an alert
+twice.
 """
 
 from __future__ import annotations

@@ -60,6 +60,11 @@ _TAGGED_HEADLINE = re.compile(r"\[[A-Z]{3,}\]\W*$")
 _MAX_LEAD_FRAGMENTS = 6
 _MAX_TAIL_FRAGMENTS = 12
 _SENTENCE_MIN_WORDS = 4
+# Verbs a page's buttons and prompts start with, which a story's last sentence does not.
+_CALLS_TO_ACTION = frozenset(
+    "back click continue download find follow get go join learn listen load log read "
+    "register see share show sign skip subscribe tap tell view visit watch".split()
+)
 _SENTENCE_MIN_CJK = 12
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "\xa0": " "})
@@ -274,6 +279,8 @@ def _is_closing_sentence(line: str) -> bool:
     a headline capitalises more than its first word ("Agence France-Presse.")."""
     words = line.split()
     if not 2 <= len(words) < _SENTENCE_MIN_WORDS or not line.endswith(".") or ".." in line:
+        return False
+    if words[0].casefold() in _CALLS_TO_ACTION:  # "Watch live.", "Tap here."
         return False
     return words[0][0].isupper() and all(w[0].islower() for w in words[1:])
 

@@ -159,7 +159,9 @@ def test_promo_sentence_at_the_end_removed(line: str) -> None:
     assert remove_boilerplate([BODY[0], line, BODY[1]]) == [BODY[0], line, BODY[1]]
 
 
-@pytest.mark.parametrize("line", ["The talks continue.", "Putin declined.", "Xi agreed."])
+@pytest.mark.parametrize(
+    "line", ["The talks continue.", "Putin declined.", "Xi agreed.", "Nobody was hurt."]
+)
 def test_short_closing_sentence_kept(line: str) -> None:
     """A story's last sentence is part of it, however short: with the reply form after it
     too, only the form goes."""
@@ -168,7 +170,9 @@ def test_short_closing_sentence_kept(line: str) -> None:
 
 
 SHORT_TAIL_FURNITURE = ["Comments are closed.", "Report an error.", "Staff writer.",
-                        "Agence France-Presse.", "Thanks for reading!", "Got a tip?"]  # fmt: skip
+                        "Agence France-Presse.", "Thanks for reading!", "Got a tip?",
+                        "Watch live.", "Show more.", "Privacy policy.",
+                        "Story continues below."]  # fmt: skip
 
 
 @pytest.mark.parametrize("line", SHORT_TAIL_FURNITURE)
