@@ -3,8 +3,9 @@
 The title carries the article title, the body the same lines as the console. Apprise only
 says yes or no, so every failure is retried (transient).
 
-Apprise's ``notify`` blocks and cannot be interrupted, so it runs in a thread, and the
-caller's deadline (the channel's ``timeout``) only stops the waiting: the thread goes on
+Apprise's ``notify`` blocks and cannot be interrupted, so it runs in a thread of its own
+(one per send, so channels that hang never delay another), and the caller's deadline
+(the channel's ``timeout``) only stops the waiting: the thread goes on
 and may still deliver. Apprise has no idempotency key for a receiver to drop a repeat
 with, so the next attempt of the same delivery does not send again while that thread
 lives: it waits for it. A late success counts as its own; after a late failure nothing
@@ -15,7 +16,9 @@ twice.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 
 from monitor.alerts.base import Delivery, DeliveryError
 from monitor.alerts.render import flatten_line, summary_line
@@ -26,7 +29,6 @@ __all__ = ["AppriseChannel"]
 # Attempts by (Apprise URL, delivery event id), from start until an attempt of that
 # delivery has seen how it ended: one its caller gave up on stays for the next to await.
 _ATTEMPTS: dict[tuple[str, str], Future[None]] = {}
-_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="newshound-apprise")
 
 
 class AppriseChannel:
@@ -50,7 +52,7 @@ class AppriseChannel:
             if earlier.exception() is None:
                 return
         # nothing went out (or only an attempt that failed): send now
-        attempt = _THREADS.submit(self._notify, flatten_line(title or "newshound"), body)
+        attempt = _in_thread(self._notify, flatten_line(title or "newshound"), body)
         _ATTEMPTS[key] = attempt
         await _ended(attempt)
         _ATTEMPTS.pop(key, None)
@@ -59,7 +61,12 @@ class AppriseChannel:
     def _notify(self, title: str, body: str) -> None:
         import apprise  # imported when used: it loads every notification plugin
 
-        notifier = apprise.Apprise()
+        # All in this thread: Apprise's own deadline (service_timeout) would hand the send
+        # to its process-wide pool and give up on it while it may still deliver, the
+        # late delivery this module exists to keep from being sent again; and that pool,
+        # a few threads for every channel, would let hung channels delay the others.
+        asset = apprise.AppriseAsset(async_mode=False, service_timeout=0)
+        notifier = apprise.Apprise(asset=asset)
         if not notifier.add(self.url):
             raise DeliveryError(
                 f"channel {self.name!r}: {self.url.split('://')[0]}:// is not an Apprise URL "
@@ -68,6 +75,24 @@ class AppriseChannel:
             )
         if not notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT):
             raise DeliveryError(f"channel {self.name!r}: Apprise could not deliver (see its log)")
+
+
+def _in_thread(func: Callable[[str, str], None], *args: str) -> Future[None]:
+    """``func(*args)`` in a thread of its own: a pool would let channels that hang fill it
+    and delay the others. Not a daemon thread: an exit waits for a send in flight."""
+    future: Future[None] = Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            func(*args)
+        except BaseException as e:  # the caller reads it from the future
+            future.set_exception(e)
+        else:
+            future.set_result(None)
+
+    threading.Thread(target=run, name="newshound-apprise").start()
+    return future
 
 
 async def _ended(attempt: Future[None]) -> None:

@@ -25,6 +25,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -258,6 +259,13 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def webhook() -> Iterator[WebhookReceiver]:
     """A signature-checking webhook receiver on 127.0.0.1."""
+    with serve_webhooks() as receiver:
+        yield receiver
+
+
+@contextmanager
+def serve_webhooks() -> Iterator[WebhookReceiver]:
+    """A signature-checking webhook receiver on 127.0.0.1, for as long as the block runs."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     server.daemon_threads = True
     port = server.server_address[1]

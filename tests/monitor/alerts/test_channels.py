@@ -12,7 +12,12 @@ import monitor.alerts
 from monitor.daemon.deliver import deliver_due
 from monitor.store import open_database
 from monitor.store.outbox import enqueue_health_alert, health_event_id
-from tests.monitor.alerts.conftest import outbox_rows, store_article, webhook_channel
+from tests.monitor.alerts.conftest import (
+    outbox_rows,
+    serve_webhooks,
+    store_article,
+    webhook_channel,
+)
 
 BODY = "Vladimir Putin met Xi Jinping. Putin spoke of sanctions."
 
@@ -95,6 +100,30 @@ def test_apprise_channel_posts_to_a_json_url(make_config, webhook) -> None:
     assert h.body["title"] == "Putin via Apprise"
     assert "https://news.example/a" in h.body["message"]
     assert outbox_rows(config)[0]["state"] == "sent"
+
+
+def test_hung_apprise_channels_do_not_delay_another(make_config, webhook) -> None:
+    """However many Apprise channels hang, a working one still delivers within its
+    deadline: each send runs in a thread of its own, not in Apprise's process-wide pool
+    (a few threads, which eight hung sends fill)."""
+    webhook.check_signatures = False
+    webhook.hold = "before"  # never answers while the test runs
+    hung = webhook.url.replace("http://", "json://")
+    with serve_webhooks() as working:
+        working.check_signatures = False
+        fast = working.url.replace("http://", "json://")
+        blocks = [f'[[channels]]\nname = "hung{i}"\ntype = "apprise"\nurl = "{hung}"\n'
+                  "timeout = 2\n" for i in range(8)]  # fmt: skip
+        blocks.append(
+            f'[[channels]]\nname = "fast"\ntype = "apprise"\nurl = "{fast}"\ntimeout = 2\n'
+        )
+        config = make_config("\n".join(blocks))
+        store_article(config, "https://news.example/h", "Putin, at last", BODY)
+        report = asyncio.run(deliver_due(config, config.storage.path))
+        webhook.release.set()
+    assert report.channels["fast"].sent == 1, report.channels["fast"].errors
+    assert len(working.hooks) == 1
+    assert all(c.sent == 0 for name, c in report.channels.items() if name != "fast")
 
 
 @pytest.mark.parametrize(("late_answer", "posts"), [(200, 1), (500, 2)])
