@@ -4,24 +4,21 @@ The title carries the article title, the body the same lines as the console. App
 says yes or no, so every failure is retried (transient).
 
 Apprise's ``notify`` blocks and cannot be interrupted, so it runs in a thread of its own
-(one per send, so channels that hang never delay another), and the caller's deadline
-(the channel's ``timeout``) only stops the waiting: the thread goes on
-and may still deliver. Apprise has no idempotency key for a receiver to drop a repeat
-with, so the next attempt of the same delivery does not send again while that thread
-lives: it waits for it. A late success counts as its own; after a late failure nothing
-went out, and it sends. Only a crash between sending and marking can still show an alert
-twice.
+(``threads.py``), and the caller's deadline (the channel's ``timeout``) only stops the
+waiting: the thread goes on and may still deliver. Apprise has no idempotency key for a
+receiver to drop a repeat with, so the next attempt of the same delivery does not send
+again while that thread lives: it waits for it. A late success counts as its own; after
+a late failure nothing went out, and it sends. Only a crash between sending and marking
+can still show an alert twice.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Callable
 from concurrent.futures import Future
 
 from monitor.alerts.base import Delivery, DeliveryError
 from monitor.alerts.render import flatten_line, summary_line
+from monitor.alerts.threads import ended, start_thread
 from monitor.config import ChannelConfig, NetworkConfig
 
 __all__ = ["AppriseChannel"]
@@ -47,14 +44,14 @@ class AppriseChannel:
         key = (self.url, delivery.event_id)
         earlier = _ATTEMPTS.get(key)
         if earlier is not None:  # it outlived its deadline: it may have delivered
-            await _ended(earlier)  # cancelled by this deadline: the entry stays for the next
+            await ended(earlier)  # cancelled by this deadline: the entry stays for the next
             _ATTEMPTS.pop(key, None)
             if earlier.exception() is None:
                 return
         # nothing went out (or only an attempt that failed): send now
-        attempt = _in_thread(self._notify, flatten_line(title or "newshound"), body)
+        attempt = start_thread(self._notify, flatten_line(title or "newshound"), body)
         _ATTEMPTS[key] = attempt
-        await _ended(attempt)
+        await ended(attempt)
         _ATTEMPTS.pop(key, None)
         attempt.result()  # its DeliveryError, if it failed
 
@@ -75,40 +72,3 @@ class AppriseChannel:
             )
         if not notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT):
             raise DeliveryError(f"channel {self.name!r}: Apprise could not deliver (see its log)")
-
-
-def _in_thread(func: Callable[[str, str], None], *args: str) -> Future[None]:
-    """``func(*args)`` in a thread of its own: a pool would let channels that hang fill it
-    and delay the others. Not a daemon thread: an exit waits for a send in flight."""
-    future: Future[None] = Future()
-
-    def run() -> None:
-        future.set_running_or_notify_cancel()
-        try:
-            func(*args)
-        except BaseException as e:  # the caller reads it from the future
-            future.set_exception(e)
-        else:
-            future.set_result(None)
-
-    threading.Thread(target=run, name="newshound-apprise").start()
-    return future
-
-
-async def _ended(attempt: Future[None]) -> None:
-    """Wait until ``attempt`` has ended. Cancelling the wait leaves the thread running."""
-    loop = asyncio.get_running_loop()
-    ended: asyncio.Future[None] = loop.create_future()
-
-    def end() -> None:
-        if not ended.done():  # not cancelled meanwhile
-            ended.set_result(None)
-
-    def wake(_: Future[None]) -> None:
-        try:
-            loop.call_soon_threadsafe(end)
-        except RuntimeError:  # that loop has closed (``newshound run --once`` is over)
-            pass
-
-    attempt.add_done_callback(wake)
-    await ended

@@ -20,7 +20,6 @@ retry would deliver the mail twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import smtplib
 import socket
@@ -34,6 +33,7 @@ from urllib.parse import unquote, urlsplit
 
 from monitor.alerts.base import Delivery, DeliveryError
 from monitor.alerts.render import flatten_line, render_email
+from monitor.alerts.threads import in_own_thread
 from monitor.config import ChannelConfig, NetworkConfig
 
 __all__ = ["EmailChannel", "build_message"]
@@ -95,7 +95,7 @@ class EmailChannel:
         msg = build_message(self.config, delivery)
         # A little before the caller's own timeout, so that the thread has given up first.
         deadline = time.monotonic() + self.config.timeout * 0.95
-        await asyncio.to_thread(self._send, msg, deadline)
+        await in_own_thread(self._send, msg, deadline)
 
     def _send(self, msg: EmailMessage, deadline: float) -> None:
         t, where = self.target, f"channel {self.name!r}: SMTP {self.target.host}:{self.target.port}"

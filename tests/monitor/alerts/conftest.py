@@ -299,16 +299,18 @@ def webhook_channel(receiver: WebhookReceiver, name: str = "desk", extra: str = 
     return channel_block(name, "webhook", fields, extra)
 
 
-def mail_channel(port: int, tls: str = "none", extra: str = "") -> str:
+def mail_channel(
+    port: int, tls: str = "none", extra: str = "", name: str = "mail", timeout: float = 5
+) -> str:
     """A [[channels]] block for e-mail through the SMTP server on 127.0.0.1:``port``."""
     fields = {
         "smtp_url": f"smtp://127.0.0.1:{port}",
         "tls": tls,
         "from": "newshound@example.org",
         "to": ["desk@example.org"],
-        "timeout": 5,
+        "timeout": timeout,
     }
-    return channel_block("mail", "email", fields, extra)
+    return channel_block(name, "email", fields, extra)
 
 
 def write_config(tmp_path: Path, channels: str) -> Path:

@@ -7,7 +7,13 @@ import time
 
 from monitor.alerts.policy import digest_fire_time
 from monitor.daemon.deliver import deliver_due
-from tests.monitor.alerts.conftest import mail_channel, outbox_rows, store_article
+from tests.monitor.alerts.conftest import (
+    SmtpServer,
+    free_port,
+    mail_channel,
+    outbox_rows,
+    store_article,
+)
 
 BODY = "Vladimir Putin met Xi Jinping. Putin spoke of sanctions."
 
@@ -80,6 +86,24 @@ def test_an_attempt_given_up_sends_no_mail_afterwards(make_config, smtp_server) 
     second = asyncio.run(deliver_due(config, config.storage.path, now=t0 + 120))
     assert second.sent == 1
     assert len(smtp_server.messages) == 1
+
+
+def test_many_slow_mail_servers_do_not_delay_another_channel(make_config, smtp_server):
+    """More slow e-mail channels than asyncio's default thread pool holds (at most 32):
+    each send has a thread of its own, so a working channel still delivers at once."""
+    smtp_server.slow = 1.5  # each session outlasts its channel's 2 s timeout
+    fast = SmtpServer(port=free_port())
+    fast.start()
+    try:
+        slow = [mail_channel(smtp_server.port, name=f"slow{i}", timeout=2) for i in range(33)]
+        config = make_config("".join([*slow, mail_channel(fast.port, name="fast", timeout=2)]))
+        store_article(config, "https://news.example/m", "Putin, by mail", BODY)
+        report = asyncio.run(deliver_due(config, config.storage.path))
+    finally:
+        fast.stop()
+    assert report.channels["fast"].sent == 1, report.channels["fast"].errors
+    assert len(fast.messages) == 1
+    assert all(c.sent == 0 for name, c in report.channels.items() if name != "fast")
 
 
 def test_starttls_required_but_not_offered_sends_nothing(make_config, smtp_server) -> None:
