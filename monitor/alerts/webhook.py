@@ -15,7 +15,9 @@ The HTTP client is a few lines over ``asyncio.open_connection`` rather than a de
 one POST, ``Connection: close``, redirects never followed, certificates verified
 (``ssl.create_default_context()``), and the caller's ``asyncio.timeout`` cancels it
 cleanly at any point. The target must resolve to a public address unless
-``[network] allow_private_addresses = true``; it connects to the address it checked.
+``[network] allow_private_addresses = true``; it connects to the address it checked. The
+name is looked up in a thread of its own (``threads.py``), so a resolver that hangs
+holds up only this channel.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.alerts.base import Alert, Delivery, DeliveryError
+from monitor.alerts.threads import in_own_thread
 from monitor.config import ChannelConfig, NetworkConfig
 from monitor.netcheck import AddressRefused, check_address, check_url
 
@@ -143,9 +146,7 @@ class WebhookChannel:
             except AddressRefused as e:
                 raise DeliveryError(f"{where}: refused, {e}; {_ALLOW}", permanent=True) from None
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                self.host, port, type=socket.SOCK_STREAM
-            )
+            infos = await in_own_thread(socket.getaddrinfo, self.host, port, 0, socket.SOCK_STREAM)
         except (OSError, UnicodeError) as e:
             raise DeliveryError(f"{where}: cannot resolve: {e}") from None
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))

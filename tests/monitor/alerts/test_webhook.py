@@ -133,3 +133,34 @@ timeout = 2
         assert arrived and arrived[0] - started < 1.0 <= 2.0 <= took + 0.1
     finally:
         hang.close()
+
+
+def test_hung_name_lookups_delay_no_other_channel(make_config, webhook, monkeypatch) -> None:
+    """A webhook's DNS lookup runs in a thread of its own, not in asyncio's pool (at most
+    32 threads, shared with the crawl launcher): 40 channels whose names take longer
+    than their timeout to resolve leave a working channel on time. A resolver that hangs
+    cannot be staged on loopback, so getaddrinfo is slowed for that one name."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host == "hung-dns.example":
+            time.sleep(2.5)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    hung = "".join(
+        f'\n[[channels]]\nname = "hung{i}"\ntype = "webhook"\n'
+        f'url = "http://hung-dns.example/hook"\ntimeout = 2\n'
+        for i in range(40)
+    )
+    config = make_config(
+        hung + webhook_channel(webhook, "fast").replace("timeout = 5", "timeout = 2")
+    )
+    store_article(config, "https://news.example/d", "Putin, resolved", BODY)
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert report.channels["fast"].sent == 1, report.channels["fast"].errors
+    assert len(webhook.hooks) == 1
+    assert all(c.sent == 0 for name, c in report.channels.items() if name != "fast")
