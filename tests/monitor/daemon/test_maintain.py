@@ -75,7 +75,8 @@ def test_robots_answers_past_their_day_are_deleted(setup) -> None:
     save_robots(db, "https://fresh.example", 200, b"User-agent: *", now=now - 3600)
     maintain(db, config, now=now)
     assert [o for (o,) in db.execute("SELECT origin FROM robots_txt")] == ["https://fresh.example"]
-    assert (kept_robots(db, "https://fresh.example", now=now) or (b"",))[0] == b"User-agent: *"
+    kept = kept_robots(db, "https://fresh.example", now=now)
+    assert kept is not None and kept[0] == b"User-agent: *"
 
 
 def test_failing_source_alerts_health_channels_once_and_again_on_recovery(setup) -> None:

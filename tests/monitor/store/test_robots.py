@@ -26,7 +26,8 @@ def test_robots_not_kept_when_the_answer_settles_nothing(tmp_path: Path) -> None
     save_robots(db, "http://b.example", 503, b"busy")
     assert kept_robots(db, "http://b.example") is None
     save_robots(db, "http://b.example", 404, b"not found")  # 4xx: no rules, kept
-    assert (kept_robots(db, "http://b.example") or (b"",))[0] == b"not found"
+    kept = kept_robots(db, "http://b.example")
+    assert kept is not None and kept[0] == b"not found"
 
 
 def test_kept_robots_names_the_answer_by_its_fetch_time(tmp_path: Path) -> None:
