@@ -23,6 +23,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--passes", type=int, default=2)
     ap.add_argument("--batch", type=int, default=1000, help="requests per crawl")
+    ap.add_argument("--verify", action="store_true", help="DOWNLOAD_VERIFY_CERTIFICATES")
     args = ap.parse_args()
     targets: list[list[str]] = json.load(sys.stdin)
 
@@ -51,7 +52,8 @@ def main() -> None:
 
     settings = Settings()
     settings.setdict({"LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False,
-                      "HTTPERROR_ALLOWED_CODES": [304]}, priority="cmdline")  # fmt: skip
+                      "HTTPERROR_ALLOWED_CODES": [304],
+                      "DOWNLOAD_VERIFY_CERTIFICATES": args.verify}, priority="cmdline")  # fmt: skip
     seconds: list[float] = []
 
     async def crawl_all() -> None:

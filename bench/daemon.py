@@ -29,6 +29,15 @@ phase's speed. That is the bar's baseline.
 
     python bench/daemon.py                 # 200 cycles (about 11 minutes on 2 cores)
     python bench/daemon.py --cycles 30     # quicker; RSS compared at cycles 20 and 30
+    python bench/daemon.py --https         # the feeds over TLS, certificates verified
+
+``--https`` serves every feed over TLS 1.3 with a certificate of a CA made for the run,
+and the daemon trusts what a Debian machine trusts plus that CA (``SSL_CERT_FILE``: the
+system bundle with the CA appended), so each new connection meets a trust store of real
+size. The Scrapy floor then verifies certificates too, as newshound does. The server
+counts the connections it accepted, so the figure can be read per connection: with 50
+hosts a crawl reuses each connection for a few polls, where on the open web most polls
+open one of their own.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ import hashlib
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -79,8 +89,10 @@ def real_pages(count: int) -> list[bytes]:
 class Site:
     """Feeds at http://127.0.0.N:P/feeds/K.rss, ETag/304; real article pages, served gzipped."""
 
-    def __init__(self, sources: int) -> None:
+    def __init__(self, sources: int, tls: ssl.SSLContext | None = None) -> None:
         self.sources = sources
+        self.scheme = "https" if tls else "http"
+        self.connections = 0  # accepted, over the site's life
         self.items: dict[int, list[str]] = {k: [] for k in range(sources)}
         self.pages: dict[str, bytes] = {}  # path -> gzip body
         self.published = formatdate(usegmt=True)
@@ -91,6 +103,11 @@ class Site:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                with site.lock:
+                    site.connections += 1
+                super().setup()
 
             def do_GET(self) -> None:  # noqa: N802
                 status, body, headers = site.answer(
@@ -110,12 +127,16 @@ class Site:
         for i in range(HOSTS):
             server = ThreadingHTTPServer((f"127.0.0.{i + 2}", 0), Handler)
             server.daemon_threads = True
+            if tls is not None:  # the handshake happens in the request's own thread
+                server.socket = tls.wrap_socket(
+                    server.socket, server_side=True, do_handshake_on_connect=False
+                )
             threading.Thread(target=server.serve_forever, daemon=True).start()
             self.servers.append(server)
 
     def base(self, k: int) -> str:
         host, port = self.servers[k % HOSTS].server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def feed(self, k: int) -> bytes:
         items = "".join(
@@ -172,6 +193,52 @@ class Site:
         for s in self.servers:
             s.shutdown()
             s.server_close()
+
+
+def bench_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A CA made for this run, the server context of a certificate it signed for every
+    loopback address the site uses, and a trust store of real size: the system's CA
+    bundle with this CA appended (what ``SSL_CERT_FILE`` is to point at)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def cert(subject: str, issuer: str, key: Any, signer: Any, *extensions: Any) -> Any:
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+        )  # fmt: skip
+        for extension, critical in extensions:
+            b = b.add_extension(extension, critical=critical)
+        return b.sign(signer, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = cert("newshound bench CA", "newshound bench CA", ca_key, ca_key,
+              (x509.BasicConstraints(ca=True, path_length=0), True))  # fmt: skip
+    names = [x509.IPAddress(ipaddress.ip_address(f"127.0.0.{i + 2}")) for i in range(HOSTS)]
+    leaf = cert("127.0.0.2", "newshound bench CA", key, ca_key,
+                (x509.SubjectAlternativeName(names), False))  # fmt: skip
+    chain = folder / "server.pem"
+    chain.write_bytes(leaf.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(chain)
+    paths = ssl.get_default_verify_paths()
+    system = Path(paths.cafile or paths.openssl_cafile)
+    bundle = folder / "trust.pem"
+    bundle.write_bytes(system.read_bytes() + ca.public_bytes(serialization.Encoding.PEM))
+    return context, bundle
 
 
 def bench_config(site: Site, sources: int, interval: str) -> Path:
@@ -362,11 +429,13 @@ class Daemon:
 def scrapy_floor(site: Site, sources: int, batch: int) -> float:
     """CPU seconds per request of ``bench/bare_spider.py``: a spider with Scrapy's default
     settings asking every feed with its current ETag in crawls of ``batch`` (the daemon's
-    average), doing nothing with the 304s. The second pass counts: the first meets cold
-    caches, as a crawl worker's first crawl does."""
+    average), doing nothing with the 304s; verifying certificates over https, as newshound
+    does. The second pass counts: the first meets cold caches, as a crawl worker's first
+    crawl does."""
     targets = [[f"{site.base(k)}/feeds/{k}.rss", site.feed_and_etag(k)[1]] for k in range(sources)]
+    verify = ["--verify"] if site.scheme == "https" else []
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench/bare_spider.py"), "--batch", str(batch)],
+        [sys.executable, str(ROOT / "bench/bare_spider.py"), "--batch", str(batch), *verify],
         input=json.dumps(targets), capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
     seconds = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -429,10 +498,15 @@ def main() -> None:
     ap.add_argument("--cycles", type=int, default=200)
     ap.add_argument("--new", type=int, default=100, help="new articles in the article phase")
     ap.add_argument("--interval", default="2s")
+    ap.add_argument("--https", action="store_true", help="feeds over TLS, verified")
     args = ap.parse_args()
     n = args.sources
     pages = real_pages(args.new)
-    site = Site(n)
+    tls = None
+    if args.https:  # the daemon, its workers and the Scrapy floor all trust the bench CA
+        tls, trust = bench_tls(Path(tempfile.mkdtemp()))
+        os.environ["SSL_CERT_FILE"] = str(trust)
+    site = Site(n, tls)
     daemon = Daemon(bench_config(site, n, args.interval))
     started = time.time()
     try:
@@ -440,7 +514,9 @@ def main() -> None:
         daemon.wait("polls", 2 * n)
         # Unchanged: five cycles of 304s.
         a = daemon.wait("unchanged", daemon.snapshot()["unchanged"] + 1)
+        connections = site.connections
         b = daemon.wait("unchanged", a["unchanged"] + 5 * n)
+        connections = site.connections - connections
         assert b["parsed"] == a["parsed"], "feeds changed during the unchanged phase"
         per_unchanged = (b["cpu"] - a["cpu"]) / (b["unchanged"] - a["unchanged"])
         batch = (b["unchanged"] - a["unchanged"]) / max(1, b["crawls"] - a["crawls"])
@@ -508,6 +584,8 @@ def main() -> None:
     print(f"  of which the daemon process:   {daemon_share * 1000:.2f} ms "
           f"(crawls: {batch:.0f} sources each on average, in "
           f"{b['workers'] - a['workers']:.0f} new workers and those already warm)")  # fmt: skip
+    print(f"  over {site.scheme}: {(b['unchanged'] - a['unchanged']) / connections:.1f} polls "
+          f"per connection the server accepted")  # fmt: skip
     print(f"  a Scrapy spider doing nothing: {floor * 1000:.2f} ms per 304 (Scrapy's defaults, "
           f"same requests and crawl size, just after): newshound "
           f"{per_unchanged / floor:.2f}x of it")  # fmt: skip

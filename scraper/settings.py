@@ -64,7 +64,12 @@ TWISTED_DNS_RESOLVER = "scraper.middlewares.public_address.PublicAddressResolver
 DOWNLOAD_VERIFY_CERTIFICATES = True
 
 # Only http and https are ever fetched: a redirect to file:, data:, ftp: or s3: goes nowhere.
-DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+# https connections are made from one verifying TLS context per process (scraper/tls.py):
+# Scrapy's handler builds one per connection, reading the trust store each time.
+DOWNLOAD_HANDLERS = {
+    "file": None, "data": None, "ftp": None, "s3": None,
+    "https": "scraper.tls.HTTPSDownloadHandler",
+}  # fmt: skip
 
 # Nothing listens: no Telnet console, no RemoteControl HTTP server (on by default in 2.19).
 TELNETCONSOLE_ENABLED = False

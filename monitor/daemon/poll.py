@@ -112,7 +112,7 @@ PRELOAD = [
     "scrapy.crawler", "scrapy.settings", "scraper.settings", "scraper.spiders.feeds",
     "scraper.pipelines", "scraper.middlewares.conditional_get",
     "scraper.middlewares.public_address", "scraper.middlewares.robots_cache",
-    "scraper.throttle", "monitor.daemon.poll", "monitor.daemon.preload",
+    "scraper.throttle", "scraper.tls", "monitor.daemon.poll", "monitor.daemon.preload",
 ]  # fmt: skip
 
 

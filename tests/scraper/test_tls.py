@@ -87,3 +87,25 @@ def test_verify_certificates_false_fetches_anyway(
     config.write_text(text.replace("[network]\n", "[network]\nverify_certificates = false\n"))
     crawl(config)
     assert set(stored(tmp_path / "news.db")) == set(EXPECTED)
+
+
+def test_one_crawl_checks_each_server_by_itself(
+    tls_site: Callable[[Path], FixtureSite], trust_test_ca: CertAuthority, tmp_path: Path
+) -> None:
+    """The crawl makes its https connections from one TLS context (scraper/tls.py): the
+    check that a certificate names its host is still made per connection. An impostor on
+    the same address, another port, with a certificate for another host, is refused in
+    the same crawl that fetches the genuine site."""
+    genuine, impostor = tls_site(trust_test_ca.good), tls_site(trust_test_ca.wrong_host)
+    config = write_site_config(genuine, tmp_path)
+    with config.open("a", encoding="utf-8") as f:
+        f.write(f'\n[[sources]]\nname = "Impostor"\nurl = "{impostor.base}/feeds/world.rss"\n')
+    # Not crawl(): Scrapy logs the failed robots.txt fetch with its traceback.
+    assert run_crawl(config, timeout=120).returncode == 0
+    urls = [a["url"] for a in stored(tmp_path / "news.db").values()]
+    assert urls and all(u.startswith(genuine.base) for u in urls)
+    assert set(stored(tmp_path / "news.db")) == set(EXPECTED)
+    errors = source_errors(tmp_path / "news.db")
+    assert str(errors.pop("Impostor")).startswith("TLS certificate refused")
+    assert not any(errors.values())
+    assert impostor.paths() == []
