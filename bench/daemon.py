@@ -89,7 +89,7 @@ def real_pages(count: int) -> list[bytes]:
 class Site:
     """Feeds at http://127.0.0.N:P/feeds/K.rss, ETag/304; real article pages, served gzipped."""
 
-    def __init__(self, sources: int, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, sources: int, tls: list[ssl.SSLContext] | None = None) -> None:
         self.sources = sources
         self.scheme = "https" if tls else "http"
         self.connections = 0  # accepted, over the site's life
@@ -128,7 +128,7 @@ class Site:
             server = ThreadingHTTPServer((f"127.0.0.{i + 2}", 0), Handler)
             server.daemon_threads = True
             if tls is not None:  # the handshake happens in the request's own thread
-                server.socket = tls.wrap_socket(
+                server.socket = tls[i].wrap_socket(
                     server.socket, server_side=True, do_handshake_on_connect=False
                 )
             threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -195,10 +195,11 @@ class Site:
             s.server_close()
 
 
-def bench_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
-    """A CA made for this run, the server context of a certificate it signed for every
-    loopback address the site uses, and a trust store of real size: the system's CA
-    bundle with this CA appended (what ``SSL_CERT_FILE`` is to point at)."""
+def bench_tls(folder: Path) -> tuple[list[ssl.SSLContext], Path]:
+    """A CA made for this run; for each of the site's hosts, the server context of a
+    certificate it signed for that address alone (as a news site's names its own); and a
+    trust store of real size: the system's CA bundle with this CA appended (what
+    ``SSL_CERT_FILE`` is to point at)."""
     import datetime
     import ipaddress
 
@@ -208,37 +209,37 @@ def bench_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
     from cryptography.x509.oid import NameOID
 
     now = datetime.datetime.now(datetime.UTC)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "newshound bench CA")])
+    ca_key = ec.generate_private_key(ec.SECP256R1())
 
-    def cert(subject: str, issuer: str, key: Any, signer: Any, *extensions: Any) -> Any:
-        b = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+    def cert(subject: x509.Name, key: Any, extension: Any, critical: bool) -> Any:
+        return (
+            x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(hours=1))
             .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(extension, critical=critical).sign(ca_key, hashes.SHA256())
         )  # fmt: skip
-        for extension, critical in extensions:
-            b = b.add_extension(extension, critical=critical)
-        return b.sign(signer, hashes.SHA256())
 
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca = cert("newshound bench CA", "newshound bench CA", ca_key, ca_key,
-              (x509.BasicConstraints(ca=True, path_length=0), True))  # fmt: skip
-    names = [x509.IPAddress(ipaddress.ip_address(f"127.0.0.{i + 2}")) for i in range(HOSTS)]
-    leaf = cert("127.0.0.2", "newshound bench CA", key, ca_key,
-                (x509.SubjectAlternativeName(names), False))  # fmt: skip
-    chain = folder / "server.pem"
-    chain.write_bytes(leaf.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))  # fmt: skip
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(chain)
+    ca = cert(ca_name, ca_key, x509.BasicConstraints(ca=True, path_length=0), True)
+    contexts = []
+    for i in range(HOSTS):
+        address = f"127.0.0.{i + 2}"
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)])
+        san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))])
+        chain = folder / f"{address}.pem"
+        chain.write_bytes(cert(name, key, san, False).public_bytes(serialization.Encoding.PEM)
+                          + key.private_bytes(serialization.Encoding.PEM,
+                                              serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()))  # fmt: skip
+        contexts.append(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
+        contexts[-1].load_cert_chain(chain)
     paths = ssl.get_default_verify_paths()
-    system = Path(paths.cafile or paths.openssl_cafile)
     bundle = folder / "trust.pem"
-    bundle.write_bytes(system.read_bytes() + ca.public_bytes(serialization.Encoding.PEM))
-    return context, bundle
+    bundle.write_bytes(Path(paths.cafile or paths.openssl_cafile).read_bytes()
+                       + ca.public_bytes(serialization.Encoding.PEM))  # fmt: skip
+    return contexts, bundle
 
 
 def bench_config(site: Site, sources: int, interval: str) -> Path:

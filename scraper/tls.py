@@ -41,17 +41,24 @@ __all__ = ["HTTPSDownloadHandler", "SharedContextPolicy"]
 # Twisted 26.4 moved the host name check from the context to the connection.
 _PER_CONNECTION_CHECK = twisted_version >= Version("twisted", 26, 4, 0)
 
-# Scrapy's certificate options (as a sorted repr) -> the one OpenSSLCertificateOptions
-# made with them; its context is built on first use and then kept by Twisted.
-_OPTIONS: dict[str, Any] = {}
+# The settings that shape Scrapy's certificate options: values of these, as a tuple, key
+# the one OpenSSLCertificateOptions made with them (its context is built on first use,
+# then kept by Twisted). Not the options themselves: Scrapy makes a new cipher object for
+# every crawl, which would make a new context every crawl, and keep each.
+TLS_SETTINGS = (
+    "DOWNLOADER_CLIENT_TLS_CIPHERS", "DOWNLOADER_CLIENT_TLS_METHOD",
+    "DOWNLOAD_TLS_MIN_VERSION", "DOWNLOAD_TLS_MAX_VERSION",
+)  # fmt: skip
+_OPTIONS: dict[tuple[Any, ...], Any] = {}
 
 
 @implementer(IPolicyForHTTPS)
 class SharedContextPolicy:
-    """Scrapy's TLS policy ``inner``, with verified connections made from one context."""
+    """Scrapy's TLS policy ``inner``, with verified connections made from the one context
+    of the TLS settings ``key``."""
 
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
+    def __init__(self, inner: Any, key: tuple[Any, ...]) -> None:
+        self.inner, self.key = inner, key
         self.shared = (
             _PER_CONNECTION_CHECK
             and getattr(inner, "_verify_certificates", False)
@@ -68,14 +75,12 @@ class SharedContextPolicy:
         )
 
     def options(self) -> Any:
-        kwargs = self.inner._get_cert_options_kwargs()
-        key = repr(sorted(kwargs.items()))
-        options = _OPTIONS.get(key)
+        options = _OPTIONS.get(self.key)
         if options is None:
             options = _sslverify.OpenSSLCertificateOptions(
-                trustRoot=_sslverify.platformTrust(), **kwargs
+                trustRoot=_sslverify.platformTrust(), **self.inner._get_cert_options_kwargs()
             )
-            _OPTIONS[key] = options
+            _OPTIONS[self.key] = options
         return options
 
 
@@ -84,4 +89,5 @@ class HTTPSDownloadHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self._contextFactory = SharedContextPolicy(self._contextFactory)
+        key = tuple(repr(crawler.settings.get(name)) for name in TLS_SETTINGS)
+        self._contextFactory = SharedContextPolicy(self._contextFactory, key)
