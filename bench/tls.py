@@ -4,8 +4,10 @@ Two warm crawl workers of the daemon's own launcher, one polling 330 loopback fe
 http and one the same feeds over https (TLS 1.3, a certificate of a CA made for the run,
 the system's CA bundle plus that CA as the trust store: ``bench/daemon.py --https``'s
 set-up), crawl after crawl, alternating, so both meet the machine at the same speed.
-Every answer is a 304. Prints the median CPU per poll of each (as the workers measure a
-crawl), their ratio, and what https adds per connection the server accepted: the
+Every answer is a 304. Then a spider with Scrapy's default settings that does nothing
+with the answers (``bench/bare_spider.py``, verifying certificates over https as
+newshound does) polls the same feeds over each. Prints the CPU per poll of each (as the
+workers measure a crawl), and what https adds per connection the server accepted: the
 handshake, which a poll on the open web pays whole, its feed's server having closed the
 last connection long before.
 
@@ -22,7 +24,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from daemon import Site, bench_tls
+from daemon import Site, bench_tls, scrapy_floor
 
 from monitor.config import Config, load_config
 from monitor.daemon.poll import CrawlLauncher, wait_crawl
@@ -62,30 +64,39 @@ async def run(sources: int, crawls: int) -> None:
     configs = {plain: config(plain, sources, folder), secure: config(secure, sources, folder)}
     launchers = {plain: CrawlLauncher(idle_workers=1), secure: CrawlLauncher(idle_workers=1)}
     cpu: dict[Site, list[float]] = {plain: [], secure: []}
-    connections: list[int] = []
+    opened: dict[Site, list[int]] = {plain: [], secure: []}
+    floor: dict[Site, tuple[float, float]] = {}
     try:
         for i in range(crawls + 2):  # two warm-up crawls each: parse, then first 304s
-            order = (plain, secure) if i % 2 else (secure, plain)
-            for site in order:
-                seconds, opened = await crawl(launchers[site], configs[site], site, i == 0)
+            for site in (plain, secure) if i % 2 else (secure, plain):
+                seconds, connections = await crawl(launchers[site], configs[site], site, i == 0)
                 if i >= 2:
                     cpu[site].append(seconds)
-                    if site is secure:
-                        connections.append(opened)
+                    opened[site].append(connections)
+        for site in (plain, secure):  # Scrapy doing nothing, on the same 304s: two passes
+            before = site.connections
+            seconds = scrapy_floor(site, sources, sources)
+            floor[site] = (seconds, sources / ((site.connections - before) / 2))
     finally:
         for launcher in launchers.values():
             launcher.close()
         plain.close()
         secure.close()
-    http, https = (statistics.median(cpu[s]) for s in (plain, secure))
-    per_connection = sources / statistics.median(connections)
-    print(f"{sources} feeds on 50 hosts, {crawls} crawls each, alternating")
-    print(f"CPU per unchanged source, http:   {http * 1000:.2f} ms")
-    print(f"CPU per unchanged source, https:  {https * 1000:.2f} ms   ({https / http:.2f}x)")
-    print(f"  polls per https connection:     {per_connection:.1f}")
-    print(f"  https adds per connection:      {(https - http) * per_connection * 1000:.2f} ms")
-    alone = http + (https - http) * per_connection
-    print(f"  a poll on a connection of its own: {alone * 1000:.2f} ms")
+    print(f"{sources} feeds on 50 hosts, every answer a 304; newshound: {crawls} crawls over "
+          "each scheme, alternating (median)")  # fmt: skip
+    print("CPU per unchanged source     http      https   polls per   https adds per")
+    print("                                                connection  connection")
+    rows = {"newshound": {s: (statistics.median(cpu[s]),
+                              sources / statistics.median(opened[s])) for s in cpu},
+            "Scrapy doing nothing": floor}  # fmt: skip
+    for name, row in rows.items():
+        (http, _), (https, polls) = row[plain], row[secure]
+        print(f"  {name:<24} {http * 1000:5.2f} ms  {https * 1000:5.2f} ms  {polls:6.1f}"
+              f"      {(https - http) * polls * 1000:5.2f} ms")  # fmt: skip
+    (http, _), (https, polls) = rows["newshound"][plain], rows["newshound"][secure]
+    alone = http + (https - http) * polls
+    print(f"newshound, a poll on a connection of its own (as on the open web): "
+          f"{alone * 1000:.2f} ms over https, {http * 1000:.2f} ms over http")  # fmt: skip
 
 
 def main() -> None:
