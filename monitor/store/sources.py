@@ -5,7 +5,8 @@ makes the table follow the config (new rows for new sources, url/kind/interval u
 never dropping history of a source that is still configured. Every ``record_*`` call also
 sets ``next_poll`` (interval plus jitter, or a backoff: ``monitor.daemon.backoff``), so a
 one-off ``scrapy crawl feeds`` and the daemon schedule alike. ``due_sources`` is what the
-daemon's poll tick asks: which configured sources may be polled now.
+daemon's poll tick asks: which configured sources may be polled now (with the sources of
+the same hosts whose interval has passed, so that a host's feeds go in one crawl).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -195,7 +197,8 @@ def due_sources(
     exclude: Collection[str] = (),
     limit: int | None = None,
 ) -> list[str]:
-    """Configured sources (``names``) whose next poll has come and that are not paused.
+    """Configured sources (``names``) whose next poll has come and that are not paused,
+    then their host's companions (:func:`host_companions`).
 
     Oldest-due first; ``exclude`` are the ones already being polled; ``limit`` caps the
     batch so a backlog after downtime is spread over several ticks.
@@ -210,8 +213,51 @@ def due_sources(
         if name in wanted and name not in skip:
             due.append(name)
             if limit is not None and len(due) >= limit:
-                break
+                return due
+    if due:
+        room = None if limit is None else limit - len(due)
+        due += host_companions(db, due, wanted, now=now, exclude=skip, limit=room)
     return due
+
+
+def host_companions(
+    db: sqlite_utils.Database,
+    due: Collection[str],
+    names: Collection[str],
+    *,
+    now: float,
+    exclude: Collection[str] = (),
+    limit: int | None = None,
+) -> list[str]:
+    """Sources (of ``names``) on the hosts of ``due`` that may be polled with them: a full
+    interval has passed since their last poll and only the jitter keeps them waiting (not a
+    backoff, not a pause).
+
+    A site followed through several feeds is then asked for all of them in one crawl, over
+    one connection, instead of once a tick over the next minute with a new connection (and
+    over https a new handshake, some 3 ms of CPU) each time. None is polled sooner than
+    its interval.
+    """
+    hosts = {_host(url) for (url,) in _named_rows(db, "url", due)}
+    wanted, skip = set(names), set(exclude) | set(due)
+    out = []
+    for name, url in db.execute(
+        "SELECT name, url FROM sources WHERE paused = 0 AND failures = 0 AND next_poll > ? "
+        "AND last_poll IS NOT NULL AND last_poll + interval_s <= ? ORDER BY next_poll",
+        [now, now],
+    ):
+        if name in wanted and name not in skip and _host(url) in hosts:
+            out.append(name)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def polled_since(db: sqlite_utils.Database, since: float) -> dict[str, dict[str, Any]]:

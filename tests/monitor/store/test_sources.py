@@ -55,6 +55,33 @@ def test_due_sources_skip_in_flight_unconfigured_and_respect_the_limit(db) -> No
     assert due_sources(db, "abc", limit=1) == ["a"]
 
 
+def test_a_due_source_brings_the_sources_of_its_host_whose_interval_has_passed(
+    tmp_path: Path,
+) -> None:
+    """One crawl asks a site for all its feeds that may be polled (one connection, one TLS
+    handshake), never one sooner than its interval, nor one in backoff or of another host."""
+    now = time.time()
+    rows = {  # name: (url, next_poll, last_poll, failures)
+        "due": ("https://news.example/world.rss", now - 1, now - 70, 0),
+        "ready": ("https://news.example/asia.rss", now + 30, now - 61, 0),  # jitter only
+        "recent": ("https://news.example/europe.rss", now + 50, now - 20, 0),
+        "failing": ("https://news.example/sport.rss", now + 100, now - 120, 1),
+        "elsewhere": ("https://other.example/feed.rss", now + 30, now - 61, 0),
+    }
+    db = open_database(tmp_path / "news.db")
+    sync_sources(db, [SourceConfig(name=n, url=r[0], interval=60) for n, r in rows.items()])
+    for name, (_, next_poll, last_poll, failures) in rows.items():
+        db.execute("UPDATE sources SET next_poll = ?, last_poll = ?, failures = ? WHERE name = ?",
+                   [next_poll, last_poll, failures, name])  # fmt: skip
+    db.conn.commit()
+    assert due_sources(db, rows, now=now) == ["due", "ready"]
+    assert due_sources(db, rows, now=now, exclude={"ready"}) == ["due"]
+    assert due_sources(db, rows, now=now, limit=1) == ["due"]
+    assert due_sources(db, set(rows) - {"ready"}, now=now) == ["due"]  # not configured
+    db.execute("UPDATE sources SET next_poll = ? WHERE name = 'due'", [now + 10])
+    assert due_sources(db, rows, now=now) == []  # nothing due: nothing pulled forward
+
+
 def test_failures_back_off_and_a_success_resets_them(db) -> None:
     waits = []
     for _ in range(3):
