@@ -2,10 +2,10 @@
 
 For every new https connection Scrapy asks Twisted's ``optionsForClientTLS`` for a new
 connection creator, and that builds a new OpenSSL context and loads the system's trust
-store into it: 140-odd CA certificates parsed each time, 3-9 ms of CPU on a 2-core
-machine. That is more than the whole rest of an unchanged feed's poll (about 1 ms), and
-nearly every poll opens a new connection: a feed is polled every few minutes, and servers
-close idle connections after seconds.
+store into it: 140-odd CA certificates parsed each time, 6-9 ms of CPU on a 2-core
+machine (``bench/tls.py``). That is more than the whole rest of an unchanged feed's poll
+(about 1.5 ms), and nearly every poll opens a new connection: a feed is polled every few
+minutes, and servers close idle connections after seconds.
 
 :class:`HTTPSDownloadHandler` is Scrapy's HTTP/1.1 handler with one change: when
 certificates are verified (``DOWNLOAD_VERIFY_CERTIFICATES``, our default), every
