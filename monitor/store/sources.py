@@ -238,7 +238,7 @@ def host_companions(
     over https a new handshake, some 3 ms of CPU) each time. None is polled sooner than
     its interval.
     """
-    hosts = {_host(url) for (url,) in _named_rows(db, "url", due)}
+    hosts = {_host(url) for (url,) in _named_rows(db, "url", due)} - {None}
     wanted, skip = set(names), set(exclude) | set(due)
     out = []
     for name, url in db.execute(
