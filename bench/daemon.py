@@ -31,13 +31,14 @@ phase's speed. That is the bar's baseline.
     python bench/daemon.py --cycles 30     # quicker; RSS compared at cycles 20 and 30
     python bench/daemon.py --https         # the feeds over TLS, certificates verified
 
-``--https`` serves every feed over TLS 1.3 with a certificate of a CA made for the run,
-and the daemon trusts what a Debian machine trusts plus that CA (``SSL_CERT_FILE``: the
-system bundle with the CA appended), so each new connection meets a trust store of real
-size. The Scrapy floor then verifies certificates too, as newshound does. The server
-counts the connections it accepted, so the figure can be read per connection: with 50
-hosts a crawl reuses each connection for a few polls, where on the open web most polls
-open one of their own.
+``--https`` serves every feed over TLS 1.3, each host with a certificate for its own
+address from a CA made for the run, and the daemon trusts what a Debian machine trusts
+plus that CA (``SSL_CERT_FILE``: the system bundle with the CA appended), so each new
+connection meets a trust store of real size. The Scrapy floor then verifies certificates
+too, as newshound does. The server counts the connections it accepted, so the figure can
+be read per connection: with 50 hosts a crawl reuses each connection for a few polls,
+where on the open web most polls open one of their own (``bench/tls.py`` gives the cost
+of such a poll).
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ def real_pages(count: int) -> list[bytes]:
 
 
 class Site:
-    """Feeds at http://127.0.0.N:P/feeds/K.rss, ETag/304; real article pages, served gzipped."""
+    """Feeds at http(s)://127.0.0.N:P/feeds/K.rss, ETag/304; real article pages, gzipped.
+
+    With ``tls`` (a server context per host: ``bench_tls``) every host serves https."""
 
     def __init__(self, sources: int, tls: list[ssl.SSLContext] | None = None) -> None:
         self.sources = sources
