@@ -11,6 +11,7 @@ the same hosts whose interval has passed, so that a host's feeds go in one crawl
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Collection, Sequence
@@ -253,6 +254,7 @@ def host_companions(
     return out
 
 
+@functools.lru_cache(maxsize=65536)  # a tick asks again for the same few hundred URLs
 def _host(url: str) -> str | None:
     try:
         return urlsplit(url).hostname
