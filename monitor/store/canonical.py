@@ -22,8 +22,6 @@ import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import lxml.html
-
 __all__ = ["canonicalize_url", "url_key", "url_host", "same_site", "page_canonical"]
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "matomo_", "hsa_", "_hs")
@@ -130,6 +128,8 @@ def page_canonical(body: bytes, page_url: str) -> str | None:
     None when the page declares none, or declares one on another site (a page cannot
     claim another site's story), or something that is not http(s).
     """
+    import lxml.html  # here: the daemon's scheduler asks this module for hosts only
+
     head = _head_of(body)
     if head is None:
         return None

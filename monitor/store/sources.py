@@ -17,7 +17,6 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -29,6 +28,7 @@ from monitor.daemon.backoff import (
     retry_delay,
     should_pause,
 )
+from monitor.store.canonical import url_host
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ def host_companions(
     over https a new handshake, some 3 ms of CPU) each time. None is polled sooner than
     its interval.
     """
-    hosts = {_host(url) for (url,) in _named_rows(db, "url", due)} - {None}
+    hosts = {_host(url) for (url,) in _named_rows(db, "url", due)} - {""}
     wanted, skip = set(names), set(exclude) | set(due)
     out = []
     for name, url in db.execute(
@@ -254,12 +254,8 @@ def host_companions(
     return out
 
 
-@functools.lru_cache(maxsize=65536)  # a tick asks again for the same few hundred URLs
-def _host(url: str) -> str | None:
-    try:
-        return urlsplit(url).hostname
-    except ValueError:
-        return None
+# A tick asks again for the hosts of the same few hundred URLs: parsed once per process.
+_host = functools.lru_cache(maxsize=65536)(url_host)
 
 
 def polled_since(db: sqlite_utils.Database, since: float) -> dict[str, dict[str, Any]]:
