@@ -63,6 +63,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from monitor.fixture_tls import ThrowawayCA, server_context
+
 ROOT = Path(__file__).resolve().parent.parent
 HOSTS = 50
 CLK = os.sysconf("SC_CLK_TCK")
@@ -198,51 +200,21 @@ class Site:
             s.server_close()
 
 
-def bench_tls(folder: Path) -> tuple[list[ssl.SSLContext], Path]:
-    """A CA made for this run; for each of the site's hosts, the server context of a
-    certificate it signed for that address alone (as a news site's names its own); and a
-    trust store of real size: the system's CA bundle with this CA appended (what
-    ``SSL_CERT_FILE`` is to point at)."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.UTC)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "newshound bench CA")])
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-
-    def cert(subject: x509.Name, key: Any, extension: Any, critical: bool) -> Any:
-        return (
-            x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(extension, critical=critical).sign(ca_key, hashes.SHA256())
-        )  # fmt: skip
-
-    ca = cert(ca_name, ca_key, x509.BasicConstraints(ca=True, path_length=0), True)
-    contexts = []
-    for i in range(HOSTS):
-        address = f"127.0.0.{i + 2}"
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)])
-        san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))])
-        chain = folder / f"{address}.pem"
-        chain.write_bytes(cert(name, key, san, False).public_bytes(serialization.Encoding.PEM)
-                          + key.private_bytes(serialization.Encoding.PEM,
-                                              serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()))  # fmt: skip
-        contexts.append(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
-        contexts[-1].load_cert_chain(chain)
+def bench_tls(folder: Path) -> list[ssl.SSLContext]:
+    """Serving and trusting https for the run: for each of the site's hosts, the server
+    context of a certificate for that address alone (as a news site's names its own),
+    from a CA made for the run; and ``SSL_CERT_FILE`` (read by the daemon, its workers and
+    the Scrapy floor, all started after) pointed at a trust store of real size, the
+    system's CA bundle with that CA appended."""
+    ca = ThrowawayCA(folder, "newshound bench CA")
+    addresses = [f"127.0.0.{i + 2}" for i in range(HOSTS)]
+    contexts = [server_context(ca.issue(f"{a}.pem", [a])) for a in addresses]
     paths = ssl.get_default_verify_paths()
     bundle = folder / "trust.pem"
     bundle.write_bytes(Path(paths.cafile or paths.openssl_cafile).read_bytes()
-                       + ca.public_bytes(serialization.Encoding.PEM))  # fmt: skip
-    return contexts, bundle
+                       + ca.ca_file.read_bytes())  # fmt: skip
+    os.environ["SSL_CERT_FILE"] = str(bundle)
+    return contexts
 
 
 def bench_config(site: Site, sources: int, interval: str) -> Path:
@@ -506,11 +478,7 @@ def main() -> None:
     args = ap.parse_args()
     n = args.sources
     pages = real_pages(args.new)
-    tls = None
-    if args.https:  # the daemon, its workers and the Scrapy floor all trust the bench CA
-        tls, trust = bench_tls(Path(tempfile.mkdtemp()))
-        os.environ["SSL_CERT_FILE"] = str(trust)
-    site = Site(n, tls)
+    site = Site(n, bench_tls(Path(tempfile.mkdtemp())) if args.https else None)
     daemon = Daemon(bench_config(site, n, args.interval))
     started = time.time()
     try:

@@ -4,12 +4,13 @@ Two warm crawl workers of the daemon's own launcher, one polling 330 loopback fe
 http and one the same feeds over https (TLS 1.3, a certificate of a CA made for the run,
 the system's CA bundle plus that CA as the trust store: ``bench/daemon.py --https``'s
 set-up), crawl after crawl, alternating, so both meet the machine at the same speed.
-Every answer is a 304. Then a spider with Scrapy's default settings that does nothing
-with the answers (``bench/bare_spider.py``, verifying certificates over https as
-newshound does) polls the same feeds over each. Prints the CPU per poll of each (as the
-workers measure a crawl), and what https adds per connection the server accepted: the
-handshake, which a poll on the open web pays whole, its feed's server having closed the
-last connection long before.
+Every answer is a 304. After each crawl, a spider with Scrapy's default settings that
+does nothing with the answers (``bench/bare_spider.py``, verifying certificates over https
+as newshound does) polls the same feeds over the same scheme. Prints the CPU per poll of
+each (as the workers measure a crawl), and what https adds per connection the server
+accepted: the handshake, which a poll on the open web pays whole, its feed's server
+having closed the last connection long before. That is a difference of two figures times
+the polls per connection (6.6), so one run's moves by several ms: the medians of ten.
 
     python bench/tls.py                 # 10 crawls each
     python bench/tls.py --crawls 20
@@ -19,27 +20,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import tempfile
 from pathlib import Path
 
-from daemon import Site, bench_tls, scrapy_floor
+from daemon import Site, bench_config, bench_tls, scrapy_floor
 
 from monitor.config import Config, load_config
 from monitor.daemon.poll import CrawlLauncher, wait_crawl
-
-
-def config(site: Site, sources: int, folder: Path) -> Config:
-    path = folder / f"{site.scheme}.toml"
-    feeds = "".join(f'[[sources]]\nname = "feed {k}"\nurl = "{site.base(k)}/feeds/{k}.rss"\n'
-                    for k in range(sources))  # fmt: skip
-    path.write_text(
-        f'[storage]\npath = "{folder / site.scheme}.db"\n[network]\n'
-        'allow_private_addresses = true\n[[terms]]\nname = "Putin"\n' + feeds,
-        encoding="utf-8",
-    )
-    return load_config(path)
 
 
 async def crawl(
@@ -57,38 +45,39 @@ async def crawl(
 
 
 async def run(sources: int, crawls: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="newshound-bench-"))
-    tls, trust = bench_tls(folder)
-    os.environ["SSL_CERT_FILE"] = str(trust)  # before the fork server starts
+    tls = bench_tls(Path(tempfile.mkdtemp(prefix="newshound-bench-")))  # before the workers
     plain, secure = Site(sources), Site(sources, tls)
-    configs = {plain: config(plain, sources, folder), secure: config(secure, sources, folder)}
+    configs = {s: load_config(bench_config(s, sources, "10m")) for s in (plain, secure)}
     launchers = {plain: CrawlLauncher(idle_workers=1), secure: CrawlLauncher(idle_workers=1)}
-    cpu: dict[Site, list[float]] = {plain: [], secure: []}
-    opened: dict[Site, list[int]] = {plain: [], secure: []}
-    floor: dict[Site, tuple[float, float]] = {}
+    # per row, per scheme: (CPU seconds per poll, polls per connection) of each run
+    runs: dict[str, dict[Site, list[tuple[float, float]]]] = {
+        row: {plain: [], secure: []} for row in ("newshound", "Scrapy doing nothing")
+    }
     try:
         for i in range(crawls + 2):  # two warm-up crawls each: parse, then first 304s
             for site in (plain, secure) if i % 2 else (secure, plain):
                 seconds, connections = await crawl(launchers[site], configs[site], site, i == 0)
-                if i >= 2:
-                    cpu[site].append(seconds)
-                    opened[site].append(connections)
-        for site in (plain, secure):  # Scrapy doing nothing, on the same 304s: two passes
-            before = site.connections
-            seconds = scrapy_floor(site, sources, sources)
-            floor[site] = (seconds, sources / ((site.connections - before) / 2))
+                if i < 2:
+                    continue
+                runs["newshound"][site].append((seconds, sources / connections))
+                # Scrapy doing nothing on the same 304s, right after (its second pass)
+                before = site.connections
+                seconds = scrapy_floor(site, sources, sources)
+                polls = sources / ((site.connections - before) / 2)
+                runs["Scrapy doing nothing"][site].append((seconds, polls))
     finally:
         for launcher in launchers.values():
             launcher.close()
         plain.close()
         secure.close()
-    print(f"{sources} feeds on 50 hosts, every answer a 304; newshound: {crawls} crawls over "
-          "each scheme, alternating (median)")  # fmt: skip
+    print(f"{sources} feeds on 50 hosts, every answer a 304; {crawls} runs of each over each "
+          "scheme, alternating (medians)")  # fmt: skip
     print("CPU per unchanged source     http      https   polls per   https adds per")
     print("                                                connection  connection")
-    rows = {"newshound": {s: (statistics.median(cpu[s]),
-                              sources / statistics.median(opened[s])) for s in cpu},
-            "Scrapy doing nothing": floor}  # fmt: skip
+    rows = {row: {site: (statistics.median(r[0] for r in samples),
+                         statistics.median(r[1] for r in samples))
+                  for site, samples in by_site.items()}
+            for row, by_site in runs.items()}  # fmt: skip
     for name, row in rows.items():
         (http, _), (https, polls) = row[plain], row[secure]
         print(f"  {name:<24} {http * 1000:5.2f} ms  {https * 1000:5.2f} ms  {polls:6.1f}"
