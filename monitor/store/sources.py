@@ -236,7 +236,7 @@ def host_companions(
 
     A site followed through several feeds is then asked for all of them in one crawl, over
     one connection, instead of once a tick over the next minute with a new connection (and
-    over https a new handshake, some 3 ms of CPU) each time. None is polled sooner than
+    over https a new handshake, 2-3 ms of CPU) each time. None is polled sooner than
     its interval.
     """
     hosts = {_host(url) for (url,) in _named_rows(db, "url", due)} - {""}
