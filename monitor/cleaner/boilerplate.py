@@ -60,12 +60,12 @@ _TAGGED_HEADLINE = re.compile(r"\[[A-Z]{3,}\]\W*$")
 _MAX_LEAD_FRAGMENTS = 6
 _MAX_TAIL_FRAGMENTS = 12
 _SENTENCE_MIN_WORDS = 4
+_SENTENCE_MIN_CJK = 12
 # Verbs a page's buttons and prompts start with, which a story's last sentence does not.
 _CALLS_TO_ACTION = frozenset(
     "back click continue download find follow get go join learn listen load log read "
     "register see share show sign skip subscribe tap tell view visit watch".split()
 )
-_SENTENCE_MIN_CJK = 12
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "\xa0": " "})
 _SPACES = re.compile(r"\s+")
