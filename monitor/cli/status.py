@@ -63,6 +63,8 @@ def status(config_path: Path | None, as_json: bool) -> None:
                 f"{s['state']:<9} {s['name']}  last success {_ago(s['last_success'], now)}, "
                 f"next poll {upcoming}, {s['items_seen']} items seen"
             )
+            if s["moved_to"]:
+                line += f"\n          moved permanently to {s['moved_to']}: set its url to it"
             if s["last_error"]:
                 line += f"\n          error: {s['last_error']} ({s['failures']} in a row)"
             click.echo(line)

@@ -1,11 +1,12 @@
-"""What a source led to besides its own URL: child sitemaps and discovered feeds.
+"""What a source led to besides its own URL: child sitemaps, discovered feeds, a new home.
 
 The source's own conditional-GET state lives in ``sources`` (monitor/store/sources.py).
 A sitemap index's children and the feed found on a homepage are fetched too, and need
 their own ETag / Last-Modified / body hash to be skipped when unchanged: that is the
 ``source_pages`` table, one row per (source, URL), with the ``role`` it was found in
 (``feed``: discovered on the source's homepage; ``sitemap``: a child of its index;
-``sitemapindex``: the source itself turned out to be an index).
+``sitemapindex``: the source itself turned out to be an index; ``moved``: where the
+source's own URL redirects permanently, polled directly instead).
 """
 
 from __future__ import annotations

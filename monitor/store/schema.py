@@ -123,11 +123,12 @@ CREATE TABLE IF NOT EXISTS listed_urls (
 );
 CREATE INDEX IF NOT EXISTS listed_urls_article ON listed_urls(article_id);
 -- what a source led to besides its own URL (monitor/store/pages.py): child sitemaps,
--- discovered feeds, each with its own conditional-GET validators
+-- discovered feeds, each with its own conditional-GET validators; and where the source's
+-- URL redirects permanently (its found: when that was last seen)
 CREATE TABLE IF NOT EXISTS source_pages (
     source          TEXT NOT NULL,
     url             TEXT NOT NULL,
-    role            TEXT NOT NULL,                -- feed | sitemap | sitemapindex
+    role            TEXT NOT NULL,                -- feed | sitemap | sitemapindex | moved
     etag            TEXT,
     last_modified   TEXT,
     content_hash    TEXT,

@@ -42,9 +42,11 @@ class SourceState:
 def sync_sources(db: sqlite_utils.Database, sources: Sequence[SourceConfig]) -> None:
     """Insert new sources and update changed url/kind/interval of known ones.
 
-    A changed URL forgets the old validators and hash, and un-pauses the source: the
-    user has fixed it. Rows that already agree are not written: every crawl syncs its
-    batch, and hundreds of unchanged upserts were most of a 304 crawl's database time.
+    A changed URL forgets the old validators and hash and what the old URL led to (its
+    ``source_pages``: discovered feed, sitemap children, where it moved), and un-pauses
+    the source: the user has fixed it. Rows that already agree are not written: every
+    crawl syncs its batch, and hundreds of unchanged upserts were most of a 304 crawl's
+    database time.
     """
     rows = _named_rows(db, "name, url, kind, interval_s", [s.name for s in sources])
     stored = {row[0]: tuple(row[1:]) for row in rows}
@@ -69,6 +71,8 @@ def sync_sources(db: sqlite_utils.Database, sources: Sequence[SourceConfig]) -> 
                 "  url = excluded.url, kind = excluded.kind, interval_s = excluded.interval_s",
                 [s.name, s.url, s.kind, s.interval],
             )
+            if s.name in stored and stored[s.name][0] != s.url:
+                db.execute("DELETE FROM source_pages WHERE source = ?", [s.name])
 
 
 def get_source_state(db: sqlite_utils.Database, name: str) -> SourceState | None:
@@ -311,6 +315,7 @@ def describe_sources(
 ) -> list[dict[str, Any]]:
     """Each configured source, in config order, with its state and its row's columns."""
     rows = {row["name"]: row for row in db.query("SELECT * FROM sources")}
+    moved = dict(db.execute("SELECT source, url FROM source_pages WHERE role = 'moved'"))
     out = []
     for s in sources:
         row = rows.get(s.name)
@@ -322,5 +327,6 @@ def describe_sources(
             "next_poll": row["next_poll"] if row and s.enabled and not row["paused"] else None,
             "items_seen": row["items_seen"] if row else 0,
             "last_new_item": row and row["last_new_item"],
+            "moved_to": moved.get(s.name),  # where its URL redirects permanently
         })  # fmt: skip
     return out

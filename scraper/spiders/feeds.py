@@ -59,6 +59,10 @@ from scraper.spiders.listings import parse_listing
 from scraper.spiders.sitemaps import parse_sitemap
 
 REDISCOVER_AFTER = 7 * 86400.0  # a homepage's feed is looked for again after a week
+# A source whose URL redirects permanently (301/308 only) is polled at the new URL, and
+# its own URL is asked again a day later: a move undone, or redirected elsewhere, is seen.
+RECHECK_MOVE_AFTER = 86400.0
+PERMANENT_REDIRECTS = (301, 308)
 MAX_SITEMAP_DEPTH = 2  # index -> index -> sitemap
 # Unchanged polls are written in batches: this many, or this many seconds after the first
 # one waiting, and at the end of the crawl. A crash loses at most a batch of "unchanged"
@@ -93,6 +97,7 @@ class FeedsSpider(Spider):
         self._sources = {s.name: s for s in config.sources}
         self._unchanged: list[tuple[str, int, float, float]] = []
         self._flush_call: Any = None
+        self._moved: dict[str, str] = {}  # source -> the URL it moved to, polled instead
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -174,6 +179,11 @@ class FeedsSpider(Spider):
     def source_request(self, source: SourceConfig, pages: dict[str, PageState]) -> Request:
         """The poll of ``source``; ``pages`` are its ``own_pages``."""
         url, conditional = source.url, True
+        for page in pages.values():
+            if page.role == "moved":
+                self._moved[source.name] = page.url
+                if page.found >= time.time() - RECHECK_MOVE_AFTER:
+                    url = page.url
         if source.kind == "auto" and not source.item:
             url = discovered_feed(pages, REDISCOVER_AFTER) or url
         if source.kind in ("auto", "sitemap"):
@@ -197,18 +207,21 @@ class FeedsSpider(Spider):
     def parse_source(self, response: Response) -> Iterator[FeedEntry | Request]:
         source = self.source(response.meta["newshound_source"])
         if response.meta.get("newshound_unchanged"):
+            self._note_move(source, response)
             self._record_unchanged(source, response.status)
             self.crawler.stats.inc_value("newshound/source/unchanged")
             return
         try:
             entries = self.entries_from(response, source)
         except ValueError as e:
+            self._forget_failed_move(source.name, _first_url(response.meta, response.url))
             record_fetch_failure(
                 self.db, source.name, status=response.status, error=str(e),
                 max_failures=self.config.daemon.max_failures,
             )  # fmt: skip
             self.logger.warning("source=%r url=%s error=%s", source.name, response.url, e)
             return
+        self._note_move(source, response)
         record_fetched(
             self.db, source.name, status=response.status,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
@@ -218,6 +231,38 @@ class FeedsSpider(Spider):
         self.crawler.stats.inc_value("newshound/source/parsed")
         self.logger.info("source=%r entries=%d", source.name, len(entries))
         yield from entries
+
+    def _note_move(self, source: SourceConfig, response: Response) -> None:
+        """Remember where the source's own URL moved when every redirect on the way was
+        permanent, so the next polls ask there directly (one request, not two); forget it
+        when the source's URL answers for itself again or redirects only for now."""
+        chain = response.meta.get("redirect_urls")
+        moved = self._moved.get(source.name)
+        if not chain and (moved is None or response.url != source.url):
+            return  # the usual poll: no redirect, and no move to undo
+        first = _first_url(response.meta, response.url)
+        if first not in (source.url, moved):
+            return  # a discovered feed's redirect: not the source's own URL
+        reasons = response.meta.get("redirect_reasons") or ()
+        if chain and all(reason in PERMANENT_REDIRECTS for reason in reasons):
+            forget_pages(self.db, source.name, "moved")
+            record_page(self.db, source.name, response.url, "moved")  # found: now
+            self._moved[source.name] = response.url
+            if response.url != moved:
+                self.logger.warning(
+                    "source=%r moved permanently to %s: polled there from now on; "
+                    "set the source's url to it", source.name, response.url,
+                )  # fmt: skip
+        elif first == source.url and moved is not None:
+            forget_pages(self.db, source.name, "moved")
+            del self._moved[source.name]
+            self.logger.info("source=%r url=%s no longer moved", source.name, source.url)
+
+    def _forget_failed_move(self, name: str, first_url: str) -> None:
+        """The URL a source moved to failed: the next poll asks the source's own URL."""
+        if self._moved.get(name) == first_url:
+            forget_pages(self.db, name, "moved")
+            del self._moved[name]
 
     def entries_from(self, response: Response, source: SourceConfig) -> list[FeedEntry | Request]:
         """The items a source's body lists, and the follow-up requests it leads to.
@@ -405,6 +450,7 @@ class FeedsSpider(Spider):
             error = f"HTTP {status}"
         else:
             error = download_error(failure)
+        self._forget_failed_move(name, _first_url(request.meta, request.url))
         record_fetch_failure(
             self.db, name, status=status, error=error, retry_after=retry_after,
             max_failures=self.config.daemon.max_failures,
@@ -416,6 +462,12 @@ class FeedsSpider(Spider):
 def _requested_url(response: Response) -> str:
     """The URL as requested (a redirect's target is ``response.url``): the state's key."""
     return response.request.url if response.request is not None else response.url
+
+
+def _first_url(meta: dict[str, Any], url: str) -> str:
+    """The URL a request chain began at, before any redirect."""
+    chain = meta.get("redirect_urls")
+    return chain[0] if chain else url
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -10,6 +10,7 @@ import sqlite_utils
 
 from monitor.config import SourceConfig
 from monitor.store import open_database
+from monitor.store.pages import own_pages, record_page
 from monitor.store.sources import (
     apply_failure_policy,
     describe_sources,
@@ -153,3 +154,16 @@ def test_sync_keeps_state_of_unchanged_sources_and_writes_a_changed_interval(db)
                                    kind="feed")])  # fmt: skip
     after = row(db, "b")
     assert (after["interval_s"], after["kind"], after["etag"]) == (300, "feed", '"v1"')
+
+
+def test_a_new_url_forgets_what_the_old_one_led_to(db) -> None:
+    record_page(db, "a", "https://example.org/moved/a.rss", "moved")
+    record_page(db, "b", "https://example.org/b-feed.xml", "feed")
+    sync_sources(db, [SourceConfig(name="b", url="https://example.org/b.rss", interval=300)])
+    assert [s["moved_to"] for s in describe_sources(db, SOURCES)] == [
+        "https://example.org/moved/a.rss", None, None,
+    ]  # fmt: skip
+    assert list(own_pages(db, {"b"})) == ["b"]  # a new interval keeps them
+    sync_sources(db, [SourceConfig(name="a", url="https://example.org/elsewhere.rss")])
+    assert own_pages(db, {"a", "b"}).keys() == {"b"}
+    assert describe_sources(db, SOURCES)[0]["moved_to"] is None
