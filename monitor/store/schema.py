@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS sources (
     next_poll       REAL NOT NULL DEFAULT 0,      -- unix time
     etag            TEXT,
     last_modified   TEXT,
-    content_hash    TEXT,                         -- sha256 of the last 200 body
+    content_hash    TEXT,                         -- body_digest of the last 200 body
     last_poll       REAL,
     last_success    REAL,
     last_status     INTEGER,

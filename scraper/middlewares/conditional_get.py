@@ -4,8 +4,9 @@ Scrapy's HTTP cache is not used for this: with RFC2616Policy it was seen to skip
 for ~100 days on an old Last-Modified and to refetch no-cache feeds. Instead the source's
 ETag and Last-Modified live in SQLite (``sources`` table) and go out as If-None-Match /
 If-Modified-Since. On the way back, a 304, or a 200 whose body hashes to what we parsed
-last time, is flagged ``newshound_unchanged`` so the spider ends that source's work
-before any parsing. The spider saves the new validators only after a successful parse.
+last time (build times and generator comments left out: ``body_digest``), is flagged
+``newshound_unchanged`` so the spider ends that source's work before any parsing. The
+spider saves the new validators only after a successful parse.
 
 The states of the crawl's sources are read in one query, on the first request (after the
 spider's ``sync_sources``): each source is asked for once per crawl.
@@ -14,6 +15,7 @@ spider's ``sync_sources``): each source is asked for once per crawl.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Self
 
 from scrapy import Request, signals
@@ -26,11 +28,27 @@ from monitor.config import Config
 from monitor.store import open_database
 from monitor.store.sources import SourceState, get_source_state, get_source_states
 
+__all__ = ["ConditionalGetMiddleware", "body_digest"]
+
+# What many feeds change on every request while their entries stay as they were: the time
+# the feed was built (RSS lastBuildDate, Atom updated, RDF dc:date, and dates stamped on
+# every item by some generators) and a cache's or CMS's comment ("<!-- Dynamic page
+# generated in 0.212 seconds. -->"). Nothing newshound keeps depends on them alone, so the
+# body's digest leaves them out: such a feed is "unchanged" like any other, not parsed.
+_VOLATILE = re.compile(
+    rb"<!--.{0,400}?-->|<(lastBuildDate|pubDate|updated|dc:date)>[^<]{0,80}</\1>", re.S
+)
+
+
+def body_digest(body: bytes) -> str:
+    """The digest a feed's (or listing's, or sitemap's) body is recognised by next time."""
+    return hashlib.sha256(_VOLATILE.sub(b"", body)).hexdigest()
+
 
 class ConditionalGetMiddleware:
     def __init__(self, db_path: str, stats: StatsCollector, sources: tuple[str, ...] = ()) -> None:
         self.db_path, self.stats, self.sources = db_path, stats, sources
-        self._db = None
+        self._db: Database | None = None
         self._states: dict[str, SourceState] | None = None
 
     @classmethod
@@ -78,7 +96,7 @@ class ConditionalGetMiddleware:
             self.stats.inc_value("newshound/conditional_get/not_modified")
             request.meta["newshound_unchanged"] = True
         elif response.status == 200:
-            digest = hashlib.sha256(response.body).hexdigest()
+            digest = body_digest(response.body)
             request.meta["newshound_body_hash"] = digest
             if state is not None and state.content_hash == digest:
                 self.stats.inc_value("newshound/conditional_get/same_body")

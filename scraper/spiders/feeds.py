@@ -19,7 +19,6 @@ so they too are skipped when unchanged.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -54,6 +53,7 @@ from monitor.store.sources import (
 from scraper.errors import download_error
 from scraper.feedparse import parse_feed_entries
 from scraper.items import FeedEntry
+from scraper.middlewares.conditional_get import body_digest
 from scraper.spiders.discovery import COMMON_FEED_PATHS, body_kind, feed_links
 from scraper.spiders.listings import parse_listing
 from scraper.spiders.sitemaps import parse_sitemap
@@ -310,7 +310,7 @@ class FeedsSpider(Spider):
         if response.status == 304:
             self.crawler.stats.inc_value("newshound/source/unchanged_follow_up")
             return True
-        digest = hashlib.sha256(response.body).hexdigest()
+        digest = body_digest(response.body)
         name, url = response.meta["newshound_source"], _requested_url(response)
         state = get_page_state(self.db, name, url)
         response.meta["newshound_body_hash"] = digest
