@@ -36,7 +36,10 @@ from scraper.feedparse import defused_utf8, parse_feed_entries
 from scraper.feedparse import read_feed as parse_feed_document
 from scraper.spiders.sitemaps import is_sitemap
 
-__all__ = ["COMMON_FEED_PATHS", "body_kind", "feed_links", "DiscoverySpider"]
+__all__ = [
+    "COMMON_FEED_PATHS", "PERMANENT_REDIRECTS", "body_kind", "feed_links", "lasting_url",
+    "DiscoverySpider",
+]  # fmt: skip
 
 COMMON_FEED_PATHS = (
     "/feed/", "/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml",
@@ -46,8 +49,21 @@ _FEED_TYPES = {
     "application/rss+xml", "application/atom+xml", "application/rdf+xml",
     "application/feed+json", "application/json", "application/xml", "text/xml",
 }  # fmt: skip
+# Redirects that say the resource lives at the new URL from now on; 302, 303, 307 and a
+# meta refresh say only where it is this time.
+PERMANENT_REDIRECTS = (301, 308)
 _PROLOG = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!doctype\s+(?!html)[^>]*>|\s)*", re.S | re.I)
 _FIRST_TAG = re.compile(rb"<(!doctype\s+html|[a-z][\w.-]*:)?([a-z][\w.-]*)?", re.I)
+
+
+def lasting_url(response: Response) -> str:
+    """The URL to keep for what ``response`` answered: where the redirects led, when every
+    one was permanent; where they began, when one was only for now."""
+    chain = response.meta.get("redirect_urls")
+    reasons = response.meta.get("redirect_reasons") or ()
+    if chain and not all(reason in PERMANENT_REDIRECTS for reason in reasons):
+        return str(chain[0])
+    return response.url
 
 
 def body_kind(body: bytes) -> str:
@@ -150,7 +166,8 @@ class DiscoverySpider(Spider):
     def parse_start(self, response: Response) -> Iterator[Request]:
         kind = body_kind(response.body)
         if kind == "sitemap":
-            self.found[response.url] = {"url": response.url, "kind": "sitemap", "title": None}
+            url = lasting_url(response)
+            self.found[url] = {"url": url, "kind": "sitemap", "title": None}
             return
         if kind in ("feed", "json"):
             self.check_feed(response)
@@ -169,7 +186,7 @@ class DiscoverySpider(Spider):
             return
         requested = response.request.url if response.request is not None else response.url
         self.found[requested] = {
-            "url": response.url, "kind": "feed", "title": feed_title(response.body),
+            "url": lasting_url(response), "kind": "feed", "title": feed_title(response.body),
             "entries": len(entries),
         }  # fmt: skip
 

@@ -54,7 +54,7 @@ from scraper.errors import download_error
 from scraper.feedparse import parse_feed_entries
 from scraper.items import FeedEntry
 from scraper.middlewares.conditional_get import body_digest
-from scraper.spiders.discovery import COMMON_FEED_PATHS, body_kind, feed_links
+from scraper.spiders.discovery import COMMON_FEED_PATHS, body_kind, feed_links, lasting_url
 from scraper.spiders.listings import parse_listing
 from scraper.spiders.sitemaps import parse_sitemap
 
@@ -62,7 +62,6 @@ REDISCOVER_AFTER = 7 * 86400.0  # a homepage's feed is looked for again after a 
 # A source whose URL redirects permanently (301/308 only) is polled at the new URL, and
 # its own URL is asked again a day later: a move undone, or redirected elsewhere, is seen.
 RECHECK_MOVE_AFTER = 86400.0
-PERMANENT_REDIRECTS = (301, 308)
 MAX_SITEMAP_DEPTH = 2  # index -> index -> sitemap
 # Unchanged polls are written in batches: this many, or this many seconds after the first
 # one waiting, and at the end of the crawl. A crash loses at most a batch of "unchanged"
@@ -243,8 +242,7 @@ class FeedsSpider(Spider):
         first = _first_url(response.meta, response.url)
         if first not in (source.url, moved):
             return  # a discovered feed's redirect: not the source's own URL
-        reasons = response.meta.get("redirect_reasons") or ()
-        if chain and all(reason in PERMANENT_REDIRECTS for reason in reasons):
+        if chain and lasting_url(response) == response.url:  # every hop permanent
             forget_pages(self.db, source.name, "moved")
             record_page(self.db, source.name, response.url, "moved")  # found: now
             self._moved[source.name] = response.url

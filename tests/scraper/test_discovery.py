@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.config import load_config
-from monitor.fixture_site import FixtureSite
+from monitor.fixture_site import FixtureSite, Reply
 from scraper.spiders.discovery import body_kind, feed_links
+from tests.conftest import FIXTURES
 from tests.scraper.source_sites import crawl, rows, serve, write_config
 
 
@@ -137,3 +138,17 @@ def test_add_says_what_to_do_when_nothing_is_found(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, ["add", f"{site.base}/news/", "-c", str(config)])
     assert result.exit_code != 0
     assert 'kind = "page"' in result.output
+
+
+@pytest.mark.parametrize(("status", "kept"), [(301, "/feeds/world.rss"), (302, "/old/world.rss")])
+def test_add_keeps_where_a_permanent_redirect_leads_and_where_a_temporary_one_starts(
+    tmp_path: Path, status: int, kept: str
+) -> None:
+    with FixtureSite(FIXTURES / "site") as site:
+        new = site.url("/feeds/world.rss")
+        site.routes["/old/world.rss"] = lambda _: Reply(status, b"", {"Location": new})
+        config = write_config(tmp_path, "")
+        result = CliRunner().invoke(main, ["add", site.url("/old/world.rss"), "-c", str(config)])
+        expected = site.url(kept)
+    assert result.exit_code == 0, result.output
+    assert [s.url for s in load_config(config).sources] == [expected]
