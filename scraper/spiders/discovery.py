@@ -37,8 +37,8 @@ from scraper.feedparse import read_feed as parse_feed_document
 from scraper.spiders.sitemaps import is_sitemap
 
 __all__ = [
-    "COMMON_FEED_PATHS", "PERMANENT_REDIRECTS", "body_kind", "feed_links", "lasting_url",
-    "DiscoverySpider",
+    "COMMON_FEED_PATHS", "PERMANENT_REDIRECTS", "body_kind", "feed_links", "first_url",
+    "lasting_url", "DiscoverySpider",
 ]  # fmt: skip
 
 COMMON_FEED_PATHS = (
@@ -56,14 +56,20 @@ _PROLOG = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!doctype\s+(?!html)[^>]*>|\s
 _FIRST_TAG = re.compile(rb"<(!doctype\s+html|[a-z][\w.-]*:)?([a-z][\w.-]*)?", re.I)
 
 
+def first_url(meta: dict[str, Any], url: str) -> str:
+    """The URL a request's redirects began at: ``url`` itself when it was not redirected
+    (``meta``: the request's or its response's)."""
+    chain = meta.get("redirect_urls")
+    return str(chain[0]) if chain else url
+
+
 def lasting_url(response: Response) -> str:
     """The URL to keep for what ``response`` answered: where the redirects led, when every
     one was permanent; where they began, when one was only for now."""
-    chain = response.meta.get("redirect_urls")
     reasons = response.meta.get("redirect_reasons") or ()
-    if chain and not all(reason in PERMANENT_REDIRECTS for reason in reasons):
-        return str(chain[0])
-    return response.url
+    if all(reason in PERMANENT_REDIRECTS for reason in reasons):
+        return response.url
+    return first_url(response.meta, response.url)
 
 
 def body_kind(body: bytes) -> str:

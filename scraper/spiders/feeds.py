@@ -54,7 +54,13 @@ from scraper.errors import download_error
 from scraper.feedparse import parse_feed_entries
 from scraper.items import FeedEntry
 from scraper.middlewares.conditional_get import body_digest
-from scraper.spiders.discovery import COMMON_FEED_PATHS, body_kind, feed_links, lasting_url
+from scraper.spiders.discovery import (
+    COMMON_FEED_PATHS,
+    body_kind,
+    feed_links,
+    first_url,
+    lasting_url,
+)
 from scraper.spiders.listings import parse_listing
 from scraper.spiders.sitemaps import parse_sitemap
 
@@ -96,7 +102,6 @@ class FeedsSpider(Spider):
         self._sources = {s.name: s for s in config.sources}
         self._unchanged: list[tuple[str, int, float, float]] = []
         self._flush_call: Any = None
-        self._moved: dict[str, str] = {}  # source -> the URL it moved to, polled instead
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -178,11 +183,9 @@ class FeedsSpider(Spider):
     def source_request(self, source: SourceConfig, pages: dict[str, PageState]) -> Request:
         """The poll of ``source``; ``pages`` are its ``own_pages``."""
         url, conditional = source.url, True
-        for page in pages.values():
-            if page.role == "moved":
-                self._moved[source.name] = page.url
-                if page.found >= time.time() - RECHECK_MOVE_AFTER:
-                    url = page.url
+        moved = next((page for page in pages.values() if page.role == "moved"), None)
+        if moved is not None and moved.found >= time.time() - RECHECK_MOVE_AFTER:
+            url = moved.url
         if source.kind == "auto" and not source.item:
             url = discovered_feed(pages, REDISCOVER_AFTER) or url
         if source.kind in ("auto", "sitemap"):
@@ -198,6 +201,7 @@ class FeedsSpider(Spider):
             meta={
                 "newshound_source": source.name,
                 "newshound_conditional": conditional,
+                "newshound_moved": moved and moved.url,  # where the source moved, if it did
                 "handle_httpstatus_list": [304],
                 "download_maxsize": self.settings.getint("NEWSHOUND_FEED_MAXSIZE"),
             },
@@ -213,7 +217,7 @@ class FeedsSpider(Spider):
         try:
             entries = self.entries_from(response, source)
         except ValueError as e:
-            self._forget_failed_move(source.name, _first_url(response.meta, response.url))
+            self._forget_failed_move(source.name, response.meta, response.url)
             record_fetch_failure(
                 self.db, source.name, status=response.status, error=str(e),
                 max_failures=self.config.daemon.max_failures,
@@ -235,32 +239,29 @@ class FeedsSpider(Spider):
         """Remember where the source's own URL moved when every redirect on the way was
         permanent, so the next polls ask there directly (one request, not two); forget it
         when the source's URL answers for itself again or redirects only for now."""
-        chain = response.meta.get("redirect_urls")
-        moved = self._moved.get(source.name)
-        if not chain and (moved is None or response.url != source.url):
-            return  # the usual poll: no redirect, and no move to undo
-        first = _first_url(response.meta, response.url)
+        moved = response.meta.get("newshound_moved")
+        first = first_url(response.meta, response.url)
         if first not in (source.url, moved):
-            return  # a discovered feed's redirect: not the source's own URL
-        if chain and lasting_url(response) == response.url:  # every hop permanent
+            return  # a discovered feed's poll: not the source's own URL
+        lasting = lasting_url(response)
+        if lasting != first:  # redirected, and every hop permanent
             forget_pages(self.db, source.name, "moved")
-            record_page(self.db, source.name, response.url, "moved")  # found: now
-            self._moved[source.name] = response.url
-            if response.url != moved:
+            record_page(self.db, source.name, lasting, "moved")  # found: now
+            if lasting != moved:
                 self.logger.warning(
                     "source=%r moved permanently to %s: polled there from now on; "
-                    "set the source's url to it", source.name, response.url,
+                    "set the source's url to it", source.name, lasting,
                 )  # fmt: skip
         elif first == source.url and moved is not None:
             forget_pages(self.db, source.name, "moved")
-            del self._moved[source.name]
             self.logger.info("source=%r url=%s no longer moved", source.name, source.url)
 
-    def _forget_failed_move(self, name: str, first_url: str) -> None:
-        """The URL a source moved to failed: the next poll asks the source's own URL."""
-        if self._moved.get(name) == first_url:
+    def _forget_failed_move(self, name: str, meta: dict[str, Any], url: str) -> None:
+        """The URL a source moved to failed (``meta`` and ``url``: the failed request's, or
+        its response's): the next poll asks the source's own URL."""
+        moved = meta.get("newshound_moved")
+        if moved is not None and first_url(meta, url) == moved:
             forget_pages(self.db, name, "moved")
-            del self._moved[name]
 
     def entries_from(self, response: Response, source: SourceConfig) -> list[FeedEntry | Request]:
         """The items a source's body lists, and the follow-up requests it leads to.
@@ -448,7 +449,7 @@ class FeedsSpider(Spider):
             error = f"HTTP {status}"
         else:
             error = download_error(failure)
-        self._forget_failed_move(name, _first_url(request.meta, request.url))
+        self._forget_failed_move(name, request.meta, request.url)
         record_fetch_failure(
             self.db, name, status=status, error=error, retry_after=retry_after,
             max_failures=self.config.daemon.max_failures,
@@ -460,12 +461,6 @@ class FeedsSpider(Spider):
 def _requested_url(response: Response) -> str:
     """The URL as requested (a redirect's target is ``response.url``): the state's key."""
     return response.request.url if response.request is not None else response.url
-
-
-def _first_url(meta: dict[str, Any], url: str) -> str:
-    """The URL a request chain began at, before any redirect."""
-    chain = meta.get("redirect_urls")
-    return chain[0] if chain else url
 
 
 def _header(response: Response, name: bytes) -> str | None:

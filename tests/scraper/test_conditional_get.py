@@ -19,8 +19,9 @@ ITEM = b"<item><title>Putin and Xi meet again</title><link>https://news.example/
 def rebuilt(feed: bytes, n: int) -> bytes:
     """``feed`` as a generator serves it on request ``n``: built now, a cache comment."""
     built = f"<lastBuildDate>{formatdate(1_790_000_000 + n, usegmt=True)}</lastBuildDate>"
-    feed = feed.replace(b"<lastBuildDate>Fri, 27 Nov 2026 12:05:00 +0000</lastBuildDate>",
-                        built.encode())  # fmt: skip
+    fixed = b"<lastBuildDate>Fri, 27 Nov 2026 12:05:00 +0000</lastBuildDate>"
+    assert fixed in feed, "the fixture feed's build time changed: update this test"
+    feed = feed.replace(fixed, built.encode())
     return feed + f"\n<!-- Dynamic page generated in 0.{n:03d} seconds. -->\n".encode()
 
 
