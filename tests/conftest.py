@@ -7,7 +7,6 @@ it, for the TLS servers of the tests (SMTP, the fixture site over https).
 from __future__ import annotations
 
 import os
-import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from hypothesis import settings
 
 from monitor.fixture_site import FixtureSite
-from monitor.fixture_tls import ThrowawayCA, server_context
+from monitor.fixture_tls import ThrowawayCA
 
 # CI runs the property tests derandomized (the same examples every run, so a red build
 # means a change broke something); locally they explore fresh examples each run.
@@ -56,9 +55,6 @@ class CertAuthority:
     ca_file: Path  # PEM of the CA: what SSL_CERT_FILE points at
     good: Path  # cert + key for DNS:localhost, IP:127.0.0.1
     wrong_host: Path  # cert + key for DNS:wrong.example only
-
-    def server_context(self, chain: Path) -> ssl.SSLContext:
-        return server_context(chain)
 
 
 def _make_ca(directory: Path) -> CertAuthority:

@@ -16,6 +16,7 @@ import pytest
 
 from monitor.daemon.poll import run_crawl
 from monitor.fixture_site import FixtureSite
+from monitor.fixture_tls import server_context
 from tests.conftest import FIXTURES, CertAuthority, write_site_config
 from tests.scraper.test_crawl import EXPECTED, crawl, stored
 
@@ -26,7 +27,7 @@ def tls_site(test_ca: CertAuthority) -> Iterator[Callable[[Path], FixtureSite]]:
     sites: list[FixtureSite] = []
 
     def start(chain: Path) -> FixtureSite:
-        sites.append(FixtureSite(FIXTURES / "site", tls=test_ca.server_context(chain)).start())
+        sites.append(FixtureSite(FIXTURES / "site", tls=server_context(chain)).start())
         return sites[-1]
 
     yield start

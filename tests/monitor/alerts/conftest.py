@@ -37,6 +37,7 @@ from aiosmtpd.controller import Controller
 
 from monitor.alerts.routing import plan_alerts
 from monitor.config import Config, load_config
+from monitor.fixture_tls import server_context
 from monitor.matcher import Matcher
 from monitor.store import open_database
 from monitor.store.articles import ArticleRecord, save_article
@@ -158,7 +159,7 @@ def tls_smtp(test_ca: CertAuthority) -> Iterator[Any]:
     servers: list[SmtpServer] = []
 
     def start(mode: str, chain: Path | None = None, port: int | None = None) -> SmtpServer:
-        context = test_ca.server_context(chain or test_ca.good)
+        context = server_context(chain or test_ca.good)
         options: dict[str, Any] = (
             {"tls_context": context, "require_starttls": True}
             if mode == "starttls"
