@@ -31,6 +31,7 @@ COMMANDS = {
     "export": "monitor.cli.export:export",
     "alerts": "monitor.cli.alerts:alerts",
     "add": "monitor.cli.add:add",
+    "serve": "monitor.cli.serve:serve",
 }
 
 

@@ -1,0 +1,57 @@
+"""The web tests' fixtures: one crawl of the fixture site for the whole package, a copy of
+its database per module, and ``newshound serve`` on it as a real process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.fixture_site import FixtureSite
+from tests.conftest import FIXTURES, write_site_config
+from tests.web.server import crawl, serving
+
+EXPECTED = json.loads((FIXTURES / "site" / "expected.json").read_text(encoding="utf-8"))["articles"]
+MATCHED = {path for path, a in EXPECTED.items() if a["terms"]}
+UNMATCHED = set(EXPECTED) - MATCHED
+TOKEN = "web-test-token-0123456789"
+
+
+@pytest.fixture(scope="package")
+def web_site() -> Iterator[FixtureSite]:
+    with FixtureSite(FIXTURES / "site") as s:
+        yield s
+
+
+@pytest.fixture(scope="package")
+def crawled(web_site: FixtureSite, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database of one crawl of the fixture site (the package's only crawl)."""
+    config = write_site_config(web_site, tmp_path_factory.mktemp("crawl"))
+    crawl(config)
+    return config.parent / "news.db"
+
+
+@pytest.fixture(scope="module")
+def web_config(
+    web_site: FixtureSite, crawled: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A config of the fixture site whose database is this module's copy of the crawl."""
+    config = write_site_config(web_site, tmp_path_factory.mktemp("web"))
+    source, copy = sqlite3.connect(crawled), sqlite3.connect(config.parent / "news.db")
+    try:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode = WAL")
+    finally:
+        source.close()
+        copy.close()
+    return config
+
+
+@pytest.fixture(scope="module")
+def served(web_config: Path) -> Iterator[str]:
+    """``newshound serve`` on this module's database, with a login token: its base URL."""
+    with serving(web_config, token=TOKEN) as base:
+        yield base
