@@ -15,7 +15,7 @@ __all__ = ["render_chart", "term_colours"]
 
 PALETTE = ("#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777",
            "#65a30d", "#475569", "#ea580c")  # fmt: skip
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 200, 32, 22, 8
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 900, 180, 32, 22, 8
 
 
 def term_colours(terms: Sequence[str]) -> dict[str, str]:
@@ -31,7 +31,7 @@ def render_chart(
     totals = [sum(c.get(day, 0) for c in counts.values()) for day in days]
     top = max([*totals, 1])
     plot_h = HEIGHT - BOTTOM - TOP
-    slot = (WIDTH - LEFT) / max(len(days), 1)
+    slot = (WIDTH - LEFT - 12) / max(len(days), 1)  # 12: room for the last date
     parts = [
         Markup(
             '<svg class="chart" role="img" viewBox="0 0 %d %d" width="100%%" '

@@ -220,13 +220,11 @@ class NewshoundPlugin:
         return Response(xml, content_type="application/atom+xml; charset=utf-8")
 
     async def login_page(self, request: Request) -> Response:
-        next_path = request.args.get("next", "/")
-        if not next_path.startswith("/") or next_path.startswith("//"):
-            next_path = "/"  # only a path on this site: no open redirect
+        next_path = _local_path(request.args.get("next", "/"))
         error = ""
         if request.method == "POST":
             form = await request.post_vars()
-            next_path = form.get("next", "/") if form.get("next", "/").startswith("/") else "/"
+            next_path = _local_path(form.get("next", "/"))
             given = form.get("token", "").encode()
             if self.token and hmac.compare_digest(given, self.token.encode()):
                 response = Response.redirect(next_path)
@@ -237,6 +235,11 @@ class NewshoundPlugin:
                 return response
             error = "That token is not the one newshound serve was started with."
         return await self._render("newshound_login.html", request, next=next_path, error=error)
+
+
+def _local_path(path: str) -> str:
+    """Where to go after the login: a path on this site only (no open redirect)."""
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else "/"
 
 
 def _format_ts(value: float | None) -> str:

@@ -1,5 +1,5 @@
 """The web tests' fixtures: one crawl of the fixture site for the whole package, a copy of
-its database per module, and ``newshound serve`` on it as a real process on 127.0.0.1."""
+its database, and ``newshound serve`` on the copy as a real process on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -34,11 +34,11 @@ def crawled(web_site: FixtureSite, tmp_path_factory: pytest.TempPathFactory) -> 
     return config.parent / "news.db"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def web_config(
     web_site: FixtureSite, crawled: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    """A config of the fixture site whose database is this module's copy of the crawl."""
+    """A config of the fixture site whose database is a copy of the crawl's."""
     config = write_site_config(web_site, tmp_path_factory.mktemp("web"))
     source, copy = sqlite3.connect(crawled), sqlite3.connect(config.parent / "news.db")
     try:
@@ -50,8 +50,8 @@ def web_config(
     return config
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def served(web_config: Path) -> Iterator[str]:
-    """``newshound serve`` on this module's database, with a login token: its base URL."""
+    """``newshound serve`` on the copy, with a login token: its base URL."""
     with serving(web_config, token=TOKEN) as base:
         yield base

@@ -16,7 +16,7 @@ import pytest
 from monitor.config import load_config
 from monitor.store import open_database
 from monitor.store.outbox import mark_failed
-from monitor.web import build_datasette, check_bind
+from monitor.web import WebError, build_datasette, check_bind
 from tests.web.conftest import MATCHED, TOKEN
 
 
@@ -76,7 +76,9 @@ def test_retry_needs_a_login_and_the_token_allows_it(served: str, web_config: Pa
     assert alert_state(web_config, alert_id) == "pending"
 
 
-def test_a_logged_in_browser_must_send_the_csrf_token(served: str, web_config: Path) -> None:
+def test_a_logged_in_browser_must_send_the_csrf_token_and_can_log_out(
+    served: str, web_config: Path
+) -> None:
     alert_id = fail_an_alert(web_config)
     with httpx.Client(base_url=served) as browser:
         form = browser.get("/login")
@@ -88,21 +90,39 @@ def test_a_logged_in_browser_must_send_the_csrf_token(served: str, web_config: P
         assert alert_state(web_config, alert_id) == "failed"
         done = browser.post(f"/alerts/{alert_id}/retry", data={"csrftoken": csrf})
         assert done.status_code == 302
-    assert alert_state(web_config, alert_id) == "pending"
+        assert alert_state(web_config, alert_id) == "pending"
+        browser.post("/-/logout", data={"csrftoken": csrf})
+        assert "ds_actor" not in browser.cookies
+        fail_an_alert(web_config)
+        again = browser.post(f"/alerts/{alert_id}/retry", data={"csrftoken": csrf})
+        assert again.status_code == 403
+    assert alert_state(web_config, alert_id) == "failed"
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
-def test_a_public_address_without_a_token_is_refused(web_config: Path, host: str) -> None:
-    cmd = [sys.executable, "-m", "monitor", "serve", "-c", str(web_config), "--host", host]
+def test_a_public_address_without_a_token_is_refused(web_config: Path) -> None:
+    cmd = [sys.executable, "-m", "monitor", "serve", "-c", str(web_config), "--host", "0.0.0.0"]
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[2])}
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 1
     error = result.stderr.strip()
-    assert len(error.splitlines()) == 1 and "NEWSHOUND_WEB_TOKEN" in error and host in error
+    assert len(error.splitlines()) == 1, error
+    assert "--host 0.0.0.0" in error and "NEWSHOUND_WEB_TOKEN" in error
+
+
+@pytest.mark.parametrize("host", ["192.0.2.10", "::", "example.org"])
+def test_any_host_but_loopback_needs_a_token(host: str) -> None:
+    with pytest.raises(WebError, match="NEWSHOUND_WEB_TOKEN"):
+        check_bind(host, None)
+    assert check_bind(host, TOKEN) is True  # with one, every page asks for the login
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_loopback_needs_no_login_to_read(host: str) -> None:
+    assert check_bind(host, None) is False
 
 
 def test_a_short_token_is_refused() -> None:
-    with pytest.raises(ValueError, match="at least 16"):
+    with pytest.raises(WebError, match="at least 16"):
         check_bind("127.0.0.1", "secret")
 
 
@@ -123,3 +143,16 @@ def test_off_loopback_every_page_needs_the_login(web_config: Path) -> None:
         assert (await ds.client.get("/sources", headers=bearer)).status_code == 200
 
     asyncio.run(visit())
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil"])
+def test_login_goes_back_only_to_a_page_of_this_site(served: str, target: str) -> None:
+    with httpx.Client(base_url=served) as browser:
+        browser.get("/login")
+        csrf = browser.cookies["ds_csrftoken"]
+        form = {"token": "x" * 20, "csrftoken": csrf, "next": target}
+        wrong = browser.post("/login", data=form)
+        assert wrong.status_code == 200 and "not the one" in wrong.text
+        assert "ds_actor" not in browser.cookies
+        right = browser.post("/login", data={**form, "token": TOKEN})
+        assert right.headers["location"] == "/" and "ds_actor" in browser.cookies
