@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import time
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -80,6 +81,13 @@ class NewshoundPlugin:
         if datasette is not self.ds or action != RETRY:
             return None
         return bool(actor and actor.get("id") == ACTOR_ID)
+
+    @hookimpl
+    def forbidden(self, datasette: Datasette, request: Request, message: str) -> Any:
+        """A page Datasette refuses to someone not logged in: the login, then the page."""
+        if datasette is self.ds and self.token and not request.actor and request.method == "GET":
+            return Response.redirect("/login?" + urlencode({"next": request.full_path}))
+        return None
 
     @hookimpl
     def prepare_jinja2_environment(self, env: Any, datasette: Datasette) -> None:
@@ -173,7 +181,7 @@ class NewshoundPlugin:
             for ch in self.config.channels
         ]  # fmt: skip
         return await self._render(
-            "newshound_sources.html", request, sources=sources, channels=channels
+            "newshound_sources.html", request, sources=sources, channels=channels, now=time.time()
         )
 
     async def alerts_page(self, request: Request) -> Response:

@@ -13,23 +13,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.web.conftest import EXPECTED, MATCHED, TOKEN, UNMATCHED
+from tests.web.conftest import EXPECTED, MATCHED, TITLES, TOKEN, UNMATCHED
 from tests.web.server import CHROMIUM
 from tests.web.test_http import alert_state, fail_an_alert
-
-TITLES = {
-    "/articles/putin-beijing.html": "Russia’s Putin hails ‘unprecedented’ ties with China",
-    "/articles/eu-sanctions-russian-banks.html": "EU adopts new sanctions on Russian banks",
-    "/articles/sco-tianjin.html": "A year after Tianjin, SCO members turn summit pledges",
-    "/articles/xi-sco-secretary-general.html": "Xi Jinping meets SCO secretary-general",
-    "/articles/shipping-company-sanctions.html": "US imposes sanctions on Dubai shipping firm",
-    "/articles/lisbon-tile-museum.html": "Lisbon's tile museum",
-    "/articles/xian-terracotta.html": "Beyond the warriors: two slow days in Xi'an",
-    "/articles/pius-xi-lateran.html": "Vatican archive sheds new light on Pius XI",
-    "/articles/japan-early-snow.html": "Early cold snap brings heavy snow",
-    "/articles/azores-deep-sea-corals.html": "deep-sea corals off the Azores",
-}
-assert set(TITLES) == set(EXPECTED)
 
 
 @pytest.fixture(scope="module")
