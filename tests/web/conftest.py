@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from monitor.fixture_site import FixtureSite
-from tests.conftest import FIXTURES, write_site_config
-from tests.web.server import crawl, serving
+from tests.web.server import SITE, crawl, serving, write_site_config
 
-EXPECTED = json.loads((FIXTURES / "site" / "expected.json").read_text(encoding="utf-8"))["articles"]
+EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))["articles"]
 MATCHED = {path for path, a in EXPECTED.items() if a["terms"]}
 UNMATCHED = set(EXPECTED) - MATCHED
 TOKEN = "web-test-token-0123456789"
@@ -49,7 +48,7 @@ def copy_crawl(site: FixtureSite, crawled: Path, folder: Path) -> Path:
 
 @pytest.fixture(scope="package")
 def web_site() -> Iterator[FixtureSite]:
-    with FixtureSite(FIXTURES / "site") as s:
+    with FixtureSite(SITE) as s:
         yield s
 
 
