@@ -32,7 +32,11 @@ class ArticleFilter:
         where = ["a.matched = 1", "a.duplicate_of IS NULL"]
         params: list[Any] = []
         if self.term:
-            where.append("a.id IN (SELECT article_id FROM matches WHERE term = ?)")
+            # EXISTS, not IN: walks the newest articles (index on fetched) and stops at a
+            # page, where IN would read every match of the term (matches has no index on it)
+            where.append(
+                "EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id AND m.term = ?)"
+            )
             params.append(self.term)
         if self.rule:
             where.append("EXISTS (SELECT 1 FROM json_each(a.rules) WHERE value = ?)")
@@ -76,8 +80,11 @@ def list_articles(
     ):
         matches[aid].append({"term": term, "count": count, "snippet": snippet})
     outlets: dict[int, set[str]] = {i: set() for i in ids}
+    # A copy is stored after its first copy, so only ids above the page's lowest are read
+    # (articles has no index on duplicate_of).
     for first, source in conn.execute(
-        f"SELECT duplicate_of, source FROM articles WHERE duplicate_of IN ({marks})", ids
+        f"SELECT duplicate_of, source FROM articles WHERE id > ? AND duplicate_of IN ({marks})",
+        [min(ids), *ids],
     ):
         outlets[first].add(source)
     for a in articles:
@@ -92,14 +99,16 @@ def matches_per_day(
     conn: sqlite3.Connection, days: int = 30, today: date | None = None
 ) -> tuple[list[str], dict[str, dict[str, int]]]:
     """The last ``days`` days (oldest first, by ``fetched``, UTC) and per term how many
-    stored articles (first copies) matched it on each day."""
+    stored articles matched it on each day (other outlets' copies count: each was found).
+
+    Reads only the index on ``fetched`` and the one on matches (article_id, term): never
+    an article's row, whose text would have to be read past."""
     today = today or datetime.now(UTC).date()
     span = [(today - timedelta(days=i)).isoformat() for i in range(days - 1, -1, -1)]
     counts: dict[str, dict[str, int]] = {}
     for day, term, n in conn.execute(
-        "SELECT substr(a.fetched, 1, 10) AS day, m.term, count(*) FROM matches m "
-        "JOIN articles a ON a.id = m.article_id "
-        "WHERE a.fetched >= ? AND a.duplicate_of IS NULL GROUP BY day, m.term",
+        "SELECT substr(a.fetched, 1, 10) AS day, m.term, count(*) FROM articles a "
+        "JOIN matches m ON m.article_id = a.id WHERE a.fetched >= ? GROUP BY day, m.term",
         [span[0]],
     ):
         counts.setdefault(term, {})[day] = n
