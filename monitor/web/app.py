@@ -42,20 +42,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind(host: str, token: str | None) -> bool:
-    """Whether every page needs a login (True off loopback). Raises :class:`WebError` for
-    a non-loopback ``host`` without a token, or a token too short to be a secret."""
+def check_bind(host: str, token: str | None, *, require_login: bool = False) -> bool:
+    """Whether every page needs a login: off loopback, or when ``require_login`` (a
+    reverse proxy in front of 127.0.0.1). Raises :class:`WebError` when a login is needed
+    and there is no token, or for a token too short to be a secret."""
     if token is not None and len(token) < MIN_TOKEN_LENGTH:
         raise WebError(
             f"NEWSHOUND_WEB_TOKEN is {len(token)} characters: use a secret of at least "
             f"{MIN_TOKEN_LENGTH} (e.g. python -c 'import secrets; print(secrets.token_urlsafe())')"
         )
-    if is_loopback(host):
+    if not require_login and is_loopback(host):
         return False
     if not token:
+        why = "--require-login" if require_login else f"--host {host} is not a loopback address"
         raise WebError(
-            f"--host {host} is not a loopback address: set NEWSHOUND_WEB_TOKEN to a secret "
-            "so that every page asks for a login, or bind 127.0.0.1"
+            f"{why}: set NEWSHOUND_WEB_TOKEN to a secret so that every page asks for a "
+            "login" + ("" if require_login else ", or bind 127.0.0.1")
         )
     return True
 

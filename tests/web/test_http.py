@@ -121,6 +121,12 @@ def test_loopback_needs_no_login_to_read(host: str) -> None:
     assert check_bind(host, None) is False
 
 
+def test_behind_a_proxy_loopback_can_require_the_login() -> None:
+    assert check_bind("127.0.0.1", TOKEN, require_login=True) is True
+    with pytest.raises(WebError, match="--require-login: set NEWSHOUND_WEB_TOKEN"):
+        check_bind("127.0.0.1", None, require_login=True)
+
+
 def test_a_short_token_is_refused() -> None:
     with pytest.raises(WebError, match="at least 16"):
         check_bind("127.0.0.1", "secret")
