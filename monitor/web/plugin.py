@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlite_utils
-from datasette import Forbidden, hookimpl
+from datasette import Forbidden, NotFound, hookimpl
 from datasette.app import Datasette
 from datasette.utils.asgi import Request, Response
 
@@ -113,7 +113,8 @@ class NewshoundPlugin:
         return Response.html(html)
 
     async def _guard(self, request: Request) -> Response | None:
-        """Off loopback every page needs the login: a redirect to it, or None to go on."""
+        """Off loopback (or with --require-login) every page needs the login: a redirect
+        to it, or None to go on."""
         if await self.ds.permission_allowed(request.actor, "view-instance", default=True):
             return None
         return Response.redirect("/login?" + urlencode({"next": request.full_path}))
@@ -127,7 +128,7 @@ class NewshoundPlugin:
             return denied
         args = request.args
         filters = _filters(args)
-        page = max(int(args.get("page", "1") or 1) if args.get("page", "").isdigit() else 1, 1)
+        page = max(int(args["page"]), 1) if args.get("page", "").isdigit() else 1
         query, hits, error = args.get("q", "").strip(), [], ""
         if query:
             terms = [filters.term] if filters.term else []
@@ -159,7 +160,7 @@ class NewshoundPlugin:
             return denied
         article = await self._read(queries.read_article, int(request.url_vars["id"]))
         if article is None:
-            return Response.html("<h1>No such article</h1>", status=404)
+            raise NotFound(f"no article {request.url_vars['id']}")
         hits = [{**h, "term": m["term"]} for m in article["matches"] for h in m["hits"]]
         return await self._render(
             "newshound_article.html", request, article=article,

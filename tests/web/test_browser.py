@@ -107,7 +107,10 @@ def test_sources_page_shows_every_source_with_its_state(page: Page) -> None:
     for name in ("Fixture World", "Fixture Asia"):
         row = page.locator(f'tr[data-source="{name}"]')
         expect(row.locator(".state").first).to_have_text("ok")
-    assert page.locator('tr[data-channel="console"]').count() == 1
+    console = page.locator('tr[data-channel="console"] td').all_inner_texts()
+    last_delivery, sent, pending, failed = console[2], console[3], console[4], console[5]
+    assert last_delivery == "never" and sent == "0"  # the crawl queued, nothing delivered
+    assert int(pending) + int(failed.split()[0]) == len(MATCHED)  # one alert per match
 
 
 def test_retry_a_failed_alert_after_logging_in(page: Page, web_config: Path) -> None:
