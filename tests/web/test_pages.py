@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
@@ -104,3 +105,13 @@ def test_public_surface_is_pinned() -> None:
     import monitor.web
 
     assert sorted(monitor.web.__all__) == ["WebError", "build_datasette", "check_bind"]
+
+
+def test_pages_read_through_connections_that_cannot_write(ds: Datasette) -> None:
+    db = ds.get_database()
+
+    async def try_to_write() -> None:
+        await db.execute_fn(lambda conn: conn.execute("DELETE FROM articles"))
+
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        asyncio.run(try_to_write())
