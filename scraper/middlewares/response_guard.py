@@ -85,8 +85,11 @@ def _mib(n: int) -> str:
 
 
 class ResponseGuardMiddleware:
-    def __init__(self, feed: BodyLimits, page: BodyLimits, stats: StatsCollector) -> None:
+    def __init__(
+        self, feed: BodyLimits, page: BodyLimits, stats: StatsCollector, maxsize: int = 0
+    ) -> None:
         self.feed, self.page, self.stats = feed, page, stats
+        self.maxsize = maxsize  # DOWNLOAD_MAXSIZE, when a request sets no download_maxsize
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -98,6 +101,7 @@ class ResponseGuardMiddleware:
                 s.getint("NEWSHOUND_PAGE_MAX_ELEMENTS"), run, s.getint("NEWSHOUND_PAGE_MAX_TEXT")
             ),
             stats=crawler.stats,
+            maxsize=s.getint("DOWNLOAD_MAXSIZE"),
         )
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -116,9 +120,17 @@ class ResponseGuardMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
-        """Scrapy cancels a download past ``download_maxsize``: say "too large"."""
-        message = str(exception)
-        if isinstance(exception, DownloadCancelledError) and "max size" in message:
+        """Scrapy cancels a download past ``download_maxsize``: say "too large".
+
+        With a Content-Length over the limit the error says so; a body that grows past it
+        (no Content-Length, or a false one) is cut off with a bare DownloadCancelledError,
+        nothing else cancels a download here.
+        """
+        if isinstance(exception, DownloadCancelledError):
+            limit = request.meta.get("download_maxsize", self.maxsize)
+            message = str(exception) or (
+                f"the body passed {_mib(limit)} and was cut off" if limit else "cut off"
+            )
             self.stats.inc_value("newshound/guard/too_large")
             raise IgnoreRequest(f"too large: {message}")
 

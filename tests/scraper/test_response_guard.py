@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socketserver
+import threading
 import time
 from pathlib import Path
 
@@ -67,3 +69,42 @@ def test_text_runs_do_not_hold_up_a_healthy_source_in_the_same_crawl(tmp_path: P
     assert ("Healthy", story) in stored
     assert len(stored) == 1 + 9  # the long items are read too: under every cap
     assert took < 30, f"the crawl took {took:.0f} s"
+
+
+class EndlessFeed(socketserver.ThreadingTCPServer):
+    """Answers every request with a feed that has no Content-Length and goes on for 8 MiB:
+    Scrapy learns it is too large only while reading it."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), EndlessHandler)
+
+
+class EndlessHandler(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        while self.rfile.readline().strip():
+            pass
+        try:
+            self.wfile.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                b"Connection: close\r\n\r\n<?xml version='1.0'?><rss><channel><title>x"
+            )
+            for _ in range(8 * 16):
+                self.wfile.write(b"x" * 65536)
+        except OSError:
+            pass  # the client hung up at its limit: what the test wants
+
+
+def test_a_feed_cut_off_at_the_size_limit_is_reported_too_large(tmp_path: Path) -> None:
+    server = EndlessFeed()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/feed.rss"
+        crawl(write_config(tmp_path, f'[[sources]]\nname = "Endless"\nurl = "{url}"\n'))
+    finally:
+        server.shutdown()
+        server.server_close()
+    [(error,)] = rows(tmp_path / "news.db", "SELECT last_error FROM sources")
+    assert error == "too large: the body passed 5.0 MiB and was cut off"
