@@ -24,6 +24,7 @@ believes it only for the same site (``same_site``): a page cannot claim another 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -48,6 +49,7 @@ _SECOND_LEVEL = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"
 _AMP_PATH = re.compile(r"(?:/amp(?=/|$)|\.amp(?=\.html?$|$))", re.I)
 
 
+@functools.lru_cache(maxsize=8192)  # a URL is canonicalized several times on its way
 def fetch_url(url: str) -> str:
     """The URL Scrapy fetches for ``url`` (``Request(url).url``), or ``url`` stripped
     when Scrapy would refuse it (no request is made for it then).

@@ -192,3 +192,18 @@ def test_source_with_credentials_is_fetched_and_never_printed(
     assert f"http://***@{netloc}/feed.rss?token=***" in status.stdout
     for secret in (PASSWORD, TOKEN, "pa%23ss", "tok%26en"):
         assert secret not in shown
+
+
+def test_a_literal_password_with_hash_is_refused_without_printing_it(tmp_path: Path) -> None:
+    """Written in the file unencoded, ``#`` ends the URL early: its "port" was the
+    password's first part, and the traceback printed it. Now: one line, no password."""
+    (tmp_path / "newshound.toml").write_text(
+        '[[terms]]\nname = "Putin"\n'
+        '[[channels]]\nname = "mail"\ntype = "email"\n'
+        'smtp_url = "smtp://desk:s3cr#t-part@mail.example.org:587"\n'
+        'from = "n@example.org"\nto = ["desk@example.org"]\n'
+    )
+    result = run_cli("check", env={}, cwd=tmp_path)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert 'channels[0].smtp_url = "smtp://***@mail.example.org:587": expected' in result.stderr
+    assert "s3cr" not in result.stderr and "t-part" not in result.stderr
