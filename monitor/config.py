@@ -181,7 +181,7 @@ class Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     path: Path | None = None  # the file it came from; None for the built-in default
     warnings: tuple[str, ...] = ()  # things worth saying that do not stop a run
-    # every value read from ${VAR}: never printed (monitor.safety masks them in logs)
+    # values read from ${VAR} into secret, url, smtp_url: masked in logs (monitor.safety)
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
     unresolved: tuple[str, ...] = ()  # "channels[0].secret: HOOK_SECRET", when secrets=False
 
@@ -249,19 +249,21 @@ class _Reader:
                 )
         return table
 
-    def expand(self, value: str, where: str, *, url: bool = False) -> str:
+    def expand(self, value: str, where: str, *, url: bool = False, secret: bool = False) -> str:
         """``value`` with each ``${VAR}`` replaced; in a ``url``, percent-encoded where it
-        stands for a user, a password or a query value."""
+        stands for a user, a password or a query value. A ``secret`` value is remembered
+        in ``self.secrets``, for the logs to mask."""
         encoded_before = _userinfo_end(value) if url else 0
 
         def one(m: re.Match[str]) -> str:
-            secret = self.lookup(m.group(1), where)
-            if secret is None:
+            found = self.lookup(m.group(1), where)
+            if found is None:
                 return m.group(0)  # unset, and secrets=False: keep "${VAR}"
-            self.secrets.add(secret)
+            if secret:
+                self.secrets.add(found)
             if m.start() < encoded_before or (url and _is_query_value(value, m.start())):
-                return quote(secret, safe="")
-            return secret
+                return quote(found, safe="")
+            return found
 
         expanded = _ENV_REF.sub(one, value)
         if expanded != value:
@@ -313,7 +315,7 @@ class _Reader:
         if isinstance(value, str):
             if key in _SECRET_KEYS and value and not _ENV_REF.search(value):
                 self._warn_literal_secret(path, key, value)
-            value = self.expand(value, path, url=key in _URL_KEYS)
+            value = self.expand(value, path, url=key in _URL_KEYS, secret=key in _SECRET_KEYS)
         return value
 
     def _warn_literal_secret(self, path: str, key: str, value: str) -> None:
