@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urldefrag, urlsplit
 
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scrapy import Request
 from twisted.web.client import URI
@@ -65,6 +65,7 @@ def _identity(url: str) -> tuple[str, str, int, str]:
     return scheme, host, parts.port or _DEFAULT_PORTS[scheme], parts.path or "/"
 
 
+@settings(max_examples=300, deadline=None)  # a shared machine: no per-example deadline
 @given(feed_urls())
 @example("http://127.0.0.2:8001\\@127.0.0.3:8002/story.html")
 @example("https://user:p#ss@example.org/feed?token=abc")
