@@ -211,11 +211,6 @@ def _is_query_value(url: str, at: int) -> bool:
     return 0 <= query < at and url[at - 1 : at] == "="
 
 
-def unresolved_reference(value: str | None) -> bool:
-    """True when ``value`` still holds a ``${VAR}`` (read with secrets=False)."""
-    return bool(value and _ENV_REF.search(value))
-
-
 class _Reader:
     """Walks one TOML table, remembering the key path for error messages."""
 
@@ -227,6 +222,11 @@ class _Reader:
         self.secrets: set[str] = set()  # values read from ${VAR}
         self.templates: dict[str, str] = {}  # an expanded value -> the text in the file
         self.unresolved: list[str] = []
+
+    def pending(self, value: str | None) -> bool:
+        """True when ``value`` keeps an unset ``${VAR}`` (secrets=False): its shape is not
+        checked, since what fills it in is not known here."""
+        return not self.require_secrets and bool(value and _ENV_REF.search(value))
 
     def fail(self, where: str, value: Any, expected: str) -> ConfigError:
         if isinstance(value, str) and value in self.templates:
@@ -448,7 +448,7 @@ _SOURCE_KEYS = {
 def _read_source(r: _Reader, raw: Any, where: str) -> SourceConfig:
     t = r.check_keys(raw, where, _SOURCE_KEYS)
     url = r.get(t, where, "url", str, required=True).strip()
-    if not re.match(r"^https?://[^/\s]+", url, re.I) and not unresolved_reference(url):
+    if not re.match(r"^https?://[^/\s]+", url, re.I) and not r.pending(url):
         raise r.fail(f"{where}.url", url, "expected an absolute http:// or https:// URL")
     kind = r.get(t, where, "kind", str, "auto")
     if kind not in SOURCE_KINDS:
@@ -566,14 +566,14 @@ def _read_channel(
     if (
         ctype == "webhook"
         and not re.match(r"^https?://[^/\s]+", url or "", re.I)
-        and not unresolved_reference(url)
+        and not r.pending(url)
     ):
         raise r.fail(f"{where}.url", url, "expected an absolute http:// or https:// URL")
     smtp_url = r.get(t, where, "smtp_url", str)
     to = r.strings(t, where, "to")
     from_addr = r.get(t, where, "from", str)
     if ctype == "email":
-        if not _smtp_url_ok(smtp_url) and not unresolved_reference(smtp_url):
+        if not _smtp_url_ok(smtp_url) and not r.pending(smtp_url):
             raise r.fail(
                 f"{where}.smtp_url", smtp_url or _MISSING,
                 "expected smtp://[user:password@]host[:port] (a # or @ in the password "

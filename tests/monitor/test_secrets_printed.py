@@ -207,3 +207,20 @@ def test_a_literal_password_with_hash_is_refused_without_printing_it(tmp_path: P
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert 'channels[0].smtp_url = "smtp://***@mail.example.org:587": expected' in result.stderr
     assert "s3cr" not in result.stderr and "t-part" not in result.stderr
+
+
+def test_unset_secrets_are_listed_not_fatal_for_readers_only() -> None:
+    from monitor.config import ConfigError, parse_config
+
+    text = (
+        '[[terms]]\nname = "Putin"\n'
+        '[[channels]]\nname = "hook"\ntype = "webhook"\nurl = "${HOOK_URL}"\n'
+        'secret = "${HOOK_SECRET}"\n'
+    )
+    config = parse_config(text, env={}, secrets=False)
+    assert config.unresolved == ("channels[0].url: HOOK_URL", "channels[0].secret: HOOK_SECRET")
+    assert config.channels[0].url == "${HOOK_URL}" and config.secrets == frozenset()
+    with pytest.raises(ConfigError, match="channels\\[0\\].url: environment variable HOOK_URL"):
+        parse_config(text, env={})
+    with pytest.raises(ConfigError, match='url = "\\$\\{HOOK_URL\\}": expected an absolute'):
+        parse_config(text, env={"HOOK_URL": "${HOOK_URL}", "HOOK_SECRET": "x" * 8})
