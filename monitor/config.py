@@ -5,6 +5,12 @@ from a file of that name in ``$CREDENTIALS_DIRECTORY``), validates every key and
 frozen :class:`Config`. Everything downstream receives a slice of it. Nothing else in the
 project reads TOML or ``os.environ``.
 
+Secrets: a ``${VAR}`` in a URL's user or password, or in a query value, is percent-encoded
+as it is expanded (a password with ``#`` or ``@`` stays one password). A value that came
+from ``${VAR}`` is never shown in an error: the ``${VAR}`` is. With ``secrets=False`` (the
+commands that only read the database) an unset variable is no error: the value keeps its
+``${VAR}``, its URL shape goes unchecked, and ``Config.unresolved`` says where.
+
 Errors name the file, the key path and the value, and say what would be accepted::
 
     newshound.toml: channels[2].digest = "1 hour": expected an interval such as 30s, 10m or 2h
@@ -20,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 __all__ = ["Config", "ConfigError", "load_config", "default_config", "parse_interval"]
 
@@ -83,6 +90,8 @@ class DaemonConfig:
     shutdown_timeout: float = 30.0
     max_failures: int = 5  # consecutive 404/410/not-a-feed answers before a source is paused
 
+
+MIN_TICK = 1.0  # seconds: a shorter tick is a busy loop, not a schedule
 
 SOURCE_KINDS = ("auto", "feed", "page", "sitemap")
 
@@ -172,6 +181,9 @@ class Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     path: Path | None = None  # the file it came from; None for the built-in default
     warnings: tuple[str, ...] = ()  # things worth saying that do not stop a run
+    # values read from ${VAR} into secret, url, smtp_url: masked in logs (monitor.safety)
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)
+    unresolved: tuple[str, ...] = ()  # "channels[0].secret: HOOK_SECRET", when secrets=False
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -184,16 +196,44 @@ class Config:
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_KEYS = {"secret", "smtp_url", "url"}
+_URL_KEYS = {"smtp_url", "url"}
+
+
+def _userinfo_end(url: str) -> int:
+    """Where the user and password of ``url`` end (its last ``@`` before the path), or 0."""
+    m = re.match(r"^[a-z][a-z0-9+.\-]*://([^/?#]*)@", url, re.I)
+    return m.end(1) if m else 0
+
+
+def _is_query_value(url: str, at: int) -> bool:
+    """True when position ``at`` of ``url`` starts a query value (``?key=`` or ``&key=``)."""
+    query = url.find("?")
+    return 0 <= query < at and url[at - 1 : at] == "="
 
 
 class _Reader:
     """Walks one TOML table, remembering the key path for error messages."""
 
-    def __init__(self, file: str, env: Mapping[str, str], warnings: list[str]) -> None:
+    def __init__(
+        self, file: str, env: Mapping[str, str], warnings: list[str], *, secrets: bool = True
+    ) -> None:
         self.file, self.env, self.warnings = file, env, warnings
+        self.require_secrets = secrets
+        self.secrets: set[str] = set()  # values read from ${VAR}
+        self.templates: dict[str, str] = {}  # an expanded value -> the text in the file
+        self.unresolved: list[str] = []
+
+    def pending(self, value: str | None) -> bool:
+        """True when ``value`` keeps an unset ``${VAR}`` (secrets=False): its shape is not
+        checked, since what fills it in is not known here."""
+        return not self.require_secrets and bool(value and _ENV_REF.search(value))
 
     def fail(self, where: str, value: Any, expected: str) -> ConfigError:
-        shown = f" = {_show(value)}" if value is not _MISSING else ""
+        if isinstance(value, str) and value in self.templates:
+            value = self.templates[value]  # "${HOOK_URL}", never what it holds
+        from monitor.safety import redact_urls
+
+        shown = f" = {redact_urls(_show(value))}" if value is not _MISSING else ""
         return ConfigError(f"{self.file}: {where}{shown}: {expected}")
 
     def check_keys(self, table: Any, where: str, allowed: set[str]) -> dict[str, Any]:
@@ -209,24 +249,45 @@ class _Reader:
                 )
         return table
 
-    def expand(self, value: str, where: str) -> str:
-        def one(m: re.Match[str]) -> str:
-            name = m.group(1)
-            if name in self.env:
-                return self.env[name]
-            cred_dir = self.env.get("CREDENTIALS_DIRECTORY")
-            if cred_dir:
-                cred = Path(cred_dir) / name
-                try:
-                    return cred.read_text(encoding="utf-8").strip()
-                except OSError:
-                    pass
-            raise ConfigError(
-                f"{self.file}: {where}: environment variable {name} is not set"
-                + (" (nor a file of that name in $CREDENTIALS_DIRECTORY)" if cred_dir else "")
-            )
+    def expand(self, value: str, where: str, *, url: bool = False, secret: bool = False) -> str:
+        """``value`` with each ``${VAR}`` replaced; in a ``url``, percent-encoded where it
+        stands for a user, a password or a query value. A ``secret`` value is remembered
+        in ``self.secrets``, for the logs to mask."""
+        encoded_before = _userinfo_end(value) if url else 0
 
-        return _ENV_REF.sub(one, value)
+        def one(m: re.Match[str]) -> str:
+            found = self.lookup(m.group(1), where)
+            if found is None:
+                return m.group(0)  # unset, and secrets=False: keep "${VAR}"
+            if secret:
+                self.secrets.add(found)
+            if m.start() < encoded_before or (url and _is_query_value(value, m.start())):
+                return quote(found, safe="")
+            return found
+
+        expanded = _ENV_REF.sub(one, value)
+        if expanded != value:
+            self.templates[expanded] = value
+        return expanded
+
+    def lookup(self, name: str, where: str) -> str | None:
+        """The value of ``${name}``; None when unset and secrets are not required."""
+        if name in self.env:
+            return self.env[name]
+        cred_dir = self.env.get("CREDENTIALS_DIRECTORY")
+        if cred_dir:
+            cred = Path(cred_dir) / name
+            try:
+                return cred.read_text(encoding="utf-8").strip()
+            except OSError:
+                pass
+        if not self.require_secrets:
+            self.unresolved.append(f"{where}: {name}")
+            return None
+        raise ConfigError(
+            f"{self.file}: {where}: environment variable {name} is not set"
+            + (" (nor a file of that name in $CREDENTIALS_DIRECTORY)" if cred_dir else "")
+        )
 
     def get(
         self,
@@ -254,7 +315,7 @@ class _Reader:
         if isinstance(value, str):
             if key in _SECRET_KEYS and value and not _ENV_REF.search(value):
                 self._warn_literal_secret(path, key, value)
-            value = self.expand(value, path)
+            value = self.expand(value, path, url=key in _URL_KEYS, secret=key in _SECRET_KEYS)
         return value
 
     def _warn_literal_secret(self, path: str, key: str, value: str) -> None:
@@ -311,6 +372,18 @@ def _kind_name(kinds: tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
+def _smtp_url_ok(url: str | None) -> bool:
+    """``smtp[s]://[user[:password]@]host[:port]`` that parses as one host and port."""
+    if not url or not re.match(r"^smtps?://[^/\s]+", url, re.I):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return bool(parts.hostname) and not parts.fragment and parts.path in ("", "/")
+
+
 def _has_password(url: str) -> bool:
     m = re.match(r"^[a-z][a-z0-9+.\-]*://([^/@]*)@", url, re.I)
     return bool(m and ":" in m.group(1))
@@ -356,8 +429,11 @@ def _read_daemon(r: _Reader, raw: Any) -> DaemonConfig:
     max_failures = r.get(t, "daemon", "max_failures", int, 5)
     if max_failures < 1:
         raise r.fail("daemon.max_failures", max_failures, "expected a whole number >= 1")
+    tick = r.interval(t, "daemon", "tick", 60.0)
+    if tick < MIN_TICK:
+        raise r.fail("daemon.tick", t["tick"], f"expected an interval of at least {MIN_TICK:g}s")
     return DaemonConfig(
-        tick=r.interval(t, "daemon", "tick", 60.0),
+        tick=tick,
         shutdown_timeout=r.interval(t, "daemon", "shutdown_timeout", 30.0),
         max_failures=max_failures,
     )
@@ -372,7 +448,7 @@ _SOURCE_KEYS = {
 def _read_source(r: _Reader, raw: Any, where: str) -> SourceConfig:
     t = r.check_keys(raw, where, _SOURCE_KEYS)
     url = r.get(t, where, "url", str, required=True).strip()
-    if not re.match(r"^https?://[^/\s]+", url, re.I):
+    if not re.match(r"^https?://[^/\s]+", url, re.I) and not r.pending(url):
         raise r.fail(f"{where}.url", url, "expected an absolute http:// or https:// URL")
     kind = r.get(t, where, "kind", str, "auto")
     if kind not in SOURCE_KINDS:
@@ -386,7 +462,7 @@ def _read_source(r: _Reader, raw: Any, where: str) -> SourceConfig:
     if max_pages < 1:
         raise r.fail(f"{where}.max_pages", max_pages, "expected a whole number >= 1")
     return SourceConfig(
-        name=r.get(t, where, "name", str, url),
+        name=r.get(t, where, "name", str, _printable_url(r, url)),
         url=url,
         kind=kind,
         interval=r.interval(t, where, "interval", 600.0),
@@ -398,6 +474,14 @@ def _read_source(r: _Reader, raw: Any, where: str) -> SourceConfig:
         max_pages=max_pages,
         max_age=r.interval(t, where, "max_age", 2 * 86400.0),
     )
+
+
+def _printable_url(r: _Reader, url: str) -> str:
+    """``url`` as it may be shown (a source's default name): no value from ``${VAR}``, no
+    credentials or tokens."""
+    from monitor.safety import redact_url
+
+    return redact_url(r.templates.get(url, url))
 
 
 def _check_selector(r: _Reader, table: dict[str, Any], where: str, key: str) -> None:
@@ -479,16 +563,21 @@ def _read_channel(
     url = r.get(t, where, "url", str)
     if ctype in ("webhook", "apprise") and not url:
         raise r.fail(f"{where}.url", _MISSING, f'type = "{ctype}" needs a url')
-    if ctype == "webhook" and not re.match(r"^https?://[^/\s]+", url or "", re.I):
+    if (
+        ctype == "webhook"
+        and not re.match(r"^https?://[^/\s]+", url or "", re.I)
+        and not r.pending(url)
+    ):
         raise r.fail(f"{where}.url", url, "expected an absolute http:// or https:// URL")
     smtp_url = r.get(t, where, "smtp_url", str)
     to = r.strings(t, where, "to")
     from_addr = r.get(t, where, "from", str)
     if ctype == "email":
-        if not smtp_url or not re.match(r"^smtps?://[^/\s]+", smtp_url, re.I):
+        if not _smtp_url_ok(smtp_url) and not r.pending(smtp_url):
             raise r.fail(
                 f"{where}.smtp_url", smtp_url or _MISSING,
-                "expected smtp://[user:password@]host[:port]",
+                "expected smtp://[user:password@]host[:port] (a # or @ in the password "
+                "written %23, %40)",
             )  # fmt: skip
         if not to:
             raise r.fail(f"{where}.to", _MISSING, "an email channel needs at least one address")
@@ -517,8 +606,11 @@ def _read_channel(
                 "expected an interval such as 30s, 10m or 2h, or a cron string",
             ) from None  # fmt: skip
     rate_limit = r.get(t, where, "rate_limit", str)
-    if rate_limit is not None and not _RATE.match(rate_limit):
-        raise r.fail(f"{where}.rate_limit", rate_limit, "expected a rate such as 20/h")
+    rate = _RATE.match(rate_limit) if rate_limit is not None else None
+    if rate_limit is not None and (not rate or int(rate.group(1)) < 1):
+        raise r.fail(
+            f"{where}.rate_limit", rate_limit, "expected a rate of at least 1, such as 20/h"
+        )
     quiet = r.get(t, where, "quiet_hours", str)
     if quiet is not None and not _QUIET.match(quiet):
         raise r.fail(f"{where}.quiet_hours", quiet, "expected a range such as 22:00-07:00")
@@ -526,6 +618,8 @@ def _read_channel(
     if min_count < 1:
         raise r.fail(f"{where}.min_count", min_count, "expected a whole number >= 1")
     timeout = r.get(t, where, "timeout", (int, float), 10.0)
+    if not 0 < timeout < float("inf"):
+        raise r.fail(f"{where}.timeout", t["timeout"], "expected a number of seconds above 0")
     return ChannelConfig(
         name=r.get(t, where, "name", str, required=True),
         type=ctype,
@@ -568,15 +662,19 @@ _TOP_KEYS = {"storage", "network", "metrics", "daemon", "sources", "terms", "rul
 
 def parse_config(
     text: str, *, file: str = "newshound.toml", base: Path | None = None,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None, secrets: bool = True,
 ) -> Config:  # fmt: skip
-    """Parse and validate TOML text. ``base`` resolves a relative storage path."""
+    """Parse and validate TOML text. ``base`` resolves a relative storage path.
+
+    ``secrets=False``: an unset ``${VAR}`` is kept as written and listed in
+    ``Config.unresolved`` instead of failing (for commands that send nothing).
+    """
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{file}: not valid TOML: {e}") from None
     warnings: list[str] = []
-    r = _Reader(file, os.environ if env is None else env, warnings)
+    r = _Reader(file, os.environ if env is None else env, warnings, secrets=secrets)
     r.check_keys(doc, "", _TOP_KEYS)
     base = base or Path.cwd()
     terms = _read_list(r, doc, "terms", lambda t, w: _read_term(r, t, w))
@@ -597,11 +695,17 @@ def parse_config(
         metrics=_read_metrics(r, doc.get("metrics", {})),
         daemon=_read_daemon(r, doc.get("daemon", {})),
         warnings=tuple(warnings),
+        secrets=frozenset(r.secrets),
+        unresolved=tuple(r.unresolved),
     )
 
 
-def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Config:
-    """Read, expand and validate a config file. Raises :class:`ConfigError`."""
+def load_config(
+    path: str | Path, *, env: Mapping[str, str] | None = None, secrets: bool = True
+) -> Config:
+    """Read, expand and validate a config file. Raises :class:`ConfigError`.
+
+    ``secrets=False`` lets an unset ``${VAR}`` pass (see :func:`parse_config`)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -609,7 +713,7 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Co
         raise ConfigError(f"{p}: config file not found") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{p}: cannot read config file: {e}") from None
-    config = parse_config(text, file=str(p), base=p.resolve().parent, env=env)
+    config = parse_config(text, file=str(p), base=p.resolve().parent, env=env, secrets=secrets)
     return _replace(config, path=p)
 
 

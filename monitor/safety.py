@@ -4,8 +4,16 @@
   hostile XML (feeds are XML from strangers). The feed stage defuses DOCTYPEs itself
   (``scraper/feedparse.py``); this says when the system's expat is old all the same.
 - :func:`config_secrets`, :func:`redact` and :class:`SecretFilter`: the secrets a config
-  holds (webhook signing secrets, SMTP passwords, Apprise URLs with tokens) never reach a
-  log line: install the filter on the handlers once the config is loaded.
+  holds (webhook signing secrets, SMTP passwords, Apprise URLs with tokens, any value read
+  from ``${VAR}``) never reach a log line: install the filter on the handlers once the
+  config is loaded.
+- :func:`printable`: text from a stranger (a feed's title, summary, author) without control
+  characters, on one line where it must be: what entries are made of and what exports
+  write.
+- :func:`redact_url` and :func:`redact_urls`: the one redaction of URLs, for every place
+  a URL is printed (logs, ``status``, ``check``, download errors): the user and password
+  and the values of secret-bearing query parameters (``token``, ``api_key``, ``sig``…)
+  become ``***``.
 """
 
 from __future__ import annotations
@@ -13,9 +21,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import quote, unquote, urlsplit
 
-from monitor.config import Config
+if TYPE_CHECKING:  # config.py uses the redaction here for its error messages
+    from monitor.config import Config
 
 __all__ = [
     "MIN_EXPAT",
@@ -23,7 +33,10 @@ __all__ = [
     "config_secrets",
     "expat_warning",
     "install_secret_filter",
+    "printable",
     "redact",
+    "redact_url",
+    "redact_urls",
 ]
 
 MIN_EXPAT = (2, 7, 2)
@@ -51,9 +64,49 @@ def expat_warning(version: tuple[int, int, int] | None = None) -> str | None:
     )
 
 
+# A query parameter whose value is a credential: the name, or its last part after _ - or .
+_SECRET_PARAM = (
+    r"(?:[a-z0-9]*[_.\-])*(?:token|key|apikey|secret|password|passwd|pwd|pass|sig|signature"
+    r"|auth|credentials?|session|sessionid|code)"
+)
+_QUERY_SECRET = re.compile(rf"([?&;]{_SECRET_PARAM}=)[^&#\s\"'<>]*", re.I)
+# scheme://userinfo@ : up to the last @ before the path, a space or a quote
+_USERINFO = re.compile(r"\b([a-z][a-z0-9+.\-]*://)[^\s/?\"'<>]*@", re.I)
+_URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s\"'<>]+", re.I)
+
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROLS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str, *, one_line: bool = True) -> str:
+    """``text`` without control characters: each run of them (and of spaces) becomes one
+    space. With ``one_line=False`` tabs and new lines (``\\n``) are kept."""
+    if one_line:
+        return " ".join(_CONTROLS.sub(" ", text).split())
+    return _CONTROLS_BUT_LINES.sub(" ", text).strip()
+
+
+def redact_url(url: str) -> str:
+    """``url`` as it may be printed: no user or password (``https://***@host/``), and
+    ``***`` for the value of each secret-bearing query parameter (``?token=***``)."""
+    url = _USERINFO.sub(r"\1***@", url, count=1)
+    return _QUERY_SECRET.sub(r"\1***", url)
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with every URL in it passed through :func:`redact_url`."""
+    if "://" not in text:
+        return text
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+
+
 def config_secrets(config: Config) -> frozenset[str]:
-    """Every secret value in ``config``: signing secrets, URL passwords, Apprise URLs."""
-    found: set[str] = set()
+    """Every secret value in ``config``: signing secrets, URL passwords, Apprise URLs,
+    and every value read from ``${VAR}`` (with its percent-encoded spelling)."""
+    found: set[str] = set(config.secrets)
+    found |= {quote(s, safe="") for s in config.secrets}
     for channel in config.channels:
         if channel.secret:
             found.add(channel.secret)
@@ -85,7 +138,8 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 
 class SecretFilter(logging.Filter):
-    """Rewrites each record's message with the secrets masked. Attach it to handlers
+    """Rewrites each record's message with the secrets masked and every URL passed through
+    :func:`redact_url`. Attach it to handlers
     (``handler.addFilter(SecretFilter(config_secrets(config)))``): a handler filter sees
     records from every logger, Scrapy's and Twisted's included."""
 
@@ -94,14 +148,12 @@ class SecretFilter(logging.Filter):
         self.secrets = frozenset(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         message = record.getMessage()
-        cleaned = redact(message, self.secrets)
+        cleaned = redact_urls(redact(message, self.secrets))
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text, self.secrets)
+            record.exc_text = redact_urls(redact(record.exc_text, self.secrets))
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return True
@@ -110,10 +162,7 @@ class SecretFilter(logging.Filter):
 def install_secret_filter(config: Config, handlers: Iterable[logging.Handler] = ()) -> None:
     """Add a :class:`SecretFilter` for ``config`` to ``handlers`` (default: the root
     logger's handlers), unless one for the same secrets is there already."""
-    secrets = config_secrets(config)
-    if not secrets:
-        return
-    wanted = frozenset(secrets)
+    wanted = config_secrets(config)  # none: URLs are redacted all the same
     for handler in list(handlers) or logging.getLogger().handlers:
         # Once per handler and set of secrets: a crawl worker runs many crawls.
         if not any(isinstance(f, SecretFilter) and f.secrets == wanted for f in handler.filters):

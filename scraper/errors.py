@@ -3,12 +3,15 @@
 Twisted reports a refused certificate as a list of OpenSSL error tuples inside a failure
 (``[<Failure OpenSSL.SSL.Error: [('SSL routines', '', 'certificate verify failed')]>]``)
 or as service_identity's ``VerificationError``: that one says what happened and what to
-do. Anything else is the error's own message, or its type when it has none.
+do. Anything else is the error's own message, or its type when it has none. Any URL in the
+line goes through ``monitor.safety.redact_url``: no credentials or tokens.
 """
 
 from __future__ import annotations
 
 from twisted.python.failure import Failure
+
+from monitor.safety import redact_urls
 
 __all__ = ["download_error"]
 
@@ -25,7 +28,7 @@ def download_error(error: BaseException | Failure) -> str:
     elif _OTHER_HOST in text:
         why = "it is made out to another host"
     else:
-        return text or type(exc).__name__
+        return redact_urls(text) or type(exc).__name__
     return (
         f"TLS certificate refused: {why}; nothing was fetched "
         "([network] verify_certificates = false fetches it anyway)"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from monitor.safety import printable
+
 if TYPE_CHECKING:
     from monitor.cleaner import CleanedArticle
     from monitor.matcher import MatchResult
@@ -25,6 +27,14 @@ class FeedEntry:
     summary: str | None = None
     published: str | None = None  # ISO 8601
     author: str | None = None
+
+    def __post_init__(self) -> None:
+        # Text from a stranger: no control characters anywhere downstream (CSV, mail, logs)
+        for name in ("guid", "title", "author", "summary"):
+            value = getattr(self, name)
+            if value:
+                cleaned = printable(value, one_line=name != "summary") or None
+                object.__setattr__(self, name, cleaned)
 
     @property
     def entry_hash(self) -> str:

@@ -87,6 +87,7 @@ DOWNLOADER_MIDDLEWARES = {
     # robots.txt is obeyed as by Scrapy, and kept a day in SQLite across crawls
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scraper.middlewares.robots_cache.CachedRobotsTxtMiddleware": 100,
+    "scraper.middlewares.url_credentials.UrlCredentialsMiddleware": 10,
     "scraper.middlewares.public_address.PublicAddressMiddleware": 50,
     "scraper.middlewares.conditional_get.ConditionalGetMiddleware": 560,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

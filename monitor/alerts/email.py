@@ -51,12 +51,19 @@ class SmtpTarget:
 
 
 def smtp_target(config: ChannelConfig) -> SmtpTarget:
+    """Host, port, TLS mode and login of the channel's ``smtp_url`` (user and password
+    percent-decoded). A URL that does not parse raises ValueError naming the channel, never
+    the URL: its password might be in the message (load_config refuses such URLs)."""
     parts = urlsplit(config.smtp_url or "")
     tls = "ssl" if parts.scheme.lower() == "smtps" else config.tls
     default_port = {"ssl": 465, "starttls": 587, "none": 25}[tls]
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f'channel "{config.name}": smtp_url has no valid host:port') from None
     return SmtpTarget(
         host=parts.hostname or "",
-        port=parts.port or default_port,
+        port=port or default_port,
         tls=tls,
         user=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,

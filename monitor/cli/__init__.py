@@ -7,6 +7,7 @@ Shared options (``config_option``, ``json_option``) are defined here once.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ import click
 from monitor.config import Config, ConfigError, default_config, load_config
 
 __all__ = ["main", "config_option", "json_option", "open_config"]
+
+_DATABASE = "newshound.database"  # click context meta: the database of the loaded config
 
 # name -> "module:function"; the order is the order of `newshound --help`.
 COMMANDS = {
@@ -36,6 +39,19 @@ COMMANDS = {
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a database that SQLite cannot use is a one-line error."""
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as e:
+            where = ctx.meta.get(_DATABASE, "the database")
+            if isinstance(e, sqlite3.OperationalError):  # locked, read-only, disk full…
+                raise click.ClickException(f"{where}: {e}") from None
+            raise click.ClickException(
+                f"{where}: {e}: damaged, or not a newshound database; restore it from a "
+                "backup, or move it away to start a new one"
+            ) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in COMMANDS if _module_exists(COMMANDS[name])]
 
@@ -76,17 +92,24 @@ def config_option(required: bool = False) -> Callable[[Callable[..., Any]], Call
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def open_config(path: Path | None) -> Config:
-    """Load the config for a command, turning ConfigError into a one-line CLI error."""
+def open_config(path: Path | None, *, secrets: bool = True) -> Config:
+    """Load the config for a command, turning ConfigError into a one-line CLI error.
+
+    ``secrets=False`` for commands that send nothing (status, search, export, listing
+    alerts, backtest): channel secrets need not be set for them.
+    """
     try:
         if path is not None:
-            config = load_config(path)
+            config = load_config(path, secrets=secrets)
         elif Path("newshound.toml").exists():
-            config = load_config(Path("newshound.toml"))
+            config = load_config(Path("newshound.toml"), secrets=secrets)
         else:
             config = default_config()
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:  # named in a database error (LazyGroup.invoke)
+        ctx.meta[_DATABASE] = config.storage.path
     return config

@@ -37,7 +37,7 @@ def alerts(
     from monitor.store import open_database
     from monitor.store import outbox as ob
 
-    config = open_config(config_path)
+    config = open_config(config_path, secrets=deliver or retry is not None)
     if deliver:
         from monitor.daemon.deliver import deliver_due
 

@@ -29,7 +29,7 @@ def backtest(config_path: Path | None, as_json: bool) -> None:
 
     Example: newshound backtest -c newshound.toml
     """
-    config = open_config(config_path)
+    config = open_config(config_path, secrets=False)
     matcher = Matcher(config.terms, config.rules)
     path = config.storage.path
     if not Path(path).is_file():

@@ -9,7 +9,7 @@ import click
 from monitor.cli import config_option, open_config
 from monitor.config import Config
 from monitor.netcheck import AddressRefused, check_url
-from monitor.safety import expat_warning
+from monitor.safety import expat_warning, redact_url
 
 
 def find_problems(config: Config) -> list[str]:
@@ -24,7 +24,7 @@ def find_problems(config: Config) -> list[str]:
             check_url(url or "")
         except AddressRefused as e:
             problems.append(
-                f'{kind} "{name}" ({url}): refused, {e}; '
+                f'{kind} "{name}" ({redact_url(url or "")}): refused, {e}; '
                 "set [network] allow_private_addresses = true to allow it"
             )
     return problems

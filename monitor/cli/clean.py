@@ -3,7 +3,9 @@
 HTML (also gzipped) or plain text in; the cleaned article on stdout. Plain output is the
 headline, a blank line and the text (the headline only once for plain-text input, where
 it is already the text's first line). ``--json`` prints one object per input per line:
-``{"path", "title", "text", "author", "published", "language"}``.
+``{"path", "title", "text", "author", "published", "language"}``. A file that cannot be
+read or cleaned is named on stderr and the others are still cleaned; the exit status is
+then 1.
 """
 
 from __future__ import annotations
@@ -25,15 +27,24 @@ def clean(paths: tuple[str, ...], as_json: bool) -> None:
 
     Example: newshound clean --json page.html.gz article.txt
     """
-    for index, path in enumerate(paths):
-        article = _clean(path)
+    failed, printed = 0, 0
+    for path in paths:
+        try:
+            article = _clean(path)
+        except click.ClickException as e:  # say so, and go on with the next file
+            click.echo(f"Error: {e.format_message()}", err=True)
+            failed += 1
+            continue
         if as_json:
             record = {"path": path, **_fields(article)}
             click.echo(json.dumps(record, ensure_ascii=False))
             continue
-        if index:
+        if printed:
             click.echo()
         click.echo(_plain(article))
+        printed += 1
+    if failed:
+        raise click.ClickException(f"{failed} of {len(paths)} inputs could not be cleaned")
 
 
 def _clean(path: str) -> CleanedArticle:

@@ -12,6 +12,7 @@ import click
 
 from monitor.cli import config_option, open_config
 from monitor.config import parse_interval
+from monitor.safety import printable
 from monitor.store import open_database
 from monitor.store.articles import iter_matched_articles
 
@@ -33,9 +34,14 @@ def since_iso(since: str | None) -> str | None:
         seconds = parse_interval(since)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--since") from None
-    return datetime.fromtimestamp(datetime.now(UTC).timestamp() - seconds, UTC).isoformat(
-        timespec="seconds"
-    )
+    try:
+        start = datetime.fromtimestamp(datetime.now(UTC).timestamp() - seconds, UTC)
+    except (OverflowError, ValueError, OSError):
+        raise click.BadParameter(
+            f"{since!r} reaches back before the year 1; leave --since out for everything",
+            param_hint="--since",
+        ) from None
+    return start.isoformat(timespec="seconds")
 
 
 @click.command("export")
@@ -56,7 +62,7 @@ def export(
 
     Example: newshound export --config newshound.toml --format atom --term Putin
     """
-    config = open_config(config_path)
+    config = open_config(config_path, secrets=False)
     _check_names(terms, {t.name for t in config.terms}, "--term", "term")
     _check_names(rules, {r.name for r in config.rules}, "--rule", "rule")
     if not config.storage.path.exists():
@@ -78,10 +84,10 @@ def export(
         writer.writeheader()
         for r in rows:
             snippets = " | ".join(m["snippet"] for m in r["matches"])
-            writer.writerow(
-                {**r, "terms": ";".join(r["terms"]), "rules": ";".join(r["rules"]),
-                 "snippets": snippets}
-            )  # fmt: skip
+            row = {**r, "terms": ";".join(r["terms"]), "rules": ";".join(r["rules"]),
+                   "snippets": snippets}  # fmt: skip
+            # one record a line, whatever a feed put in a title (stored before this was)
+            writer.writerow({k: printable(v) if isinstance(v, str) else v for k, v in row.items()})
         click.echo(out.getvalue(), nl=False)
     else:
         from monitor.store.atom import render_atom

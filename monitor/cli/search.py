@@ -13,6 +13,14 @@ from monitor.cli.export import since_iso, since_option
 from monitor.store import open_database
 from monitor.store.search import SearchError, rebuild_search_index, search_articles
 
+MAX_LIMIT = 1_000_000  # SQLite takes a 64-bit LIMIT; a larger one was a traceback
+
+
+def _check_limit(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if not 1 <= value <= MAX_LIMIT:
+        raise click.BadParameter(f"{value} is not between 1 and {MAX_LIMIT:,}")
+    return value
+
 
 @click.command("search")
 @config_option()
@@ -20,7 +28,10 @@ from monitor.store.search import SearchError, rebuild_search_index, search_artic
 @click.argument("query")
 @click.option("--term", "terms", multiple=True, help="Only articles that matched this term.")
 @since_option("Only articles stored within this interval, e.g. 2d or 12h.")
-@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@click.option(
+    "--limit", default=20, show_default=True, callback=_check_limit,
+    help="At most this many results.",
+)  # fmt: skip
 def search(
     config_path: Path | None, as_json: bool, query: str, terms: tuple[str, ...],
     since: str | None, limit: int,
@@ -32,7 +43,7 @@ def search(
 
     Example: newshound search '"development bank" OR sanctions' --since 7d
     """
-    config = open_config(config_path)
+    config = open_config(config_path, secrets=False)
     if not config.storage.path.exists():
         raise click.ClickException(f"{config.storage.path}: no database yet (run newshound first)")
     db = open_database(config.storage.path)

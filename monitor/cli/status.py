@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from monitor.cli import config_option, json_option, open_config
+from monitor.safety import redact_urls
 
 
 def _ago(ts: float | None, now: float) -> str:
@@ -38,7 +39,7 @@ def status(config_path: Path | None, as_json: bool) -> None:
     from monitor.store import open_database
     from monitor.store.sources import FAILING_STATES, describe_sources
 
-    config = open_config(config_path)
+    config = open_config(config_path, secrets=False)
     if not config.storage.path.exists():
         raise click.ClickException(
             f"no database at {config.storage.path}: run `newshound run` first"
@@ -50,7 +51,7 @@ def status(config_path: Path | None, as_json: bool) -> None:
         db.close()
     now = time.time()
     if as_json:
-        click.echo(json.dumps(sources, ensure_ascii=False, indent=1))
+        click.echo(redact_urls(json.dumps(sources, ensure_ascii=False, indent=1)))
     else:
         for s in sources:
             if s["next_poll"] is None:
@@ -67,7 +68,7 @@ def status(config_path: Path | None, as_json: bool) -> None:
                 line += f"\n          moved permanently to {s['moved_to']}: set its url to it"
             if s["last_error"]:
                 line += f"\n          error: {s['last_error']} ({s['failures']} in a row)"
-            click.echo(line)
+            click.echo(redact_urls(line))
     failing = [s["name"] for s in sources if s["state"] in FAILING_STATES]
     if failing:
         if not as_json:

@@ -12,17 +12,28 @@ Two spellings, for two jobs:
   AMP path markers (``/amp/``, a trailing ``/amp``, ``.amp.html``) and a trailing slash,
   so the AMP, mobile, http and https copies of a page are one story.
 
+Both start from :func:`fetch_url`, the URL Scrapy fetches for a link: w3lib's
+``safe_url_string``, the WHATWG parser Scrapy's ``Request`` uses. Parsing a link any other
+way can disagree with what is fetched: ``http://a.example\\@b.example/story`` is fetched
+from a.example (a backslash is a slash to WHATWG) but ``urllib`` reads b.example, and one
+source could then suppress another site's story under its key.
+
 ``page_canonical`` reads a fetched page's own ``<link rel=canonical>`` / ``og:url``, and
 believes it only for the same site (``same_site``): a page cannot claim another site's URL.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-__all__ = ["canonicalize_url", "url_key", "url_host", "same_site", "page_canonical"]
+from w3lib.url import safe_url_string
+
+__all__ = [
+    "canonicalize_url", "fetch_url", "url_key", "url_host", "same_site", "page_canonical",
+]  # fmt: skip
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "matomo_", "hsa_", "_hs")
 _TRACKING_KEYS = {
@@ -38,30 +49,58 @@ _SECOND_LEVEL = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"
 _AMP_PATH = re.compile(r"(?:/amp(?=/|$)|\.amp(?=\.html?$|$))", re.I)
 
 
-def canonicalize_url(url: str) -> str:
-    """Return the canonical spelling of an absolute http(s) URL (other URLs unchanged)."""
+@functools.lru_cache(maxsize=8192)  # a URL is canonicalized several times on its way
+def fetch_url(url: str) -> str:
+    """The URL Scrapy fetches for ``url`` (``Request(url).url``), or ``url`` stripped
+    when Scrapy would refuse it (no request is made for it then).
+
+    WHATWG parsing as browsers do: tabs and newlines removed, ``\\`` read as ``/``, the
+    host IDNA-encoded and lower-cased, the rest percent-encoded.
+    """
+    url = url.strip()
     try:
-        parts = urlsplit(url.strip())
+        return safe_url_string(url)
+    except ValueError:
+        return url
+
+
+def _split(url: str) -> tuple[str, str, int | None, str, str] | None:
+    """(scheme, host, port, path, query) of the fetched URL; None when not http(s)."""
+    try:
+        parts = urlsplit(fetch_url(url))
         port = parts.port
     except ValueError:
-        return url.strip()
+        return None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname, port, parts.path, parts.query
+
+
+def canonicalize_url(url: str) -> str:
+    """Return the canonical spelling of an absolute http(s) URL (other URLs stripped).
+
+    Scheme, host, port and path are those of :func:`fetch_url`: the page fetched is the
+    page stored.
+    """
+    split = _split(url)
+    if split is None:
         return url.strip()
-    host = parts.hostname.lower().rstrip(".")
+    scheme, hostname, port, path, query_text = split
+    host = hostname.lower().rstrip(".")
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
     query = [
         (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        for k, v in parse_qsl(query_text, keep_blank_values=True)
         if k.lower() not in _TRACKING_KEYS
         and not k.lower().startswith(_TRACKING_PREFIXES)
         and not _is_amp_switch(k, v)
     ]
     query.sort()
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
+    return urlunsplit((scheme, host, path or "/", urlencode(query, doseq=True), ""))
 
 
 def _is_amp_switch(key: str, value: str) -> bool:
@@ -76,7 +115,10 @@ def url_key(url: str) -> str:
     ``example.org/a``. Non-http(s) URLs are their own key.
     """
     canonical = canonicalize_url(url)
-    parts = urlsplit(canonical)
+    try:
+        parts = urlsplit(canonical)
+    except ValueError:  # not a URL anyone can fetch
+        return canonical
     if parts.scheme not in _DEFAULT_PORTS:
         return canonical
     host = _strip_alias_label(parts.netloc)
@@ -92,9 +134,9 @@ def _strip_alias_label(host: str) -> str:
 
 
 def url_host(url: str) -> str:
-    """The lower-cased host of ``url`` ('' when there is none)."""
+    """The lower-cased host Scrapy connects to for ``url`` ('' when there is none)."""
     try:
-        return (urlsplit(url).hostname or "").lower()
+        return (urlsplit(fetch_url(url)).hostname or "").lower().rstrip(".")
     except ValueError:
         return ""
 
@@ -104,7 +146,7 @@ def _site(url: str) -> str:
     for an IP address, the address and port (two servers on one machine are two sites)."""
     host = ""
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(fetch_url(url))
         host = (parts.hostname or "").rstrip(".")
         ipaddress.ip_address(host)
         return f"{host}:{parts.port or _DEFAULT_PORTS.get(parts.scheme.lower(), 0)}"
