@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 
 import click
@@ -45,7 +44,7 @@ def run(
     from monitor.daemon.logs import setup_logging
     from monitor.daemon.notify import Notifier
     from monitor.daemon.scheduler import Daemon
-    from monitor.safety import expat_warning, install_secret_filter
+    from monitor.safety import install_secret_filter
     from monitor.store.lock import LockHeld
 
     config = open_config(config_path)
@@ -55,8 +54,6 @@ def run(
         config = replace(config, path=config.path.resolve())
     setup_logging(log_format, log_level)
     install_secret_filter(config)
-    if warning := expat_warning():
-        logging.getLogger("newshound").warning(warning)
     notifier = Notifier(notify_socket, watchdog_usec)
     try:
         code = asyncio.run(Daemon(config, once=once, notifier=notifier).run())

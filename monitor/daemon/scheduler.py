@@ -35,7 +35,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.config import Config
-from monitor.daemon.logs import log_event
+from monitor.daemon.logs import log_crawl, log_event
 from monitor.daemon.maintain import checkpoint_wal, maintain
 from monitor.daemon.notify import Notifier
 from monitor.daemon.poll import REPORT_KEYS, Crawl, CrawlLauncher, wait_crawl
@@ -334,7 +334,7 @@ class Daemon:
         self.metrics.articles.inc(stats.get("newshound/store/stored", 0))
         self.metrics.matched.inc(stats.get("newshound/match/matched", 0))
         self.metrics.pages.inc(stats.get("newshound/page/fetched", 0))
-        log_event(log, "crawl_done", logging.INFO if ok else logging.WARNING,
+        log_crawl(log, logging.INFO if ok else logging.WARNING,
                   sources=len(names), seconds=round(time.time() - crawl.started, 3),
                   exit_code=crawl.returncode, finish_reason=stats.get("finish_reason"),
                   responses=stats.get("response_received_count", 0),
