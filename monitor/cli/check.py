@@ -10,6 +10,7 @@ from monitor.cli import config_option, open_config
 from monitor.config import Config
 from monitor.netcheck import AddressRefused, check_url
 from monitor.safety import expat_warning
+from monitor.store.location import database_problem
 
 
 def find_problems(config: Config) -> list[str]:
@@ -33,7 +34,8 @@ def find_problems(config: Config) -> list[str]:
 @click.command("check")
 @config_option()
 def check(config_path: Path | None) -> None:
-    """Validate the config: keys, intervals, rules, and source/webhook addresses.
+    """Validate the config: keys, intervals, rules, source/webhook addresses, and that the
+    database can live at its path (a writable folder; a SQLite file or none yet).
 
     Exits non-zero with the reason on a bad config.
 
@@ -43,6 +45,8 @@ def check(config_path: Path | None) -> None:
     if warning := expat_warning():
         click.echo(f"warning: {warning}", err=True)
     problems = find_problems(config)
+    if problem := database_problem(config.storage.path):
+        problems.append(problem)
     if problems:
         raise click.ClickException("\n".join(problems))
     click.echo(

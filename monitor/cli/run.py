@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import click
 
 from monitor.cli import config_option, open_config
+from monitor.store.location import database_problem
 
 
 @click.command()
@@ -30,9 +32,11 @@ from monitor.cli import config_option, open_config
 # systemd's notify protocol: read here, at the edge, and handed down.
 @click.option("--notify-socket", envvar="NOTIFY_SOCKET", hidden=True)
 @click.option("--watchdog-usec", envvar="WATCHDOG_USEC", type=int, hidden=True)
+# systemd's StateDirectory=: where the database belongs when the config's path cannot be.
+@click.option("--state-directory", envvar="STATE_DIRECTORY", hidden=True)
 def run(
     config_path: Path | None, once: bool, log_format: str, log_level: str,
-    notify_socket: str | None, watchdog_usec: int | None,
+    notify_socket: str | None, watchdog_usec: int | None, state_directory: str | None,
 ) -> None:  # fmt: skip
     """Poll the sources, store and match new articles, deliver alerts, until stopped.
 
@@ -48,6 +52,11 @@ def run(
     from monitor.store.lock import LockHeld
 
     config = open_config(config_path)
+    if problem := database_problem(config.storage.path):
+        if state_directory:
+            state = Path(state_directory.split(":")[0]) / "newshound.db"
+            problem += f'; set [storage] path = "{state}" (systemd StateDirectory)'
+        raise click.ClickException(problem)
     if config.path is not None:  # the crawl children may run from another folder
         from dataclasses import replace
 
@@ -59,6 +68,8 @@ def run(
         code = asyncio.run(Daemon(config, once=once, notifier=notifier).run())
     except LockHeld as e:
         raise click.ClickException(str(e)) from None
+    except sqlite3.DatabaseError as e:  # a damaged file, a full disk: one line, no traceback
+        raise click.ClickException(f"database {config.storage.path}: {e}") from None
     finally:
         notifier.close()
     raise SystemExit(code)
