@@ -53,6 +53,9 @@ def alerts(
         return
     if deliver:
         from monitor.daemon.deliver import deliver_due
+        from monitor.daemon.logs import setup_logging
+
+        setup_logging("text", "critical")  # the report below says what the log would
 
         report = asyncio.run(deliver_due(config, config.storage.path))
         for name, c in report.channels.items():

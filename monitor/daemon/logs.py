@@ -121,7 +121,9 @@ def setup_logging(fmt: str = "text", level: str = "info", stream: TextIO | None 
     """Send the ``newshound`` loggers to ``stream`` (stderr) in the chosen format."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else EventFormatter())
-    logger = logging.getLogger(LOGGER_NAME)
-    logger.handlers[:] = [handler]
-    logger.setLevel(level.upper())
-    logger.propagate = False
+    # The library's own loggers ("monitor.alerts.email", say) write in the same format.
+    for name in (LOGGER_NAME, "monitor"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
