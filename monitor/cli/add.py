@@ -126,6 +126,16 @@ def add_opml(config: Config, path: Path, interval: str, print_only: bool) -> Non
 
 def discover(url: str, config_path: Path | None) -> list[dict]:
     """What ``scrapy crawl discover`` found at ``url``: ``[{"url", "kind", "title"}, …]``."""
+    found, stderr = discovery_crawl(url, config_path)
+    if found is None:
+        tail = "\n".join(stderr.strip().splitlines()[-5:])
+        raise click.ClickException(f"discovery of {url} failed:\n{tail}")
+    return found
+
+
+def discovery_crawl(url: str, config_path: Path | None) -> tuple[list[dict] | None, str]:
+    """Run ``scrapy crawl discover`` on ``url``: what it found (None if the crawl itself
+    failed) and its log."""
     from monitor.daemon.poll import crawl_env
 
     with tempfile.TemporaryDirectory(prefix="newshound-add-") as tmp:
@@ -138,9 +148,8 @@ def discover(url: str, config_path: Path | None) -> list[dict]:
             cmd, env=crawl_env(), capture_output=True, text=True, timeout=300, check=False
         )
         if proc.returncode != 0 or not out.exists():
-            tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
-            raise click.ClickException(f"discovery of {url} failed:\n{tail}")
-        return json.loads(out.read_text(encoding="utf-8"))
+            return None, proc.stderr
+        return json.loads(out.read_text(encoding="utf-8")), proc.stderr
 
 
 def source_block(
