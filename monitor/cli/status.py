@@ -29,7 +29,9 @@ def _span(seconds: float) -> str:
 @click.command("status")
 @config_option()
 @json_option
-def status(config_path: Path | None, as_json: bool) -> None:
+@click.option("--channels", "only_channels", is_flag=True,
+              help="Only the alert channels (with --json: a list of channels).")  # fmt: skip
+def status(config_path: Path | None, as_json: bool, only_channels: bool) -> None:
     """Show each source (state, last success, last error, next poll, items seen) and each
     alert channel (last success, failures in a row, pending, disabled).
 
@@ -58,12 +60,11 @@ def status(config_path: Path | None, as_json: bool) -> None:
     for s in sources:
         s["held_back"], s["using"] = held.get(s["name"], 0), feeds.get(s["name"])
     now = time.time()
-    if as_json:
-        # A list of sources, as before; then one entry per channel, marked "channel": true.
-        doc = sources + [{**c.to_json(), "channel": True} for c in channels]
+    if as_json:  # a list of sources, or with --channels a list of channels
+        doc = [c.to_json() for c in channels] if only_channels else sources
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
     else:
-        for s in sources:
+        for s in [] if only_channels else sources:
             if s["next_poll"] is None:
                 upcoming = "-"
             elif s["next_poll"] <= now:

@@ -93,8 +93,12 @@ def test_status_shows_channels_and_fails_on_a_dead_one(
     assert "failing   channel desk" in out and "1 failure in a row, 1 pending" in out
     assert "HTTP 503" in out and "1 of 2 channels failing" in out
     assert "ok        channel mail" in out
-    rows = json.loads(CliRunner().invoke(main, ["status", "--json", "-c", str(path)]).stdout)
-    desk = next(r for r in rows if r.get("channel") and r["name"] == "desk")
+    code, out = cli("status", "--channels", "--config", str(path))
+    assert code == 1 and "channel desk" in out and "last success" in out
+    rows = json.loads(
+        CliRunner().invoke(main, ["status", "--channels", "--json", "-c", str(path)]).stdout
+    )
+    desk = next(r for r in rows if r["name"] == "desk")
     assert desk["state"] == "failing" and desk["failures"] == 1 and desk["pending"] == 1
 
 
