@@ -56,8 +56,8 @@ def crawl_summary(counts: dict[str, Any]) -> str:
         ("source_unchanged", "unchanged", "unchanged"), ("source_failed", "failed", "failed"),
         ("store_stored", "new article", None), ("match_matched", "match", "matches"),
         ("alerts_queued", "alert queued", "alerts queued"),
-        ("alerts_held_back", "alert held back (older than max_age)",
-         "alerts held back (older than max_age)"),
+        ("alerts_held_back", "match not alerted (older than max_age)",
+         "matches not alerted (older than max_age)"),
     ):  # fmt: skip
         if counts.get(key):
             parts.append(_count(int(counts[key]), one, many))

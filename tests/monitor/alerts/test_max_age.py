@@ -88,3 +88,4 @@ def test_old_articles_stored_and_exported_but_not_alerted(
     assert "matched articles not alerted: older than max_age when found" in world
     summary = [json.loads(line) for line in run.stderr.splitlines() if '"crawl_done"' in line]
     assert summary and summary[0]["alerts_held_back"] >= 2
+    assert "matches not alerted (older than max_age)" in summary[0]["message"]
