@@ -39,9 +39,10 @@ def alerts(
     config_path: Path | None, show: str | None, retry: str | None, enable: str | None,
     deliver: bool, test_channel: str | None, since: str | None, as_json: bool,
 ) -> None:  # fmt: skip
-    """Show the alert outbox: pending and failed alerts per channel, and why.
+    """Show the alert outbox: pending and failed alerts per channel, and why; what was
+    sent (--sent); or send a sample alert through a channel now (--test, exit 1 on error).
 
-    Example: newshound alerts --failed --config newshound.toml
+    Example: newshound alerts --test desk --config newshound.toml
     """
     from monitor.store import open_database
     from monitor.store import outbox as ob
@@ -56,7 +57,6 @@ def alerts(
         from monitor.daemon.logs import setup_logging
 
         setup_logging("text", "critical")  # the report below says what the log would
-
         report = asyncio.run(deliver_due(config, config.storage.path))
         for name, c in report.channels.items():
             click.echo(
