@@ -85,6 +85,12 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    # An article published longer than this before it was found is stored, not alerted.
+    max_age: float = 2 * 86400.0
+
+
+@dataclass(frozen=True)
 class DaemonConfig:
     tick: float = 60.0  # seconds between poll ticks
     shutdown_timeout: float = 30.0
@@ -109,7 +115,8 @@ class SourceConfig:
     date: str | None = None
     follow: str | None = None
     max_pages: int = 3
-    # kind = "sitemap"
+    # How old an article may be when found (default: [alerts] max_age): older ones are
+    # stored but not alerted, and a sitemap's older entries are not fetched at all.
     max_age: float = 2 * 86400.0
 
 
@@ -179,6 +186,7 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     path: Path | None = None  # the file it came from; None for the built-in default
     warnings: tuple[str, ...] = ()  # things worth saying that do not stop a run
     # values read from ${VAR} into secret, url, smtp_url: masked in logs (monitor.safety)
@@ -190,6 +198,10 @@ class Config:
             if s.name == name:
                 return s
         raise KeyError(name)
+
+    def max_age(self, source: str) -> float:
+        """How old an article of ``source`` may be when found and still alert (seconds)."""
+        return next((s.max_age for s in self.sources if s.name == source), self.alerts.max_age)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -445,7 +457,12 @@ _SOURCE_KEYS = {
 }  # fmt: skip
 
 
-def _read_source(r: _Reader, raw: Any, where: str) -> SourceConfig:
+def _read_alerts(r: _Reader, raw: Any) -> AlertsConfig:
+    t = r.check_keys(raw, "alerts", {"max_age"})
+    return AlertsConfig(max_age=r.interval(t, "alerts", "max_age", AlertsConfig.max_age))
+
+
+def _read_source(r: _Reader, raw: Any, where: str, max_age: float) -> SourceConfig:
     t = r.check_keys(raw, where, _SOURCE_KEYS)
     url = r.get(t, where, "url", str, required=True).strip()
     if not re.match(r"^https?://[^/\s]+", url, re.I) and not r.pending(url):
@@ -472,7 +489,7 @@ def _read_source(r: _Reader, raw: Any, where: str) -> SourceConfig:
         date=r.get(t, where, "date", str),
         follow=r.get(t, where, "follow", str),
         max_pages=max_pages,
-        max_age=r.interval(t, where, "max_age", 2 * 86400.0),
+        max_age=r.interval(t, where, "max_age", max_age),
     )
 
 
@@ -657,7 +674,9 @@ def _read_list(
     return out
 
 
-_TOP_KEYS = {"storage", "network", "metrics", "daemon", "sources", "terms", "rules", "channels"}
+_TOP_KEYS = {
+    "storage", "network", "metrics", "daemon", "alerts", "sources", "terms", "rules", "channels",
+}  # fmt: skip
 
 
 def parse_config(
@@ -684,7 +703,8 @@ def parse_config(
     channels = _read_list(
         r, doc, "channels", lambda t, w: _read_channel(r, t, w, rule_names, term_names)
     )
-    sources = _read_list(r, doc, "sources", lambda t, w: _read_source(r, t, w))
+    alerts = _read_alerts(r, doc.get("alerts", {}))
+    sources = _read_list(r, doc, "sources", lambda t, w: _read_source(r, t, w, alerts.max_age))
     return Config(
         storage=_read_storage(r, doc.get("storage", {}), base),
         sources=sources,
@@ -694,6 +714,7 @@ def parse_config(
         network=_read_network(r, doc.get("network", {})),
         metrics=_read_metrics(r, doc.get("metrics", {})),
         daemon=_read_daemon(r, doc.get("daemon", {})),
+        alerts=alerts,
         warnings=tuple(warnings),
         secrets=frozenset(r.secrets),
         unresolved=tuple(r.unresolved),

@@ -9,6 +9,7 @@ line goes through ``monitor.safety.redact_url``: no credentials or tokens.
 
 from __future__ import annotations
 
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from monitor.safety import redact_urls
@@ -22,6 +23,8 @@ _OTHER_HOST = "VerificationError"  # service_identity: the certificate names ano
 def download_error(error: BaseException | Failure) -> str:
     """``error`` (an exception, or the Twisted failure an errback gets) as one line."""
     exc = error.value if isinstance(error, Failure) else error
+    if isinstance(exc, HttpError):  # its own message is "Ignoring non-200 response"
+        return f"HTTP {exc.response.status}"
     text = str(exc)
     if _UNTRUSTED in text:
         why = "no CA the system trusts vouches for it (or it has expired)"

@@ -217,7 +217,8 @@ class StorePipeline(_StorePipelineBase):
         signature = text_signature(cleaned.text)
         original = find_near_duplicate(self.db, signature) if signature is not None else None
         # A near-duplicate alerts nobody: its first copy already did (or did not match).
-        outbox = [] if original else plan_alerts(self.config.channels, record, result)
+        outbox = [] if original else plan_alerts(self.config.channels, record, result,
+            max_age=self.config.max_age(entry.source), stats=self.stats)  # fmt: skip
         article_id = save_article(
             self.db, record, matches, result.rules, outbox,
             keep_text=self.config.storage.store_all, duplicate_of=original, signature=signature,
@@ -260,7 +261,9 @@ class StorePipeline(_StorePipelineBase):
             return []
         row = self.db.execute("SELECT url FROM articles WHERE id = ?", [page.known_id]).fetchone()
         stored = replace(record, url=row[0]) if row else record
-        planned = plan_alerts(self.config.channels, stored, page.result)
+        planned = plan_alerts(
+            self.config.channels, stored, page.result, max_age=self.config.max_age(record.source)
+        )
         return [e for e in planned if e.channel in wanted]
 
 

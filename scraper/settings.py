@@ -98,9 +98,11 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 # Components with nothing to do here, yet run on every request: no spider sets
-# allowed_domains (offsite) or http_user (auth), nothing reads depth, and no Referer is
-# sent (a feed poll comes from no page, and a site need not learn which feed led to it).
-REFERER_ENABLED = False
+# allowed_domains (offsite) or http_user (auth), and nothing reads depth.
+# No Referer is sent (a feed poll comes from no page, and a site need not learn which feed
+# led to it) by policy, not by REFERER_ENABLED = False: without the Referer middleware,
+# Scrapy's redirect middlewares warn on every crawl that they cannot set the header.
+REFERRER_POLICY = "no-referrer"
 # Header sizes and byte counts per request and response, which nothing reads: the crawl's
 # report counts responses from the core stats.
 DOWNLOADER_STATS = False

@@ -39,7 +39,7 @@ class AppriseChannel:
         else:
             first = delivery.alerts[0]
             health = "newshound: source health"
-            title = str(first.payload.get("title") or "") if first.kind == "article" else health
+            title = str(first.payload.get("title") or "") if first.kind != "health" else health
         body = "\n".join(summary_line(a) for a in delivery.alerts)
         key = (self.url, delivery.event_id)
         earlier = _ATTEMPTS.get(key)

@@ -134,7 +134,7 @@ def _group(views: Sequence[tuple[Alert, ArticleView]]) -> list[tuple[str, list[A
 
 def render_email(delivery: Delivery) -> EmailText:
     """Subject, plain text and HTML for one delivery (one article, one health alert, or a batch)."""
-    articles = [(a, article_view(a.payload)) for a in delivery.alerts if a.kind == "article"]
+    articles = [(a, article_view(a.payload)) for a in delivery.alerts if a.kind != "health"]
     health = [a.payload for a in delivery.alerts if a.kind == "health"]
     if delivery.batch:
         subject = f"{len(articles)} new articles"

@@ -9,7 +9,8 @@ is used as raw bytes). The body::
      "published", "terms", "rules", "snippets", "aliases", "counts"}}
 
 A batch (digest or rate-limit overflow) is ``"type": "article.digest"`` with
-``data.articles`` (each with its own ``id``); a health alert is ``"type": "source.health"``.
+``data.articles`` (each with its own ``id``); a health alert is ``"type": "source.health"``;
+a test alert (``newshound alerts --test``) is ``"type": "newshound.test"``.
 
 The HTTP client is a few lines over ``asyncio.open_connection`` rather than a dependency:
 one POST, ``Connection: close``, redirects never followed, certificates verified
@@ -59,6 +60,8 @@ def webhook_body(delivery: Delivery) -> bytes:
         }
     elif delivery.alerts[0].kind == "health":
         kind, data = "source.health", dict(delivery.alerts[0].payload)
+    elif delivery.alerts[0].kind == "test":  # newshound alerts --test (alerts/sample.py)
+        kind, data = "newshound.test", _article_data(delivery.alerts[0])
     else:
         kind, data = "article.matched", _article_data(delivery.alerts[0])
     doc = {"type": kind, "timestamp": delivery.timestamp, "data": data}

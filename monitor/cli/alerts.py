@@ -1,12 +1,14 @@
-"""`newshound alerts`: the outbox — what waits, what failed — and retrying it.
+"""`newshound alerts`: the outbox — what waits, what failed, what went out — retrying it,
+and a test alert through one channel.
 
-Example: newshound alerts --failed; newshound alerts --retry all
+Example: newshound alerts --failed; newshound alerts --retry all; newshound alerts --test desk
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,8 @@ from typing import Any
 import click
 
 from monitor.cli import config_option, json_option, open_config
+from monitor.cli.export import since_option
+from monitor.config import Config, parse_interval
 
 __all__ = ["alerts"]
 
@@ -25,22 +29,36 @@ __all__ = ["alerts"]
 @click.option("--retry", metavar="ID|all", help="Send a failed alert (or all of them) again.")
 @click.option("--enable", metavar="CHANNEL", help="Turn a channel disabled by HTTP 410 back on.")
 @click.option("--deliver", is_flag=True, help="Deliver what is due now, once, and report.")
+@click.option(
+    "--test", "test_channel", metavar="CHANNEL", help="Send a sample alert through CHANNEL now."
+)
+@click.option("--sent", "show", flag_value="sent", help="Alerts that went out (see --since).")
+@since_option("With --sent: only what was sent within this interval, e.g. 1d (default 1d).")
 @json_option
 def alerts(
     config_path: Path | None, show: str | None, retry: str | None, enable: str | None,
-    deliver: bool, as_json: bool,
+    deliver: bool, test_channel: str | None, since: str | None, as_json: bool,
 ) -> None:  # fmt: skip
-    """Show the alert outbox: pending and failed alerts per channel, and why.
+    """Show the alert outbox: pending and failed alerts per channel, and why; what was
+    sent (--sent); or send a sample alert through a channel now (--test, exit 1 on error).
 
-    Example: newshound alerts --failed --config newshound.toml
+    Example: newshound alerts --test desk --config newshound.toml
     """
     from monitor.store import open_database
     from monitor.store import outbox as ob
+    from monitor.store.health import sent_alerts
 
-    config = open_config(config_path, secrets=deliver or retry is not None)
+    config = open_config(
+        config_path, secrets=deliver or retry is not None or test_channel is not None
+    )
+    if test_channel is not None:
+        _send_test(config, test_channel)
+        return
     if deliver:
         from monitor.daemon.deliver import deliver_due
+        from monitor.daemon.logs import setup_logging
 
+        setup_logging("text", "critical")  # the report below says what the log would
         report = asyncio.run(deliver_due(config, config.storage.path))
         for name, c in report.channels.items():
             click.echo(
@@ -60,6 +78,9 @@ def alerts(
                 raise click.ClickException(f"no channel named {enable!r} in the config")
             done = ob.enable_channel(db, enable)
             click.echo(f"channel {enable!r} " + ("enabled" if done else "was not disabled"))
+            return
+        if show == "sent":
+            _show_sent(sent_alerts(db, time.time() - _seconds(since or "1d")), as_json)
             return
         states = {"pending": ["pending", "sending"], "failed": ["failed"]}.get(
             show or "", ["pending", "sending", "failed"]
@@ -102,3 +123,38 @@ def _line(r: dict[str, Any], configured: set[str]) -> str:
     if r["last_error"]:
         line += f"\n    {r['last_error']}"
     return line
+
+
+def _seconds(since: str) -> float:
+    try:
+        return parse_interval(since)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--since") from None
+
+
+def _show_sent(rows: list[dict[str, Any]], as_json: bool) -> None:
+    from monitor.alerts.render import flatten_line
+
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no alerts sent in that time")
+    for r in rows:
+        title = flatten_line(r["title"] or r["url"] or r["event_id"], 80)
+        click.echo(f"#{r['id']} {datetime.fromtimestamp(r['sent_at']):%Y-%m-%d %H:%M:%S} "
+                   f"{r['channel']}: {title}")  # fmt: skip
+
+
+def _send_test(config: Config, name: str) -> None:
+    """A sample alert through channel ``name`` now; exit 1 with the channel's error."""
+    from monitor.alerts.sample import send_test_alert
+
+    channel = next((c for c in config.channels if c.name == name), None)
+    if channel is None:
+        known = ", ".join(c.name for c in config.channels) or "none configured"
+        raise click.ClickException(f"no channel named {name!r} in the config (channels: {known})")
+    error = asyncio.run(send_test_alert(channel, config.network))
+    if error is not None:
+        raise click.ClickException(error)
+    click.echo(f"channel {name!r}: test alert sent")

@@ -10,6 +10,7 @@ from monitor.cli import config_option, open_config
 from monitor.config import Config
 from monitor.netcheck import AddressRefused, check_url
 from monitor.safety import expat_warning, redact_url
+from monitor.store.location import database_problem
 
 
 def find_problems(config: Config) -> list[str]:
@@ -32,10 +33,14 @@ def find_problems(config: Config) -> list[str]:
 
 @click.command("check")
 @config_option()
-def check(config_path: Path | None) -> None:
-    """Validate the config: keys, intervals, rules, and source/webhook addresses.
+@click.option("--fetch", is_flag=True, help="Also fetch each source once and say what it is.")
+def check(config_path: Path | None, fetch: bool) -> None:
+    """Validate the config: keys, intervals, rules, source/webhook addresses, and that the
+    database can live at its path (a writable folder; a SQLite file or none yet).
 
-    Exits non-zero with the reason on a bad config.
+    Exits non-zero with the reason on a bad config. With --fetch, each source is also
+    fetched once (robots.txt and the address rules apply) and reported: feed and its
+    items, sitemap, listing page, a page whose feed is read instead, or the error.
 
     Example: newshound check --config newshound.toml
     """
@@ -43,6 +48,8 @@ def check(config_path: Path | None) -> None:
     if warning := expat_warning():
         click.echo(f"warning: {warning}", err=True)
     problems = find_problems(config)
+    if problem := database_problem(config.storage.path):
+        problems.append(problem)
     if problems:
         raise click.ClickException("\n".join(problems))
     click.echo(
@@ -50,3 +57,16 @@ def check(config_path: Path | None) -> None:
         f"{len(config.rules)} rules, {len(config.channels)} channels; "
         f"database {config.storage.path}"
     )
+    if fetch:
+        _fetch(config)
+
+
+def _fetch(config: Config) -> None:
+    from monitor.cli.source_check import fetch_sources
+
+    reports = fetch_sources(config)
+    for report in reports:
+        click.echo(report.line)
+    failed = sum(not r.ok for r in reports)
+    if failed:
+        raise click.ClickException(f"{failed} of {len(reports)} sources failed to fetch")

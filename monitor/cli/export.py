@@ -1,4 +1,5 @@
-"""``newshound export``: the stored matched articles as JSON, CSV or Atom."""
+"""``newshound export``: the stored matched articles as JSON, CSV or Atom; the sources as
+OPML."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def since_iso(since: str | None) -> str | None:
 @click.command("export")
 @config_option()
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "csv", "atom"]), default="json",
+    "--format", "fmt", type=click.Choice(["json", "csv", "atom", "opml"]), default="json",
     show_default=True, help="Output format.",
 )  # fmt: skip
 @click.option("--term", "terms", multiple=True, help="Only articles matching this term.")
@@ -58,11 +59,16 @@ def export(
     config_path: Path | None, fmt: str, terms: tuple[str, ...], rules: tuple[str, ...],
     since: str | None, duplicates: bool,
 ) -> None:  # fmt: skip
-    """Print the stored matched articles.
+    """Print the stored matched articles (or, with --format opml, the sources).
 
     Example: newshound export --config newshound.toml --format atom --term Putin
     """
     config = open_config(config_path, secrets=False)
+    if fmt == "opml":  # the sources, for a feed reader: no database needed
+        from monitor.opml import write_opml
+
+        click.echo(write_opml(config.sources))
+        return
     _check_names(terms, {t.name for t in config.terms}, "--term", "term")
     _check_names(rules, {r.name for r in config.rules}, "--rule", "rule")
     if not config.storage.path.exists():

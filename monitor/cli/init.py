@@ -13,6 +13,10 @@ _HEADER = """\
 """
 
 _KEEP = '# keep = "30d"                  # delete unmatched articles older than this\n'
+# contrib/newshound.service: ProtectSystem=strict leaves only its StateDirectory writable.
+SYSTEMD_PATH = "/var/lib/newshound/newshound.db"
+_RELATIVE_PATH = 'path = "newshound.db"'
+_SYSTEMD_NOTE = f'# as a systemd service (newshound init --systemd): path = "{SYSTEMD_PATH}"\n'
 
 _TAIL = """
 # --- alerts: more channels -----------------------------------------------------------
@@ -27,6 +31,7 @@ _TAIL = """
 # name = "desk-mail"
 # type = "email"
 # smtp_url = "smtp://user:${SMTP_PASSWORD}@mail.example.org:587"
+# tls = "starttls"                   # starttls (port 587, default) | ssl (port 465) | none
 # from = "newshound@example.org"
 # to = ["desk@example.org"]
 # digest = "1h"                       # one mail an hour instead of one per article
@@ -36,6 +41,16 @@ _TAIL = """
 # type = "apprise"                    # Slack, Telegram, Discord, ntfy, Matrix, …
 # url = "ntfy://ntfy.sh/my-newshound-topic"
 # health = true                       # also tell this channel when a source fails or recovers
+
+# --- alerts, network -------------------------------------------------------------------
+# [alerts]
+# max_age = "2d"                      # older when found: stored, not alerted (per source too)
+
+# [network]
+# allow_private_addresses = false     # true: also fetch loopback/private hosts (intranets)
+# verify_certificates = true          # https: check certificates and host names
+# user_agent = "newshound/1.0 (+https://example.org/contact)"
+# timeout = "30s"                     # per download
 
 # --- the daemon ------------------------------------------------------------------------
 # [daemon]
@@ -48,8 +63,11 @@ _TAIL = """
 """
 
 
-def starter_config() -> str:
-    """The built-in default config, with the optional sections shown as comments."""
+def starter_config(systemd: bool = False) -> str:
+    """The built-in default config, with the optional sections shown as comments.
+
+    ``systemd``: the database at :data:`SYSTEMD_PATH`, the unit's StateDirectory.
+    """
     defaults = (Path(__file__).resolve().parent.parent / "defaults.toml").read_text("utf-8")
     body = "\n".join(
         line for line in defaults.splitlines() if not line.startswith("# newshound's built-in")
@@ -57,6 +75,11 @@ def starter_config() -> str:
     ).lstrip("\n")  # fmt: skip
     # Inside the existing [storage] table: a second [storage] would not load.
     body = body.replace("[storage]\n", "[storage]\n" + _KEEP, 1)
+    line = next(x for x in body.splitlines() if x.startswith(_RELATIVE_PATH))
+    if systemd:
+        body = body.replace(line, f'path = "{SYSTEMD_PATH}"', 1)
+    else:
+        body = body.replace(line, line + "\n" + _SYSTEMD_NOTE.rstrip("\n"), 1)
     return _HEADER + "\n" + body.rstrip("\n") + "\n" + _TAIL
 
 
@@ -68,12 +91,16 @@ def starter_config() -> str:
     help="Write the config to this file instead of printing it.",
 )
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def init(output: Path | None, force: bool) -> None:  # fmt: skip
+@click.option(
+    "--systemd", is_flag=True,
+    help=f"Keep the database in the service's StateDirectory ({SYSTEMD_PATH}).",
+)  # fmt: skip
+def init(output: Path | None, force: bool, systemd: bool) -> None:
     """Print (or write with -o) a commented starter config to edit.
 
     Example: newshound init -o newshound.toml
     """
-    text = starter_config()
+    text = starter_config(systemd)
     if output is None:
         click.echo(text, nl=False)
         return

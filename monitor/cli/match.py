@@ -4,6 +4,9 @@ Prints one JSON object (DESIGN.md):
 ``{"terms": {"<term name>": {"count": N, "snippets": ["…"]}}, "rules": ["<rule name>", …]}``;
 unmatched terms are absent. The text is matched as the article body; ``--title`` and
 ``--summary`` give the other fields.
+
+Exit status as grep's: 0 when a term matched, 1 when none did (the JSON is printed all the
+same), 2 on an error (a bad config, an unreadable file).
 """
 
 from __future__ import annotations
@@ -28,12 +31,20 @@ MAX_BYTES = 50 * 1024 * 1024
 def match(config_path: Path | None, title: str, summary: str, path: str) -> None:
     """Match a text file (``-`` reads stdin) against the config's terms and rules.
 
+    Exits 0 when a term matched, 1 when none did, 2 on an error, as grep does.
+
     Example: newshound clean page.html | newshound match -c newshound.toml -
     """
-    config = open_config(config_path)
-    matcher = Matcher(config.terms, config.rules)
-    result = matcher.match(title=title, summary=summary, body=_read(path))
+    try:
+        config = open_config(config_path)
+        text = _read(path)
+    except click.ClickException as e:
+        e.exit_code = 2
+        raise
+    result = Matcher(config.terms, config.rules).match(title=title, summary=summary, body=text)
     click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    if not result.terms:
+        raise SystemExit(1)
 
 
 def _read(path: str) -> str:

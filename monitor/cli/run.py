@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import sqlite3
 from pathlib import Path
 
 import click
 
 from monitor.cli import config_option, open_config
+from monitor.store.location import database_problem
 
 
 @click.command()
@@ -31,9 +32,11 @@ from monitor.cli import config_option, open_config
 # systemd's notify protocol: read here, at the edge, and handed down.
 @click.option("--notify-socket", envvar="NOTIFY_SOCKET", hidden=True)
 @click.option("--watchdog-usec", envvar="WATCHDOG_USEC", type=int, hidden=True)
+# systemd's StateDirectory=: where the database belongs when the config's path cannot be.
+@click.option("--state-directory", envvar="STATE_DIRECTORY", hidden=True)
 def run(
     config_path: Path | None, once: bool, log_format: str, log_level: str,
-    notify_socket: str | None, watchdog_usec: int | None,
+    notify_socket: str | None, watchdog_usec: int | None, state_directory: str | None,
 ) -> None:  # fmt: skip
     """Poll the sources, store and match new articles, deliver alerts, until stopped.
 
@@ -45,23 +48,28 @@ def run(
     from monitor.daemon.logs import setup_logging
     from monitor.daemon.notify import Notifier
     from monitor.daemon.scheduler import Daemon
-    from monitor.safety import expat_warning, install_secret_filter
+    from monitor.safety import install_secret_filter
     from monitor.store.lock import LockHeld
 
     config = open_config(config_path)
+    if problem := database_problem(config.storage.path):
+        if state_directory:
+            state = Path(state_directory.split(":")[0]) / "newshound.db"
+            problem += f'; set [storage] path = "{state}" (systemd StateDirectory)'
+        raise click.ClickException(problem)
     if config.path is not None:  # the crawl children may run from another folder
         from dataclasses import replace
 
         config = replace(config, path=config.path.resolve())
     setup_logging(log_format, log_level)
     install_secret_filter(config)
-    if warning := expat_warning():
-        logging.getLogger("newshound").warning(warning)
     notifier = Notifier(notify_socket, watchdog_usec)
     try:
         code = asyncio.run(Daemon(config, once=once, notifier=notifier).run())
     except LockHeld as e:
         raise click.ClickException(str(e)) from None
+    except sqlite3.DatabaseError as e:  # a damaged file, a full disk: one line, no traceback
+        raise click.ClickException(f"database {config.storage.path}: {e}") from None
     finally:
         notifier.close()
     raise SystemExit(code)

@@ -1,4 +1,4 @@
-"""``newshound status``: each source's health, from the daemon's database."""
+"""``newshound status``: each source's and channel's health, from the daemon's database."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 
 from monitor.cli import config_option, json_option, open_config
 from monitor.safety import redact_urls
+from monitor.store.health import ChannelHealth
 
 
 def _ago(ts: float | None, now: float) -> str:
@@ -29,14 +30,19 @@ def _span(seconds: float) -> str:
 @click.command("status")
 @config_option()
 @json_option
-def status(config_path: Path | None, as_json: bool) -> None:
-    """Show each source: state, last success, last error, next poll, items seen.
+@click.option("--channels", "only_channels", is_flag=True,
+              help="Only the alert channels (with --json: a list of channels).")  # fmt: skip
+def status(config_path: Path | None, as_json: bool, only_channels: bool) -> None:
+    """Show each source (state, last success, last error, next poll, items seen) and each
+    alert channel (last success, failures in a row, pending, disabled).
 
-    Exits 1 when any source is failing or paused, so it can drive a monitoring check.
+    Exits 1 when any source or channel is failing or paused, so it can drive a
+    monitoring check.
 
     Example: newshound status --config newshound.toml --json
     """
     from monitor.store import open_database
+    from monitor.store.health import channel_health, held_back_counts, substituted_feeds
     from monitor.store.sources import FAILING_STATES, describe_sources
 
     config = open_config(config_path, secrets=False)
@@ -47,13 +53,19 @@ def status(config_path: Path | None, as_json: bool) -> None:
     db = open_database(config.storage.path)
     try:
         sources = describe_sources(db, config.sources)
+        channels = channel_health(db, config.channels)
+        held = held_back_counts(db, config)
+        feeds = substituted_feeds(db)
     finally:
         db.close()
+    for s in sources:
+        s["held_back"], s["using"] = held.get(s["name"], 0), feeds.get(s["name"])
     now = time.time()
-    if as_json:
-        click.echo(redact_urls(json.dumps(sources, ensure_ascii=False, indent=1)))
+    if as_json:  # a list of sources, or with --channels a list of channels
+        doc = [c.to_json() for c in channels] if only_channels else sources
+        click.echo(redact_urls(json.dumps(doc, ensure_ascii=False, indent=1)))
     else:
-        for s in sources:
+        for s in [] if only_channels else sources:
             if s["next_poll"] is None:
                 upcoming = "-"
             elif s["next_poll"] <= now:
@@ -64,13 +76,39 @@ def status(config_path: Path | None, as_json: bool) -> None:
                 f"{s['state']:<9} {s['name']}  last success {_ago(s['last_success'], now)}, "
                 f"next poll {upcoming}, {s['items_seen']} items seen"
             )
+            if s["using"]:
+                line += f"\n          using {s['using']} found on {s['url']}"
+            if s["held_back"]:
+                line += (
+                    f"\n          {s['held_back']} matched articles not alerted: "
+                    "older than max_age when found"
+                )
             if s["moved_to"]:
                 line += f"\n          moved permanently to {s['moved_to']}: set its url to it"
             if s["last_error"]:
                 line += f"\n          error: {s['last_error']} ({s['failures']} in a row)"
             click.echo(redact_urls(line))
+        for c in channels:
+            click.echo(redact_urls(_channel_line(c, now)))
     failing = [s["name"] for s in sources if s["state"] in FAILING_STATES]
-    if failing:
+    dead = [c.name for c in channels if c.enabled and c.failing]
+    if failing or dead:
         if not as_json:
-            click.echo(f"{len(failing)} of {len(sources)} sources failing", err=True)
+            if failing:
+                click.echo(f"{len(failing)} of {len(sources)} sources failing", err=True)
+            if dead:
+                click.echo(f"{len(dead)} of {len(channels)} channels failing", err=True)
         raise SystemExit(1)
+
+
+def _channel_line(c: ChannelHealth, now: float) -> str:
+    line = (
+        f"{c.state:<9} channel {c.name}  last success {_ago(c.last_success, now)}, "
+        f"{c.failures} failure{'' if c.failures == 1 else 's'} in a row, "
+        f"{c.pending} pending, {c.failed} failed"
+    )
+    if c.disabled:
+        line += f"\n          disabled: {c.disabled}; newshound alerts --enable {c.name}"
+    elif c.last_error:
+        line += f"\n          error: {c.last_error}"
+    return line

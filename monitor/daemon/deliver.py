@@ -43,12 +43,13 @@ from monitor.alerts.policy import (
     retry_delay,
 )
 from monitor.config import ChannelConfig, Config, NetworkConfig
+from monitor.daemon.logs import log_event
 from monitor.store import open_database
 from monitor.store import outbox as ob
 
 __all__ = ["deliver_due", "DeliveryReport", "ChannelReport"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("newshound.deliver")  # the daemon's log: one format (logs.py)
 
 MAX_BATCH = 500  # articles in one digest message; a larger backlog goes in several
 MIN_ATTEMPTS = 3  # an alert is tried at least this often before it is given up
@@ -121,7 +122,8 @@ async def deliver_due(
             if isinstance(result, asyncio.CancelledError):
                 raise result
             if isinstance(result, BaseException):
-                log.error("channel=%s delivery pass crashed", p.config.name, exc_info=result)
+                log.error("delivery_crashed", exc_info=result,
+                          extra={"newshound_fields": {"channel": p.config.name}})  # fmt: skip
                 p.report.errors.append(f"channel {p.config.name!r}: internal error: {result!r}")
     finally:
         db.close()
@@ -244,7 +246,8 @@ class _ChannelPass:
         except DeliveryError as e:
             error = e
         except Exception as e:  # a bug or an unexpected library error: retry, and say so
-            log.exception("channel=%s event_id=%s unexpected error", self.name, delivery.event_id)
+            log.exception("alert_error", extra={"newshound_fields": {
+                "channel": self.name, "event_id": delivery.event_id}})  # fmt: skip
             error = DeliveryError(f"channel {self.name!r}: {type(e).__name__}: {e}")
         else:
             articles = any(a.kind == "article" for a in delivery.alerts)
@@ -255,10 +258,8 @@ class _ChannelPass:
             )  # fmt: skip
             self.report.sent += len(ids)
             self.report.messages += 1
-            log.info(
-                "alert sent channel=%s event_id=%s alerts=%d",
-                self.name, delivery.event_id, len(ids),
-            )  # fmt: skip
+            log_event(log, "alert_sent", channel=self.name, event_id=delivery.event_id,
+                      alerts=len(ids))  # fmt: skip
             return True
         return self._failed(delivery, ids, error)
 
@@ -273,10 +274,9 @@ class _ChannelPass:
             ob.mark_retry(self.db, self.name, ids, retry_at, message)
             self.report.retrying += len(ids)
             self.report.errors.append(f"{message}; attempt {attempt}, next at {when}")
-            log.warning(
-                "alert retry channel=%s event_id=%s attempt=%d retry_at=%s error=%s",
-                self.name, delivery.event_id, attempt, when, message,
-            )  # fmt: skip
+            log_event(log, "alert_retry", logging.WARNING, channel=self.name,
+                      event_id=delivery.event_id, attempt=attempt, retry_at=when,
+                      error=message)  # fmt: skip
             return False
         if not error.permanent:
             message += f"; given up after {GIVE_UP_AFTER / 86400:g} days of retries"
@@ -288,10 +288,8 @@ class _ChannelPass:
         self.report.errors.append(message)
         if disable:
             self.report.disabled = disable
-        log.error(
-            "alert failed channel=%s event_id=%s disabled=%s error=%s",
-            self.name, delivery.event_id, bool(disable), message,
-        )  # fmt: skip
+        log_event(log, "alert_failed", logging.ERROR, channel=self.name,
+                  event_id=delivery.event_id, disabled=bool(disable), error=message)  # fmt: skip
         return not error.gone
 
 

@@ -54,7 +54,7 @@ REPORT_KEYS = (
     "newshound/dedupe/skipped", "newshound/page/fetched", "newshound/page/failed",
     "newshound/store/stored", "newshound/match/matched", "response_received_count",
     "item_dropped_count", "spider_exceptions/count", "newshound/robotstxt/parsed",
-    "robotstxt/forbidden",
+    "robotstxt/forbidden", "newshound/alerts/queued", "newshound/alerts/held_back",
 )  # fmt: skip
 
 

@@ -35,7 +35,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.config import Config
-from monitor.daemon.logs import log_event
+from monitor.daemon.logs import log_crawl, log_event
 from monitor.daemon.maintain import checkpoint_wal, maintain
 from monitor.daemon.notify import Notifier
 from monitor.daemon.poll import REPORT_KEYS, Crawl, CrawlLauncher, wait_crawl
@@ -114,7 +114,7 @@ class Daemon:
                                              self.poll_alive)  # fmt: skip
             log_event(log, "daemon_started", pid=os.getpid(), sources=len(self.enabled),
                       config=str(self.config.path or "(built-in default)"),
-                      db=str(self.config.storage.path), tick=self.config.daemon.tick,
+                      db=str(self.config.storage.path), tick=tick_seconds(self.config),
                       metrics=self.config.metrics.listen, once=self.once or None)  # fmt: skip
             await (self._run_once() if self.once else self._run_forever())
         finally:
@@ -125,7 +125,7 @@ class Daemon:
         return self.exit_code
 
     async def _run_forever(self) -> None:
-        tick = self.config.daemon.tick
+        tick = tick_seconds(self.config)
         scheduler = AsyncIOScheduler(timezone=UTC)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         now = _utcnow()
@@ -334,7 +334,7 @@ class Daemon:
         self.metrics.articles.inc(stats.get("newshound/store/stored", 0))
         self.metrics.matched.inc(stats.get("newshound/match/matched", 0))
         self.metrics.pages.inc(stats.get("newshound/page/fetched", 0))
-        log_event(log, "crawl_done", logging.INFO if ok else logging.WARNING,
+        log_crawl(log, logging.INFO if ok else logging.WARNING,
                   sources=len(names), seconds=round(time.time() - crawl.started, 3),
                   exit_code=crawl.returncode, finish_reason=stats.get("finish_reason"),
                   responses=stats.get("response_received_count", 0),
@@ -426,6 +426,14 @@ class Daemon:
         if key not in self._warned:
             self._warned.add(key)
             log_event(log, event, logging.WARNING, **fields)
+
+
+def tick_seconds(config: Config) -> float:
+    """How often the poll loop looks for due sources: ``[daemon] tick``, or the shortest
+    enabled source interval when that is shorter (never under a second), so a 20s source
+    is polled every 20s, not stretched to the tick."""
+    intervals = [s.interval for s in config.sources if s.enabled]
+    return max(1.0, min([config.daemon.tick, *intervals]))
 
 
 def _utcnow():  # type: ignore[no-untyped-def]

@@ -413,6 +413,8 @@ class FeedsSpider(Spider):
         self._unchanged_follow_up(response)  # for the hash only: the feed is new to us
         self._remember_follow_up(response, "feed")
         self.crawler.stats.inc_value("newshound/discovery/found")
+        self.logger.warning("source=%r url=%s is not a feed: using %s found on it",
+                            source.name, source.url, response.url)  # fmt: skip
         yield from entries
 
     def _next_candidate(self, meta: dict[str, Any], source: SourceConfig) -> Iterator[Request]:

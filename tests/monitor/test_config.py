@@ -134,3 +134,19 @@ def test_bad_listing_selector_is_refused_at_load(selector: str, kind: str) -> No
     )
     with pytest.raises(ConfigError, match=rf"sources\[0\].item = .*not a valid {kind}"):
         parse_config(text, env={})
+
+
+def test_max_age_one_knob_for_alerts_and_sitemaps() -> None:
+    text = (
+        '[alerts]\nmax_age = "3d"\n'
+        '[[sources]]\nname = "A"\nurl = "https://a.example/feed"\n'
+        '[[sources]]\nname = "B"\nurl = "https://b.example/sitemap.xml"\nkind = "sitemap"\n'
+        'max_age = "12h"\n'
+    )
+    config = parse_config(text, env={})
+    assert [s.max_age for s in config.sources] == [3 * 86400, 12 * 3600]
+    assert config.max_age("A") == 3 * 86400 and config.max_age("B") == 12 * 3600
+    assert config.max_age("not configured") == 3 * 86400
+    assert parse_config("", env={}).alerts.max_age == 2 * 86400
+    with pytest.raises(ConfigError, match=r'alerts.max_age = "two days": expected an interval'):
+        parse_config('[alerts]\nmax_age = "two days"\n', env={})

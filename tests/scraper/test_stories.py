@@ -24,6 +24,8 @@ name = "Gamma"
 url = "{c}/feed.rss"
 """
 UPDATES_CHANNEL = """
+[alerts]
+max_age = "520w"   # the fixture stories have fixed dates
 [[channels]]
 name = "updates"
 type = "console"

@@ -39,3 +39,19 @@ def test_init_writes_a_file_and_will_not_overwrite_it(tmp_path: Path) -> None:
     again = CliRunner().invoke(main, ["init", "-o", str(out)])
     assert again.exit_code == 1 and "already exists" in again.output
     assert CliRunner().invoke(main, ["init", "-o", str(out), "--force"]).exit_code == 0
+
+
+def test_network_alerts_and_email_tls_shown_and_load_when_uncommented(tmp_path: Path) -> None:
+    text = CliRunner().invoke(main, ["init"]).output
+    assert "# [network]" in text and "# [alerts]" in text
+    assert '# tls = "starttls"' in text and "ssl" in text  # the e-mail TLS choice
+    text = re.sub(r"^# (\[network\]|allow_private|verify_certificates|user_agent|timeout"
+                  r"|\[alerts\]|max_age)", r"\1", text, flags=re.M)  # fmt: skip
+    mail = text.split('# [[channels]]\n# name = "desk-mail"', 1)[1].split("\n#\n", 1)[0]
+    text += '\n[[channels]]\nname = "desk-mail"' + re.sub(r"^# ", "", mail, flags=re.M)
+    path = tmp_path / "newshound.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path, env={"SMTP_PASSWORD": "x"})
+    assert config.network.timeout == 30 and config.network.verify_certificates
+    assert config.alerts.max_age == 2 * 86400
+    assert config.channels[-1].tls == "starttls"

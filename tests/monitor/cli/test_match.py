@@ -16,7 +16,7 @@ TEXT = "Putin met Xi’s envoy in Xi'an. Later, Putin flew on to the SCO summit.
 
 def run(*args: str, input: str | None = None) -> tuple[int, dict | None, str]:
     result = CliRunner().invoke(main, ["match", *args], input=input)
-    data = json.loads(result.stdout) if result.exit_code == 0 else None
+    data = json.loads(result.stdout) if result.exit_code in (0, 1) else None
     return result.exit_code, data, result.output
 
 
@@ -48,9 +48,9 @@ def test_stdin_dash() -> None:
     assert data["rules"] == ["summit"]
 
 
-def test_unmatched_terms_are_absent() -> None:
+def test_unmatched_terms_are_absent_and_exit_1_as_grep() -> None:
     code, data, _ = run("-c", str(CONFIG), "-", input="Taxis in Xinjiang; disco in Scotland.")
-    assert code == 0
+    assert code == 1
     assert data == {"terms": {}, "rules": []}
 
 
@@ -82,12 +82,12 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     code, _, output = run("-c", str(config), "-", input="x")
-    assert code == 1
+    assert code == 2
     assert 'rules[0].query = "Putin AND ("' in output
     assert "position" in output
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     code, _, output = run("-c", str(CONFIG), str(tmp_path / "nope.txt"))
-    assert code == 1
+    assert code == 2
     assert "nope.txt: cannot read" in output
