@@ -8,6 +8,7 @@ for http(s) URLs.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,7 +104,11 @@ def _mark_hits(snippet: str) -> Markup:
     return Markup(re.sub(r"«([^»]*)»", r"<mark>\1</mark>", str(escape(snippet))))
 
 
+@functools.cache
 def _environment(autoescape: bool) -> jinja2.Environment:
+    """One environment per kind for the process: each template is compiled once (a new
+    environment per message recompiled them, about 85 ms of CPU a mail). The templates
+    ship with the package and are not reloaded when their files change."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=autoescape,
@@ -111,6 +116,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.filters["mark_hits"] = _mark_hits
     return env

@@ -34,7 +34,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from monitor.alerts.base import Alert, Channel, Delivery, DeliveryError, build_channel
+from monitor.alerts.base import (
+    Alert,
+    Channel,
+    Delivery,
+    DeliveryError,
+    build_channel,
+    close_channel,
+)
 from monitor.alerts.policy import (
     GIVE_UP_AFTER,
     digest_fire_time,
@@ -52,6 +59,7 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 500  # articles in one digest message; a larger backlog goes in several
 MIN_ATTEMPTS = 3  # an alert is tried at least this often before it is given up
+CLAIM_CHUNK = 50  # immediate alerts claimed at once (then sent one by one)
 
 
 @dataclass
@@ -150,8 +158,11 @@ class _ChannelPass:
             self.report.busy = True
             return
         try:
-            self.channel: Channel = build_channel(self.config, self.network)
-            await self._drain(state)
+            self.channel: Channel = build_channel(self.config, self.network, keep_alive=True)
+            try:
+                await self._drain(state)
+            finally:
+                await close_channel(self.channel)
         finally:
             ob.release_channel(self.db, self.name, self.owner)
 
@@ -198,6 +209,8 @@ class _ChannelPass:
         return await self._send(Delivery(self.name, batch_id, tuple(alerts), batch=True))
 
     async def _send_articles(self, deadline: float) -> None:
+        if self.limit is None:
+            return await self._send_claimed(deadline)
         while time.monotonic() < deadline:
             if self.limit is not None:
                 count, window = self.limit
@@ -216,6 +229,25 @@ class _ChannelPass:
                     continue
             if not await self._send_one(("article",)):
                 return
+
+    async def _send_claimed(self, deadline: float) -> None:
+        """Immediate alerts, no rate limit: claim ``CLAIM_CHUNK`` at a time (one query and
+        one transaction), send them one by one, and put back what was not attempted."""
+        while time.monotonic() < deadline:
+            alerts = ob.claim_alerts(self.db, self.name, self.clock(), lease=self.lease,
+                                     kinds=("article",), limit=CLAIM_CHUNK)  # fmt: skip
+            if not alerts:
+                return
+            sent = 0
+            try:
+                for alert in alerts:
+                    if time.monotonic() >= deadline:
+                        return
+                    sent += 1  # attempted: marked by _send, whatever the outcome
+                    if not await self._send(Delivery(self.name, alert.event_id, (alert,))):
+                        return
+            finally:  # also when cancelled: the rest were claimed but never tried
+                ob.release_alerts(self.db, [a.id for a in alerts[sent:]])
 
     async def _send_digests(self, deadline: float) -> None:
         while time.monotonic() < deadline:

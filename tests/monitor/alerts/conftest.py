@@ -197,6 +197,9 @@ class WebhookReceiver:
     bad_signatures: int = 0
     check_signatures: bool = True  # False: any POST is taken (Apprise's json://)
     hold: str | None = None  # "before": no answer yet; "after": status line sent, then wait
+    keep_alive: bool = False  # answer without "connection: close" and keep the connection
+    drop_after: int = 0  # with keep_alive: close a connection silently after this many answers
+    connections: set[Any] = field(default_factory=set)  # client (host, port) seen
     release: threading.Event = field(default_factory=threading.Event)
     received: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -218,7 +221,11 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+        answered = 0
+
         def do_POST(self) -> None:  # noqa: N802
+            with receiver.lock:
+                receiver.connections.add(self.client_address)
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             msg_id = self.headers.get("webhook-id", "")
             ts = self.headers.get("webhook-timestamp", "")
@@ -249,10 +256,14 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             if status == 410:
                 payload = b"gone"
             self.send_header("content-length", str(len(payload)))
-            self.send_header("connection", "close")
+            if not receiver.keep_alive:
+                self.send_header("connection", "close")
             self.end_headers()
             self.wfile.write(payload)
-            self.close_connection = True
+            self.answered += 1
+            self.close_connection = not receiver.keep_alive or (
+                receiver.drop_after > 0 and self.answered >= receiver.drop_after
+            )
 
     return Handler
 
