@@ -53,7 +53,7 @@ from monitor.config import ChannelConfig, Config, NetworkConfig
 from monitor.store import open_database
 from monitor.store import outbox as ob
 
-__all__ = ["deliver_due", "DeliveryReport", "ChannelReport"]
+__all__ = ["deliver_due", "drain_outbox", "DeliveryReport", "ChannelReport"]
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,27 @@ async def deliver_due(
     finally:
         db.close()
     return report
+
+
+async def drain_outbox(config: Config, db_path: Path, *, limit: float) -> DeliveryReport:
+    """Deliver until a pass sends nothing more (all due alerts out, or only alerts that
+    wait: retry backoff, digest period, rate limit, quiet hours), for at most ``limit``
+    seconds (plus the longest channel ``timeout``). ``newshound run --once`` ends with
+    this (``--deliver-limit``). Returns the passes' reports added up."""
+    total = DeliveryReport()
+    end = time.monotonic() + limit
+    while (left := end - time.monotonic()) > 0:
+        report = await deliver_due(config, db_path, budget=left)
+        for name, c in report.channels.items():
+            t = total.channels.setdefault(name, ChannelReport())
+            t.sent, t.messages = t.sent + c.sent, t.messages + c.messages
+            t.retrying, t.failed = t.retrying + c.retrying, t.failed + c.failed
+            t.held, t.busy, t.disabled = c.held, c.busy, c.disabled
+            t.next_digest = c.next_digest
+            t.errors += c.errors
+        if report.sent == 0:
+            break
+    return total
 
 
 class _ChannelPass:

@@ -24,6 +24,7 @@ import hmac
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -200,6 +201,7 @@ class WebhookReceiver:
     keep_alive: bool = False  # answer without "connection: close" and keep the connection
     drop_after: int = 0  # with keep_alive: close a connection silently after this many answers
     connections: set[Any] = field(default_factory=set)  # client (host, port) seen
+    delay: float = 0.0  # seconds before each answer
     release: threading.Event = field(default_factory=threading.Event)
     received: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -248,6 +250,7 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
                 receiver.release.wait(30)
                 return
             receiver.received.set()
+            time.sleep(receiver.delay)
             self._answer(status)
 
         def _answer(self, status: int) -> None:
