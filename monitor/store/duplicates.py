@@ -30,7 +30,6 @@ from functools import cache
 
 import numpy as np
 import sqlite_utils
-from datasketch import MinHash
 
 __all__ = ["text_signature", "find_near_duplicate", "record_signature", "similarity"]
 
@@ -44,22 +43,40 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def text_signature(text: str) -> np.ndarray | None:
-    """The MinHash of ``text``'s word 3-shingles (uint32[128]); None for short texts."""
+    """The MinHash of ``text``'s word 3-shingles (uint32[128]); None for short texts.
+
+    The same values as datasketch's ``MinHash(scheme="affine32", hashfunc=zlib.crc32)``
+    fed the shingles (a test checks it), computed as one (128 x shingles) array: no
+    MinHash object, no set of shingles (a repeat cannot change a minimum), and the
+    minimum taken along contiguous rows. That was 2.5 ms an article; this is about a
+    third of it.
+    """
     words = _WORD.findall(text.lower())
     if len(words) < MIN_WORDS:
         return None
-    shingles = set(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
-    mh = MinHash(
-        num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32,
-        permutations=_permutations(), scheme="affine32",
-    )  # fmt: skip
-    mh.update_batch([shingle.encode("utf-8") for shingle in shingles])
-    return np.asarray(mh.hashvalues, dtype=np.uint32)
+    count = len(words) - 2
+    shingles = map(" ".join, zip(words, words[1:], words[2:], strict=False))
+    hashes = np.fromiter(map(zlib.crc32, map(str.encode, shingles)), np.uint32, count)
+    a, b = _permutations()
+    values = np.multiply.outer(a, _fmix32(hashes))  # uint32: wraps, as datasketch's does
+    values += b[:, None]
+    return values.min(axis=1)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch applies it before its permutations."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 @cache
 def _permutations() -> np.ndarray:
-    """datasketch's permutations for ``NUM_PERM`` and ``_SEED`` (drawn once, not per text)."""
+    """datasketch's permutations (a, b) for ``NUM_PERM`` and ``_SEED``, drawn once."""
+    from datasketch import MinHash  # imported here: only a storing process needs it
+
     return MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32").permutations
 
 
