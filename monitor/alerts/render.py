@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jinja2
 from markupsafe import Markup, escape
 
 from monitor.alerts.base import Alert, Delivery
@@ -105,10 +104,13 @@ def _mark_hits(snippet: str) -> Markup:
 
 
 @functools.cache
-def _environment(autoescape: bool) -> jinja2.Environment:
+def _environment(autoescape: bool) -> Any:  # jinja2.Environment
     """One environment per kind for the process: each template is compiled once (a new
     environment per message recompiled them, about 85 ms of CPU a mail). The templates
-    ship with the package and are not reloaded when their files change."""
+    ship with the package and are not reloaded when their files change. Jinja is imported
+    here, by the first mail: the console and webhook channels never need it."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=autoescape,

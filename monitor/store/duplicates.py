@@ -2,11 +2,11 @@
 
 Wire copy syndicated by several outlets, or a story re-published under a new URL, has a
 different URL key but nearly the same words. Each stored article with enough text gets a
-MinHash signature (datasketch, 128 permutations over word 3-shingles) and 32 LSH bands
-of 4 rows (``minhash_bands``), so finding candidates is one indexed lookup; a candidate
-is a duplicate when the signatures agree on at least ``THRESHOLD`` of their slots (the
-estimated Jaccard similarity of the shingle sets). Only articles stored within
-``WINDOW`` are compared: a templated daily report a month later is news again.
+MinHash signature (datasketch's affine32 scheme, 128 permutations over word 3-shingles)
+and 32 LSH bands of 4 rows (``minhash_bands``), so finding candidates is one indexed
+lookup; a candidate is a duplicate when the signatures agree on at least ``THRESHOLD`` of
+their slots (the estimated Jaccard similarity of the shingle sets). Only articles stored
+within ``WINDOW`` are compared: a templated daily report a month later is news again.
 
 Each shingle is hashed with CRC-32 of its UTF-8 (``zlib.crc32``, C speed; datasketch
 mixes it with murmur3's finalizer before its permutations), not datasketch's default
@@ -45,8 +45,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def text_signature(text: str) -> np.ndarray | None:
     """The MinHash of ``text``'s word 3-shingles (uint32[128]); None for short texts.
 
-    The same values as datasketch's ``MinHash(scheme="affine32", hashfunc=zlib.crc32)``
-    fed the shingles (a test checks it), computed as one (128 x shingles) array: no
+    The same values as datasketch's ``MinHash(num_perm=NUM_PERM, seed=_SEED,
+    scheme="affine32", hashfunc=zlib.crc32)`` fed the shingles (a test checks it),
+    computed as one (128 x shingles) array: no
     MinHash object, no set of shingles (a repeat cannot change a minimum), and the
     minimum taken along contiguous rows. That was 2.5 ms an article; this is about a
     third of it.
@@ -74,10 +75,13 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 @cache
 def _permutations() -> np.ndarray:
-    """datasketch's permutations (a, b) for ``NUM_PERM`` and ``_SEED``, drawn once."""
-    from datasketch import MinHash  # imported here: only a storing process needs it
-
-    return MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32").permutations
+    """datasketch's affine32 permutations (a, b) for ``NUM_PERM`` and ``_SEED``, drawn as
+    ``MinHash._init_permutations`` draws them (a test checks), once. Not by importing
+    datasketch: its package imports its Redis/Cassandra/aiohttp back-ends, ~0.8 CPU s."""
+    gen = np.random.RandomState(_SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return np.array([a, b])
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

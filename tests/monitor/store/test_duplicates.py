@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 from datasketch import MinHash
 
-from monitor.store.duplicates import NUM_PERM, _permutations, text_signature
+from monitor.store.duplicates import _SEED, NUM_PERM, text_signature
 
 TEXT = (
     "Vladimir Putin met Xi Jinping in Beijing on Tuesday, the Kremlin said. The talks "
@@ -21,8 +21,7 @@ def test_signature_is_datasketchs_minhash_of_the_shingles() -> None:
     datasketch's MinHash (affine32, CRC-32) over the text's word 3-shingles."""
     words = TEXT.lower().replace(",", " ").replace(".", " ").replace(";", " ")
     words = words.replace(":", " ").split()
-    mh = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, permutations=_permutations(),
-                 scheme="affine32")  # fmt: skip
+    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32, scheme="affine32")
     shingles = zip(words, words[1:], words[2:], strict=False)
     mh.update_batch({" ".join(t).encode() for t in shingles})
     signature = text_signature(TEXT)
