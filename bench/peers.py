@@ -156,11 +156,15 @@ def _records(out: Path, label: str) -> list[dict]:
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path("/tmp/nh-bench-peers"),
               show_default=True, help="The harness work folder.")  # fmt: skip
 @click.option("--feed2exec/--no-feed2exec", default=True, help="Also run feed2exec.")
-def main(sizes: str, venv: Path, workdir: Path, feed2exec: bool) -> None:
+@click.option("--nomatch/--no-nomatch", default=True,
+              help="Also run newshound-nomatch (for the delivery figure).")  # fmt: skip
+def main(sizes: str, venv: Path, workdir: Path, feed2exec: bool, nomatch: bool) -> None:
     """Run the peers harness and print newshound's figures as ratios against rss2email."""
     if not (venv / "bin" / "r2e").exists():
         raise SystemExit(f"{venv}: no rss2email; install the peers (see {HARNESS}/README.md)")
-    peers = ["newshound-webhook", "newshound-nomatch", "rss2email"]
+    peers = ["newshound-webhook", "rss2email"]
+    if nomatch:
+        peers.insert(1, "newshound-nomatch")
     if feed2exec and (venv / "bin" / "feed2exec").exists():
         peers.append("feed2exec")
     label = "perf-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -194,7 +198,7 @@ def main(sizes: str, venv: Path, workdir: Path, feed2exec: bool) -> None:
             print(f"| {peer} | {cpu[peer]:.1f} | {each * 1000:.2f} | {each / base:.2f}x "
                   f"| {alerts[peer]:,} | {mb:.0f} | {ratio:.2f}x |")  # fmt: skip
         sent = alerts["newshound-webhook"]
-        if sent:
+        if sent and nomatch:
             for what, table in (("whole tree", cpu), ("daemon process, where delivery runs",
                                                        own)):  # fmt: skip
                 per_alert = (table["newshound-webhook"] - table["newshound-nomatch"]) / sent
