@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from monitor.config import ChannelConfig, NetworkConfig
 
-__all__ = ["Alert", "Channel", "Delivery", "DeliveryError", "build_channel"]
+__all__ = ["Alert", "Channel", "Delivery", "DeliveryError", "build_channel", "close_channel"]
 
 
 @dataclass(frozen=True)
@@ -78,17 +78,32 @@ class Channel(Protocol):
         """Deliver once or raise DeliveryError. The caller enforces the per-attempt deadline."""
 
 
-def build_channel(config: ChannelConfig, network: NetworkConfig | None = None) -> Channel:
-    """The channel for ``config.type`` (console, webhook, email, apprise)."""
+def build_channel(
+    config: ChannelConfig, network: NetworkConfig | None = None, *, keep_alive: bool = False
+) -> Channel:
+    """The channel for ``config.type`` (console, webhook, email, apprise).
+
+    ``keep_alive``: a webhook keeps its connection between sends; the caller then ends
+    with :func:`close_channel`.
+    """
     from monitor.alerts.apprise import AppriseChannel
     from monitor.alerts.console import ConsoleChannel
     from monitor.alerts.email import EmailChannel
     from monitor.alerts.webhook import WebhookChannel
 
+    network = network or NetworkConfig()
+    if config.type == "webhook":
+        return WebhookChannel(config, network, keep_alive=keep_alive)
     types: dict[str, Callable[[ChannelConfig, NetworkConfig], Channel]] = {
         "console": ConsoleChannel,
-        "webhook": WebhookChannel,
         "email": EmailChannel,
         "apprise": AppriseChannel,
     }
-    return types[config.type](config, network or NetworkConfig())
+    return types[config.type](config, network)
+
+
+async def close_channel(channel: Channel) -> None:
+    """Close what a channel kept open between sends (a webhook's connection), if anything."""
+    close = getattr(channel, "aclose", None)
+    if close is not None:
+        await close()

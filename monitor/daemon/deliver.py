@@ -34,7 +34,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from monitor.alerts.base import Alert, Channel, Delivery, DeliveryError, build_channel
+from monitor.alerts.base import (
+    Alert,
+    Channel,
+    Delivery,
+    DeliveryError,
+    build_channel,
+    close_channel,
+)
 from monitor.alerts.policy import (
     GIVE_UP_AFTER,
     digest_fire_time,
@@ -47,12 +54,13 @@ from monitor.daemon.logs import log_event
 from monitor.store import open_database
 from monitor.store import outbox as ob
 
-__all__ = ["deliver_due", "DeliveryReport", "ChannelReport"]
+__all__ = ["deliver_due", "drain_outbox", "DeliveryReport", "ChannelReport"]
 
 log = logging.getLogger("newshound.deliver")  # the daemon's log: one format (logs.py)
 
 MAX_BATCH = 500  # articles in one digest message; a larger backlog goes in several
 MIN_ATTEMPTS = 3  # an alert is tried at least this often before it is given up
+CLAIM_CHUNK = 50  # immediate alerts claimed at once (then sent one by one)
 
 
 @dataclass
@@ -130,6 +138,27 @@ async def deliver_due(
     return report
 
 
+async def drain_outbox(config: Config, db_path: Path, *, limit: float) -> DeliveryReport:
+    """Deliver until a pass sends nothing more (all due alerts out, or only alerts that
+    wait: retry backoff, digest period, rate limit, quiet hours), for at most ``limit``
+    seconds (plus the longest channel ``timeout``). ``newshound run --once`` ends with
+    this (``--deliver-limit``). Returns the passes' reports added up."""
+    total = DeliveryReport()
+    end = time.monotonic() + limit
+    while (left := end - time.monotonic()) > 0:
+        report = await deliver_due(config, db_path, budget=left)
+        for name, c in report.channels.items():
+            t = total.channels.setdefault(name, ChannelReport())
+            t.sent, t.messages = t.sent + c.sent, t.messages + c.messages
+            t.retrying, t.failed = t.retrying + c.retrying, t.failed + c.failed
+            t.held, t.busy, t.disabled = c.held, c.busy, c.disabled
+            t.next_digest = c.next_digest
+            t.errors += c.errors
+        if report.sent == 0:
+            break
+    return total
+
+
 class _ChannelPass:
     """One channel, one call: take the channel, send what is due, mark it, let go."""
 
@@ -152,8 +181,11 @@ class _ChannelPass:
             self.report.busy = True
             return
         try:
-            self.channel: Channel = build_channel(self.config, self.network)
-            await self._drain(state)
+            self.channel: Channel = build_channel(self.config, self.network, keep_alive=True)
+            try:
+                await self._drain(state)
+            finally:
+                await close_channel(self.channel)
         finally:
             ob.release_channel(self.db, self.name, self.owner)
 
@@ -200,6 +232,8 @@ class _ChannelPass:
         return await self._send(Delivery(self.name, batch_id, tuple(alerts), batch=True))
 
     async def _send_articles(self, deadline: float) -> None:
+        if self.limit is None:
+            return await self._send_claimed(deadline)
         while time.monotonic() < deadline:
             if self.limit is not None:
                 count, window = self.limit
@@ -218,6 +252,25 @@ class _ChannelPass:
                     continue
             if not await self._send_one(("article",)):
                 return
+
+    async def _send_claimed(self, deadline: float) -> None:
+        """Immediate alerts, no rate limit: claim ``CLAIM_CHUNK`` at a time (one query and
+        one transaction), send them one by one, and put back what was not attempted."""
+        while time.monotonic() < deadline:
+            alerts = ob.claim_alerts(self.db, self.name, self.clock(), lease=self.lease,
+                                     kinds=("article",), limit=CLAIM_CHUNK)  # fmt: skip
+            if not alerts:
+                return
+            sent = 0
+            try:
+                for alert in alerts:
+                    if time.monotonic() >= deadline:
+                        return
+                    sent += 1  # attempted: marked by _send, whatever the outcome
+                    if not await self._send(Delivery(self.name, alert.event_id, (alert,))):
+                        return
+            finally:  # also when cancelled: the rest were claimed but never tried
+                ob.release_alerts(self.db, [a.id for a in alerts[sent:]])
 
     async def _send_digests(self, deadline: float) -> None:
         while time.monotonic() < deadline:

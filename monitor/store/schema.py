@@ -167,7 +167,10 @@ _ADDED_COLUMNS = (
     ("articles", "entry_hash", "TEXT"),  # the listing's title+summary: updates
     ("articles", "text_chars", "INTEGER"),  # len of the cleaned text when stored: health
 )
-_ADDED_INDEXES = "CREATE INDEX IF NOT EXISTS articles_url_key ON articles(url_key);"
+_ADDED_INDEXES = """
+CREATE INDEX IF NOT EXISTS articles_url_key ON articles(url_key);
+CREATE INDEX IF NOT EXISTS outbox_claim ON outbox(channel, state, kind);
+"""
 
 
 def open_database(path: Path | str) -> sqlite_utils.Database:

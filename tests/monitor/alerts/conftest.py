@@ -24,6 +24,7 @@ import hmac
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -197,6 +198,10 @@ class WebhookReceiver:
     bad_signatures: int = 0
     check_signatures: bool = True  # False: any POST is taken (Apprise's json://)
     hold: str | None = None  # "before": no answer yet; "after": status line sent, then wait
+    keep_alive: bool = False  # answer without "connection: close" and keep the connection
+    drop_after: int = 0  # with keep_alive: close a connection silently after this many answers
+    connections: set[Any] = field(default_factory=set)  # client (host, port) seen
+    delay: float = 0.0  # seconds before each answer
     release: threading.Event = field(default_factory=threading.Event)
     received: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -218,7 +223,11 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+        answered = 0
+
         def do_POST(self) -> None:  # noqa: N802
+            with receiver.lock:
+                receiver.connections.add(self.client_address)
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             msg_id = self.headers.get("webhook-id", "")
             ts = self.headers.get("webhook-timestamp", "")
@@ -241,6 +250,7 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
                 receiver.release.wait(30)
                 return
             receiver.received.set()
+            time.sleep(receiver.delay)
             self._answer(status)
 
         def _answer(self, status: int) -> None:
@@ -249,10 +259,14 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             if status == 410:
                 payload = b"gone"
             self.send_header("content-length", str(len(payload)))
-            self.send_header("connection", "close")
+            if not receiver.keep_alive:
+                self.send_header("connection", "close")
             self.end_headers()
             self.wfile.write(payload)
-            self.close_connection = True
+            self.answered += 1
+            self.close_connection = not receiver.keep_alive or (
+                receiver.drop_after > 0 and self.answered >= receiver.drop_after
+            )
 
     return Handler
 

@@ -164,3 +164,33 @@ def test_hung_name_lookups_delay_no_other_channel(make_config, webhook, monkeypa
     assert report.channels["fast"].sent == 1, report.channels["fast"].errors
     assert len(webhook.hooks) == 1
     assert all(c.sent == 0 for name, c in report.channels.items() if name != "fast")
+
+
+def test_one_pass_sends_its_alerts_over_one_kept_connection(make_config, webhook) -> None:
+    """A delivery pass keeps the channel's connection open between alerts (each alert
+    still its own signed POST with its own webhook-id), and closes it at the end."""
+    webhook.keep_alive = True
+    config = make_config(webhook_channel(webhook))
+    for i in range(5):
+        store_article(config, f"https://news.example/k{i}", f"Putin, part {i}", BODY)
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert report.sent == 5 and report.errors == []
+    assert webhook.bad_signatures == 0
+    assert sorted(webhook.ids()) == sorted(r["event_id"] for r in outbox_rows(config))
+    assert len(webhook.connections) == 1
+
+
+def test_a_kept_connection_the_receiver_dropped_loses_and_repeats_nothing(
+    make_config, webhook
+) -> None:
+    """The receiver closes each connection after two answers without saying so: the next
+    alert finds the connection gone, goes out on a new one, and each arrives once."""
+    webhook.keep_alive, webhook.drop_after = True, 2
+    config = make_config(webhook_channel(webhook))
+    for i in range(5):
+        store_article(config, f"https://news.example/d{i}", f"Putin, part {i}", BODY)
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert report.sent == 5 and report.errors == []
+    assert sorted(webhook.ids()) == sorted(r["event_id"] for r in outbox_rows(config))
+    assert len(webhook.connections) == 3
+    assert {r["attempts"] for r in outbox_rows(config)} == {1}

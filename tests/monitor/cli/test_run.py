@@ -10,8 +10,16 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from monitor.config import load_config
 from monitor.fixture_site import FixtureSite
 from tests.conftest import FIXTURES
+from tests.monitor.alerts.conftest import (
+    outbox_rows,
+    serve_webhooks,
+    store_article,
+    webhook_channel,
+    write_config,
+)
 
 EXPECTED = json.loads((FIXTURES / "site" / "expected.json").read_text(encoding="utf-8"))
 
@@ -41,3 +49,21 @@ def test_run_once_stores_the_matches_prints_them_and_exits(
     # A second cycle right away finds nothing due: the sources' next poll is an interval off.
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and " polled " not in again.stderr
+
+
+def test_run_once_delivers_what_one_delivery_pass_cannot_before_it_exits(tmp_path: Path) -> None:
+    """A pass keeps starting sends for 10 s; a receiver taking 0.25 s per alert gets 45
+    of them in about 11 s. ``run --once`` goes on delivering (up to --deliver-limit)
+    until the outbox is empty: every alert arrives once, none waits for the next run."""
+    with serve_webhooks() as webhook:
+        webhook.keep_alive, webhook.delay = True, 0.25
+        path = write_config(tmp_path, webhook_channel(webhook))
+        config = load_config(path)
+        for i in range(45):
+            store_article(config, f"https://news.example/{i}", f"Putin, part {i}", "Putin met Xi.")
+        cmd = [sys.executable, "-m", "monitor", "run", "--once", "--config", str(path)]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert {r["state"] for r in outbox_rows(config)} == {"sent"}
+    assert sorted(webhook.ids()) == sorted(r["event_id"] for r in outbox_rows(config))
+    assert "drained sent=" in result.stderr
