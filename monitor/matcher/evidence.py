@@ -69,6 +69,7 @@ def make_hits(term: str, found: Found) -> Iterator[Hit]:
             field=found.field,
             offset=start,
             snippet=make_snippet(text, start, end),
+            found=text[start:end],
         )
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from monitor.config import RuleConfig, TermConfig
 from monitor.matcher.evidence import Found, LazyTerms, resolve_overlaps
 from monitor.matcher.index import Kind, Spelling, SpellingIndex, keeps_case, make_spelling
+from monitor.matcher.inflection import Inflector
 from monitor.matcher.normalize import normalize_text
 from monitor.matcher.result import MatchResult
 from monitor.matcher.rules import Query, QuerySyntaxError, parse_query
@@ -50,12 +51,15 @@ class Matcher:
         }
         self._rules = tuple((rule.name, _parse_rule(rule, self._terms)) for rule in rules)
         self._phrases = tuple(dict.fromkeys(p for _, query in self._rules for p in query.phrases()))
-        spellings = [s for i, term in enumerate(self._terms) for s in _term_spellings(i, term)]
+        inflector = Inflector()
+        spellings = [
+            s for i, term in enumerate(self._terms) for s in _term_spellings(i, term, inflector)
+        ]
         for i, phrase in enumerate(self._phrases):
             spelling = make_spelling(Kind.PHRASE, i, phrase, keeps_case(phrase))
             if spelling is not None:
                 spellings.append(spelling)
-        self._index = SpellingIndex(spellings)
+        self._index = SpellingIndex(spellings, inflector)
 
     def match(self, title: str = "", summary: str = "", body: str = "") -> MatchResult:
         """Match one article. Never raises on any text.
@@ -121,14 +125,22 @@ class Matcher:
 _ALIAS, _EXCLUDE = Kind.ALIAS, Kind.EXCLUDE
 
 
-def _term_spellings(index: int, term: TermConfig) -> list[Spelling]:
-    """The spellings of one term: its name and aliases, then its exclude phrases."""
+def _term_spellings(index: int, term: TermConfig, inflector: Inflector) -> list[Spelling]:
+    """The spellings of one term: its name and aliases (which also find their inflected
+    forms, unless ``inflect = false``), then its exclude phrases (exact)."""
     wanted = [(Kind.ALIAS, "name", term.name)]
     wanted += [(Kind.ALIAS, f"aliases[{i}]", a) for i, a in enumerate(term.aliases)]
     wanted += [(Kind.EXCLUDE, f"exclude[{i}]", x) for i, x in enumerate(term.exclude)]
     out: list[Spelling] = []
     for kind, where, text in wanted:
-        spelling = make_spelling(kind, index, text, keeps_case(text, term.case_sensitive))
+        inflects = kind is Kind.ALIAS and term.inflects(text)
+        spelling = make_spelling(
+            kind,
+            index,
+            text,
+            keeps_case(text, term.case_sensitive),
+            inflector if inflects else None,
+        )
         if spelling is None:
             raise ValueError(
                 f"term {term.name!r}: {where} = {text!r}: nothing to match "

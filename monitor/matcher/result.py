@@ -22,7 +22,8 @@ class Hit:
     ``alias`` is the spelling as configured (the name or an alias), ``field`` is "title",
     "summary" or "body", ``offset`` the index of the hit's first character in that field as
     given to :meth:`Matcher.match` (before normalisation), ``snippet`` the sentence around
-    it with the hit marked «like this».
+    it with the hit marked «like this», ``found`` the words found there as written
+    ("Путина" for the alias "Путин"; they end at ``offset + len(found)``).
     """
 
     term: str
@@ -30,6 +31,7 @@ class Hit:
     field: str
     offset: int
     snippet: str
+    found: str = ""  # the text at offset, as written: the alias or an inflected form of it
 
 
 @dataclass(frozen=True)
