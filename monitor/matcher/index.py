@@ -221,9 +221,8 @@ _Entry = tuple[Spelling, int, int, str, str, bool, bool, bool, bool]
 # the length of the key in characters of the text, without the space in front).
 _Inflected = tuple[Spelling, int, int]
 # The entries of one key whose keyed word is one alias word: (word id, length of its prefix,
-# the word case-folded, entries whose word j is not their last inflectable word, those
-# whose it is).
-_Group = tuple[int, int, str, tuple[_Inflected, ...], tuple[_Inflected, ...]]
+# the word case-folded, the entries).
+_Group = tuple[int, int, str, tuple[_Inflected, ...]]
 Fold = Callable[[str], str]
 
 
@@ -245,7 +244,7 @@ class SpellingIndex:
         for s in spellings:
             if s.words:
                 self._add_inflected(s, spaced)
-            elif not is_unspaced(s.normal[0]):
+            if not is_unspaced(s.normal[0]):
                 view = spaced_view(s.normal)[0]
                 key = (b" " if s.check_start else b"") + view
                 # A key that ends in a letter gets a space after it, as in the view: a letter
@@ -271,8 +270,8 @@ class SpellingIndex:
     ) -> None:
         """Key a spelling with inflectable words once per such word: the spelling as written
         up to that word, then the word's prefix (inflection.py). Key ``j`` finds the
-        occurrences whose words before ``j`` are as written and word ``j`` is inflected (the
-        last key: or as written too), so each occurrence is found by exactly one key."""
+        occurrences whose words before ``j`` are as written and word ``j`` is not; the
+        spelling's own key finds it as written, so each occurrence is found by one key."""
         for j, (start, _, word_id) in enumerate(s.words):
             prefix = self._inflector.word(word_id).prefix
             before = spaced_view(s.normal[:start])[0]
@@ -350,14 +349,10 @@ class SpellingIndex:
         ``text``. The word there is read and judged once per alias word (``groups``), so a
         first name that starts many aliases ("Anna …") costs one check, not one per alias."""
         pos = _word_end(text, key_end)
-        for word_id, prefix_length, folded, before_last, last in groups:
+        for word_id, prefix_length, folded, entries in groups:
             word = text[key_end - prefix_length : pos]
-            if fold(word) == folded:
-                entries = last  # as written: only the last key finds it
-            elif self._inflector.accepts(word_id, word):
-                entries = before_last + last
-            else:
-                continue
+            if fold(word) == folded or not self._inflector.accepts(word_id, word):
+                continue  # as written (a later key finds it), or another word
             for s, j, length in entries:
                 start = key_end - length
                 if start < 0:
@@ -437,17 +432,14 @@ def _slot(
 
 def _groups(inflected: list[_Inflected]) -> tuple[_Group, ...]:
     """The inflected entries of one key grouped by the alias word keyed (see ``_Group``)."""
-    groups: dict[int, tuple[int, str, list[_Inflected], list[_Inflected]]] = {}
+    groups: dict[int, tuple[int, str, list[_Inflected]]] = {}
     for entry in inflected:
         s, j, length = entry
         start, end, word_id = s.words[j]
-        _, _, before_last, last = groups.setdefault(
-            word_id, (length - start, s.folded[start:end], [], [])
-        )
-        (last if j + 1 == len(s.words) else before_last).append(entry)
+        groups.setdefault(word_id, (length - start, s.folded[start:end], []))[2].append(entry)
     return tuple(
-        (word_id, prefix_length, folded, tuple(before_last), tuple(last))
-        for word_id, (prefix_length, folded, before_last, last) in groups.items()
+        (word_id, prefix_length, folded, tuple(entries))
+        for word_id, (prefix_length, folded, entries) in groups.items()
     )
 
 
