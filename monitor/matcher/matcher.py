@@ -30,7 +30,11 @@ __all__ = ["Matcher"]
 
 FIELDS = ("title", "summary", "body")
 
-_Hit = tuple[Spelling, int, int]  # spelling, start, end in the normalised text
+_Hit = tuple[Spelling, int, int]
+
+# Characters of each field that are matched (docs/matching.md, "Limits"): all of a page's
+# text as the crawl keeps it (NEWSHOUND_PAGE_MAX_TEXT, 2 MiB); past it, nothing is found.
+MAX_MATCHED_CHARS = 2 * 1024 * 1024  # spelling, start, end in the normalised text
 
 
 class Matcher:
@@ -62,13 +66,16 @@ class Matcher:
         self._index = SpellingIndex(spellings, inflector)
 
     def match(self, title: str = "", summary: str = "", body: str = "") -> MatchResult:
-        """Match one article. Never raises on any text.
+        """Match one article. Never raises on any text; reads at most
+        ``MAX_MATCHED_CHARS`` of each field.
 
         The hits and snippets of ``result.terms[name]`` are built when first read
         (``evidence.py``); term names, counts by ``len`` of hits, and rules are not.
         """
         found: dict[int, list[Found]] = {}
         phrases: set[str] = set()
+        # Bounded work on any page: only the start of a very long field is matched.
+        title, summary, body = (f[:MAX_MATCHED_CHARS] for f in (title, summary, body))
         if title:
             self._match_field("title", title, found, phrases)
         if summary:

@@ -10,9 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Hit", "TermMatch", "MatchResult"]
+__all__ = ["Hit", "TermMatch", "MatchResult", "MAX_HITS", "MAX_SNIPPETS"]
 
 SNIPPETS_SHOWN = 3
+# Per term and article (docs/matching.md, "Limits"): hits kept with their offsets, and how
+# many of the first of them carry a snippet; the count counts every hit.
+MAX_HITS = 100
+MAX_SNIPPETS = 10
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class TermMatch:
-    """A matched term: ``count`` hits (never overlapping), in field then text order."""
+    """A matched term: ``count`` hits (never overlapping), of which the first ``MAX_HITS``
+    are kept in ``hits``, in field then text order; the first ``MAX_SNIPPETS`` of those
+    carry a snippet, the others an empty one."""
 
     name: str
     count: int
@@ -45,7 +51,7 @@ class TermMatch:
     @property
     def snippets(self) -> list[str]:
         """Up to three distinct snippets, in hit order."""
-        return list(dict.fromkeys(h.snippet for h in self.hits))[:SNIPPETS_SHOWN]
+        return list(dict.fromkeys(h.snippet for h in self.hits if h.snippet))[:SNIPPETS_SHOWN]
 
 
 @dataclass(frozen=True)
