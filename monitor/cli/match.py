@@ -16,6 +16,7 @@ import click
 
 from monitor.cli import config_option, open_config
 from monitor.matcher import Matcher
+from monitor.matcher.matcher import MAX_MATCHED_CHARS
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -32,7 +33,10 @@ def match(config_path: Path | None, title: str, summary: str, path: str) -> None
     """
     config = open_config(config_path)
     matcher = Matcher(config.terms, config.rules)
-    result = matcher.match(title=title, summary=summary, body=_read(path))
+    body = _read(path)
+    if len(body) > MAX_MATCHED_CHARS:
+        click.echo(f"{path}: only the first {MAX_MATCHED_CHARS:,} characters are matched", err=True)
+    result = matcher.match(title=title, summary=summary, body=body)
     click.echo(json.dumps(result.to_json(), ensure_ascii=False))
 
 
