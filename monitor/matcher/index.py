@@ -221,8 +221,8 @@ _Entry = tuple[Spelling, int, int, str, str, bool, bool, bool, bool]
 # the length of the key in characters of the text, without the space in front).
 _Inflected = tuple[Spelling, int, int]
 # The entries of one key whose keyed word is one alias word: (word id, length of its prefix,
-# the word case-folded, the entries).
-_Group = tuple[int, int, str, tuple[_Inflected, ...]]
+# the word case-folded, the entries of longer spellings, those of the word alone).
+_Group = tuple[int, int, str, tuple[_Inflected, ...], tuple[_Inflected, ...]]
 Fold = Callable[[str], str]
 
 
@@ -244,6 +244,8 @@ class SpellingIndex:
         for s in spellings:
             if s.words:
                 self._add_inflected(s, spaced)
+                if _single_word(s):
+                    continue  # its one key finds it as written too
             if not is_unspaced(s.normal[0]):
                 view = spaced_view(s.normal)[0]
                 key = (b" " if s.check_start else b"") + view
@@ -271,7 +273,8 @@ class SpellingIndex:
         """Key a spelling with inflectable words once per such word: the spelling as written
         up to that word, then the word's prefix (inflection.py). Key ``j`` finds the
         occurrences whose words before ``j`` are as written and word ``j`` is not; the
-        spelling's own key finds it as written, so each occurrence is found by one key."""
+        spelling's own key finds it as written (a one-word spelling has none: its key
+        finds both), so each occurrence is found by one key."""
         for j, (start, _, word_id) in enumerate(s.words):
             prefix = self._inflector.word(word_id).prefix
             before = spaced_view(s.normal[:start])[0]
@@ -349,10 +352,14 @@ class SpellingIndex:
         ``text``. The word there is read and judged once per alias word (``groups``), so a
         first name that starts many aliases ("Anna …") costs one check, not one per alias."""
         pos = _word_end(text, key_end)
-        for word_id, prefix_length, folded, entries in groups:
+        for word_id, prefix_length, folded, entries, single in groups:
             word = text[key_end - prefix_length : pos]
-            if fold(word) == folded or not self._inflector.accepts(word_id, word):
-                continue  # as written (a later key finds it), or another word
+            if fold(word) == folded:
+                entries = single  # as written: other spellings' own keys find them
+            elif not self._inflector.accepts(word_id, word):
+                continue
+            else:
+                entries += single
             for s, j, length in entries:
                 start = key_end - length
                 if start < 0:
@@ -432,15 +439,24 @@ def _slot(
 
 def _groups(inflected: list[_Inflected]) -> tuple[_Group, ...]:
     """The inflected entries of one key grouped by the alias word keyed (see ``_Group``)."""
-    groups: dict[int, tuple[int, str, list[_Inflected]]] = {}
+    groups: dict[int, tuple[int, str, list[_Inflected], list[_Inflected]]] = {}
     for entry in inflected:
         s, j, length = entry
         start, end, word_id = s.words[j]
-        groups.setdefault(word_id, (length - start, s.folded[start:end], []))[2].append(entry)
+        _, _, entries, single = groups.setdefault(
+            word_id, (length - start, s.folded[start:end], [], [])
+        )
+        (single if _single_word(s) else entries).append(entry)
     return tuple(
-        (word_id, prefix_length, folded, tuple(entries))
-        for word_id, (prefix_length, folded, entries) in groups.items()
+        (word_id, prefix_length, folded, tuple(entries), tuple(single))
+        for word_id, (prefix_length, folded, entries, single) in groups.items()
     )
+
+
+def _single_word(s: Spelling) -> bool:
+    """True if ``s`` is one inflectable word ("Путин"): its prefix key finds it as written
+    too, and it gets no key of its own (one automaton report per occurrence, not two)."""
+    return len(s.words) == 1 and s.words[0][:2] == (0, len(s.normal))
 
 
 def _word_end(text: str, pos: int) -> int:
