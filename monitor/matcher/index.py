@@ -353,13 +353,18 @@ class SpellingIndex:
         first name that starts many aliases ("Anna …") costs one check, not one per alias."""
         pos = _word_end(text, key_end)
         for word_id, prefix_length, folded, entries, single in groups:
-            word = text[key_end - prefix_length : pos]
-            if fold(word) == folded:
-                entries = single  # as written: other spellings' own keys find them
-            elif not self._inflector.accepts(word_id, word):
+            start = key_end - prefix_length
+            word = text[start:pos]
+            as_written = fold(word) == folded
+            if not as_written and not self._inflector.accepts(word_id, word):
                 continue
-            else:
-                entries += single
+            if single and _whole_word(text, start, pos):
+                # One-word spellings: the key proved the prefix's letters (case-folded).
+                for s, _, length in single:
+                    if not s.case_sensitive or word[:length] == s.normal[:length]:
+                        found.append((s, start, pos))
+            if as_written:
+                continue  # longer spellings' own keys find them as written
             for s, j, length in entries:
                 start = key_end - length
                 if start < 0:
@@ -451,6 +456,14 @@ def _groups(inflected: list[_Inflected]) -> tuple[_Group, ...]:
         (word_id, prefix_length, folded, tuple(entries), tuple(single))
         for word_id, (prefix_length, folded, entries, single) in groups.items()
     )
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """True if ``text[start:end]``, a run of word characters with a non-word character on
+    each side, is a word: only an apostrophe there can join ("O'Neill", "Xi'an")."""
+    if start and text[start - 1] == "'" and not starts_word(text, start):
+        return False
+    return not (end < len(text) and text[end] == "'" and not ends_word(text, end))
 
 
 def _single_word(s: Spelling) -> bool:
