@@ -130,11 +130,17 @@ class TermConfig:
     case_sensitive: bool | None = None  # None: acronyms and names of <= 2 letters keep case
     exclude: tuple[str, ...] = ()
     fields: tuple[str, ...] = FIELDS
+    inflect: bool = True  # also find inflected forms ("Путина" for "Путин"); docs/matching.md
+    inflect_aliases: tuple[tuple[str, bool], ...] = ()  # per-alias overrides of inflect
 
     @property
     def spellings(self) -> tuple[str, ...]:
         """The name and every alias, each once, in order."""
         return tuple(dict.fromkeys((self.name, *self.aliases)))
+
+    def inflects(self, spelling: str) -> bool:
+        """True if ``spelling`` (the name or an alias) also finds its inflected forms."""
+        return dict(self.inflect_aliases).get(spelling, self.inflect)
 
 
 @dataclass(frozen=True)
@@ -518,11 +524,13 @@ def _check_selector(r: _Reader, table: dict[str, Any], where: str, key: str) -> 
 
 
 def _read_term(r: _Reader, raw: Any, where: str) -> TermConfig:
-    t = r.check_keys(raw, where, {"name", "aliases", "case_sensitive", "exclude", "fields"})
+    t = r.check_keys(
+        raw, where, {"name", "aliases", "case_sensitive", "exclude", "fields", "inflect"}
+    )
     name = r.get(t, where, "name", str, required=True).strip()
     if not name:
         raise r.fail(f"{where}.name", "", "expected a non-empty name")
-    aliases = r.strings(t, where, "aliases")
+    aliases, inflect_aliases = _read_aliases(r, t, where)
     for i, alias in enumerate(aliases):
         if not alias.strip():
             raise r.fail(f"{where}.aliases[{i}]", alias, "expected a non-empty alias")
@@ -536,6 +544,8 @@ def _read_term(r: _Reader, raw: Any, where: str) -> TermConfig:
         case_sensitive=r.get(t, where, "case_sensitive", bool),
         exclude=r.strings(t, where, "exclude"),
         fields=fields,
+        inflect=r.get(t, where, "inflect", bool, True),
+        inflect_aliases=inflect_aliases,
     )
     from monitor.matcher import Matcher
 
@@ -544,6 +554,34 @@ def _read_term(r: _Reader, raw: Any, where: str) -> TermConfig:
     except ValueError as e:
         raise ConfigError(f"{r.file}: {where}: {e}") from None
     return term
+
+
+def _read_aliases(
+    r: _Reader, t: dict[str, Any], where: str
+) -> tuple[list[str], tuple[tuple[str, bool], ...]]:
+    """A term's aliases: strings, or tables ``{ alias = "Путин", inflect = false }``;
+    returns the aliases and the per-alias ``inflect`` overrides."""
+    raw = t.get("aliases", [])
+    raw = [raw] if isinstance(raw, str) else raw
+    if not isinstance(raw, list):
+        raise r.fail(f"{where}.aliases", raw, "expected a list of aliases")
+    aliases: list[str] = []
+    overrides: list[tuple[str, bool]] = []
+    for i, item in enumerate(raw):
+        at = f"{where}.aliases[{i}]"
+        table = r.check_keys(item, at, {"alias", "inflect"}) if isinstance(item, dict) else {}
+        alias = r.get(table, at, "alias", str, required=True) if table else item
+        if not isinstance(alias, str):
+            raise r.fail(
+                at, alias, 'expected a string, or a table { alias = "…", inflect = false }'
+            )
+        if not alias.strip():
+            raise r.fail(at, alias, "expected a non-empty alias")
+        alias = r.expand(alias, at)
+        aliases.append(alias)
+        if "inflect" in table:
+            overrides.append((alias.strip(), r.get(table, at, "inflect", bool)))
+    return aliases, tuple(overrides)
 
 
 def _read_rule(r: _Reader, raw: Any, where: str, term_names: set[str]) -> RuleConfig:

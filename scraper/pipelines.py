@@ -209,7 +209,7 @@ class StorePipeline(_StorePipelineBase):
         matches = [
             {"term": name, "count": tm.count, "snippet": (tm.snippets or [""])[0],
              "hits": [{"alias": h.alias, "field": h.field, "offset": h.offset,
-                       "snippet": h.snippet} for h in tm.hits]}
+                       "found": h.found, "snippet": h.snippet} for h in tm.hits]}
             for name, tm in result.terms.items()
         ]  # fmt: skip
         if page.known_id is not None:

@@ -19,6 +19,7 @@ import click
 
 from monitor.cli import config_option, open_config
 from monitor.matcher import Matcher
+from monitor.matcher.matcher import MAX_MATCHED_CHARS
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -37,11 +38,13 @@ def match(config_path: Path | None, title: str, summary: str, path: str) -> None
     """
     try:
         config = open_config(config_path)
-        text = _read(path)
+        body = _read(path)
     except click.ClickException as e:
         e.exit_code = 2
         raise
-    result = Matcher(config.terms, config.rules).match(title=title, summary=summary, body=text)
+    if len(body) > MAX_MATCHED_CHARS:
+        click.echo(f"{path}: only the first {MAX_MATCHED_CHARS:,} characters are matched", err=True)
+    result = Matcher(config.terms, config.rules).match(title=title, summary=summary, body=body)
     click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     if not result.terms:
         raise SystemExit(1)

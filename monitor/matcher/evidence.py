@@ -14,10 +14,10 @@ from typing import NamedTuple
 
 from monitor.matcher.index import Spelling
 from monitor.matcher.normalize import NormalizedText
-from monitor.matcher.result import Hit, TermMatch
+from monitor.matcher.result import MAX_HITS, MAX_SNIPPETS, Hit, TermMatch
 from monitor.matcher.snippets import make_snippet
 
-__all__ = ["Found", "LazyTerms", "make_hits", "resolve_overlaps"]
+__all__ = ["Found", "LazyTerms", "make_hits", "make_term_match", "resolve_overlaps"]
 
 
 _Span = tuple[Spelling, int, int]  # spelling, start, end in the normalised text
@@ -56,11 +56,11 @@ def _leftmost_longest(span: _Span) -> tuple[int, int]:
     return span[1], -span[2]
 
 
-def make_hits(term: str, found: Found) -> Iterator[Hit]:
-    """The :class:`Hit` of each span of ``found``: offset and snippet are taken from the
-    text as given."""
+def make_hits(term: str, found: Found, spans: list[_Span], snippets: int) -> Iterator[Hit]:
+    """The :class:`Hit` of each of ``spans`` (resolved spans of ``found``): offset and
+    snippet are taken from the text as given; only the first ``snippets`` get a snippet."""
     norm, text = found.norm, found.text
-    for spelling, norm_start, norm_end in resolve_overlaps(found.spans):
+    for i, (spelling, norm_start, norm_end) in enumerate(spans):
         start = norm.original_offset(norm_start)
         end = norm.original_offset(norm_end - 1) + 1
         yield Hit(
@@ -68,8 +68,24 @@ def make_hits(term: str, found: Found) -> Iterator[Hit]:
             alias=spelling.text,
             field=found.field,
             offset=start,
-            snippet=make_snippet(text, start, end),
+            snippet=make_snippet(text, start, end) if i < snippets else "",
+            found=text[start:end],
         )
+
+
+def make_term_match(term: str, found: list[Found]) -> TermMatch:
+    """A term's :class:`TermMatch`: every hit counted, the first ``MAX_HITS`` kept, the
+    first ``MAX_SNIPPETS`` of those with a snippet (a page made of watch terms would
+    otherwise make a hit and a snippet per word: hundreds of MB)."""
+    count = 0
+    hits: list[Hit] = []
+    for f in found:
+        spans = resolve_overlaps(f.spans)
+        count += len(spans)
+        room = MAX_HITS - len(hits)
+        if room > 0:
+            hits += make_hits(term, f, spans[:room], max(0, MAX_SNIPPETS - len(hits)))
+    return TermMatch(term, count, tuple(hits))
 
 
 class LazyTerms(Mapping[str, TermMatch]):
@@ -88,8 +104,7 @@ class LazyTerms(Mapping[str, TermMatch]):
     def __getitem__(self, name: str) -> TermMatch:
         built = self._built.get(name)
         if built is None:
-            hits = tuple(hit for f in self._found[name] for hit in make_hits(name, f))
-            built = self._built[name] = TermMatch(name, len(hits), hits)
+            built = self._built[name] = make_term_match(name, self._found[name])
         return built
 
     def __iter__(self) -> Iterator[str]:

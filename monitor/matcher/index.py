@@ -35,6 +35,7 @@ when a byte test shows it has no non-word character.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -47,6 +48,7 @@ from monitor.matcher.boundaries import (
     is_word_char,
     starts_word,
 )
+from monitor.matcher.inflection import Inflector, inflectable
 from monitor.matcher.normalize import NormalizedText, fold_case, normalize_text
 
 __all__ = ["Kind", "Spelling", "SpellingIndex", "keeps_case", "make_spelling"]
@@ -72,6 +74,9 @@ class Spelling:
     case_sensitive: bool
     check_start: bool  # the first character needs a word boundary before it
     check_end: bool  # the last character needs a word boundary after it
+    # Its inflectable words (inflection.py): (start, end, word id) in ``normal``; empty for
+    # a spelling matched exactly as written.
+    words: tuple[tuple[int, int, int], ...] = ()
 
 
 def keeps_case(spelling: str, override: bool | None = None) -> bool:
@@ -88,11 +93,21 @@ def keeps_case(spelling: str, override: bool | None = None) -> bool:
     return letters <= 2 or spelling.isupper()
 
 
-def make_spelling(kind: Kind, owner: int, text: str, case_sensitive: bool) -> Spelling | None:
-    """A :class:`Spelling` for ``text``, or None if it normalises to nothing."""
+def make_spelling(
+    kind: Kind, owner: int, text: str, case_sensitive: bool, inflector: Inflector | None = None
+) -> Spelling | None:
+    """A :class:`Spelling` for ``text``, or None if it normalises to nothing. With an
+    ``inflector``, its inflectable words also find their inflected forms."""
     normal = normalize_text(text.strip()).text.strip()
     if not normal:
         return None
+    words: list[tuple[int, int, int]] = []
+    if inflector is not None and not any(is_unspaced(c) for c in normal):
+        for m in _WORD.finditer(normal):
+            if inflectable(m.group()):
+                word_id = inflector.add_word(m.group())
+                if word_id is not None:
+                    words.append((m.start(), m.end(), word_id))
     return Spelling(
         kind=kind,
         owner=owner,
@@ -104,7 +119,11 @@ def make_spelling(kind: Kind, owner: int, text: str, case_sensitive: bool) -> Sp
         # letter or digit ("C++", "U.S.") needs no boundary either, unlike regex \b.
         check_start=is_word_char(normal[0]),
         check_end=is_word_char(normal[-1]),
+        words=tuple(words),
     )
+
+
+_WORD = re.compile(r"[^\W_]+")
 
 
 # ASCII bytes: letters lower-cased, digits and "_" kept, everything else a space; the
@@ -198,6 +217,15 @@ def unspaced_view(text: str) -> bytes:
 _Entry = tuple[Spelling, int, int, str, str, bool, bool, bool, bool]
 
 
+# A spelling with inflectable words, keyed up to the prefix of its word j: (spelling, j,
+# the length of the key in characters of the text, without the space in front).
+_Inflected = tuple[Spelling, int, int]
+# The entries of one key whose keyed word is one alias word: (word id, length of its prefix,
+# the word case-folded, the entries of longer spellings, those of the word alone).
+_Group = tuple[int, int, str, tuple[_Inflected, ...], tuple[_Inflected, ...]]
+Fold = Callable[[str], str]
+
+
 def _entry(s: Spelling, trim: int, plain: bool) -> _Entry:
     return (
         s, trim, len(s.normal), s.normal, s.folded, s.case_sensitive,
@@ -209,10 +237,15 @@ class SpellingIndex:
     """All spellings in one automaton per view; :meth:`find` yields the whole-word
     occurrences."""
 
-    def __init__(self, spellings: list[Spelling]) -> None:
-        spaced: dict[str, list[_Entry]] = {}
-        unspaced: dict[str, list[_Entry]] = {}
+    def __init__(self, spellings: list[Spelling], inflector: Inflector | None = None) -> None:
+        spaced: dict[str, tuple[list[_Entry], list[_Inflected]]] = {}
+        unspaced: dict[str, tuple[list[_Entry], list[_Inflected]]] = {}
+        self._inflector = inflector or Inflector()
         for s in spellings:
+            if s.words:
+                self._add_inflected(s, spaced)
+                if _single_word(s):
+                    continue  # its one key finds it as written too
             if not is_unspaced(s.normal[0]):
                 view = spaced_view(s.normal)[0]
                 key = (b" " if s.check_start else b"") + view
@@ -227,12 +260,26 @@ class SpellingIndex:
                     not s.case_sensitive and b" " not in view and view == s.folded.encode("utf-8")
                 )
                 key += b" " * trim
-                spaced.setdefault(key.decode("latin-1"), []).append(_entry(s, trim, plain))
+                _slot(spaced, key)[0].append(_entry(s, trim, plain))
             else:
                 key = unspaced_view(s.normal)
-                unspaced.setdefault(key.decode("latin-1"), []).append(_entry(s, 0, False))
+                _slot(unspaced, key)[0].append(_entry(s, 0, False))
         self._spaced = _automaton(spaced)
         self._unspaced = _automaton(unspaced)
+
+    def _add_inflected(
+        self, s: Spelling, spaced: dict[str, tuple[list[_Entry], list[_Inflected]]]
+    ) -> None:
+        """Key a spelling with inflectable words once per such word: the spelling as written
+        up to that word, then the word's prefix (inflection.py). Key ``j`` finds the
+        occurrences whose words before ``j`` are as written and word ``j`` is not; the
+        spelling's own key finds it as written (a one-word spelling has none: its key
+        finds both), so each occurrence is found by one key."""
+        for j, (start, _, word_id) in enumerate(s.words):
+            prefix = self._inflector.word(word_id).prefix
+            before = spaced_view(s.normal[:start])[0]
+            key = (b" " if s.check_start else b"") + before + prefix.encode("utf-8")
+            _slot(spaced, key)[1].append((s, j, start + len(prefix)))
 
     def find(self, norm: NormalizedText) -> list[tuple[Spelling, int, int]]:
         """Every ``(spelling, start, end)`` in ``norm.text`` that passes the letter, case and
@@ -271,7 +318,10 @@ class SpellingIndex:
             else:
                 char_pos += len(utf8[byte_pos : last + 1].decode("utf-8"))
                 byte_pos = last + 1
-            for s, trim, n, normal, folded, case, check_start, check_end, plain in entries:
+            exact, inflected = entries
+            if inflected:
+                self._find_inflected(text, char_pos, inflected, fold, found)
+            for s, trim, n, normal, folded, case, check_start, check_end, plain in exact:
                 end = char_pos - trim
                 start = end - n
                 if not plain:
@@ -290,6 +340,77 @@ class SpellingIndex:
                         continue
                 found.append((s, start, end))
 
+    def _find_inflected(
+        self,
+        text: str,
+        key_end: int,
+        groups: tuple[_Group, ...],
+        fold: Fold,
+        found: list[tuple[Spelling, int, int]],
+    ) -> None:
+        """The occurrences of the inflected spellings whose key ends at ``key_end`` in
+        ``text``. The word there is read and judged once per alias word (``groups``), so a
+        first name that starts many aliases ("Anna …") costs one check, not one per alias."""
+        pos = _word_end(text, key_end)
+        for word_id, prefix_length, folded, entries, single in groups:
+            start = key_end - prefix_length
+            word = text[start:pos]
+            as_written = fold(word) == folded
+            if not as_written and not self._inflector.accepts(word_id, word):
+                continue
+            if single and _whole_word(text, start, pos):
+                # One-word spellings: the key proved the prefix's letters (case-folded).
+                for s, _, length in single:
+                    if not s.case_sensitive or word[:length] == s.normal[:length]:
+                        found.append((s, start, pos))
+            if as_written:
+                continue  # longer spellings' own keys find them as written
+            for s, j, length in entries:
+                start = key_end - length
+                if start < 0:
+                    continue
+                if s.check_start and start and text[start - 1] == "'":
+                    if not starts_word(text, start):
+                        continue
+                part = text[start:key_end]
+                if part != s.normal[:length] and (
+                    s.case_sensitive or fold(part) != s.folded[:length]
+                ):
+                    continue
+                end = self._match_rest(text, pos, s, j + 1, fold)
+                if end is not None:
+                    found.append((s, start, end))
+
+    def _match_rest(self, text: str, pos: int, s: Spelling, j: int, fold: Fold) -> int | None:
+        """The end of ``s``'s words from ``j`` on, found from ``pos`` in ``text``, or None."""
+        alias_pos = s.words[j - 1][1]
+        for word_start, word_end, word_id in s.words[j:]:
+            at = self._match_written(text, pos, s, alias_pos, word_start, fold)
+            if at is None:
+                return None
+            pos = _word_end(text, at)
+            if not self._inflector.accepts(word_id, text[at:pos]):
+                return None
+            alias_pos = word_end
+        end = self._match_written(text, pos, s, alias_pos, len(s.normal), fold)
+        if end is None or (s.check_end and not ends_word(text, end)):
+            return None
+        return end
+
+    @staticmethod
+    def _match_written(
+        text: str, pos: int, s: Spelling, alias_start: int, alias_end: int, fold: Fold
+    ) -> int | None:
+        """The end of ``s.normal[alias_start:alias_end]`` (the spelling as written between
+        inflectable words) found at ``pos`` in ``text``, or None."""
+        n = alias_end - alias_start
+        part = text[pos : pos + n]
+        if part == s.normal[alias_start:alias_end]:
+            return pos + n
+        if s.case_sensitive or fold(part) != s.folded[alias_start:alias_end]:
+            return None
+        return pos + n
+
     def _find_unspaced(
         self, text: str, view: bytes, found: list[tuple[Spelling, int, int]]
     ) -> None:
@@ -300,7 +421,7 @@ class SpellingIndex:
             char_pos += len(view[byte_pos : last + 1].decode("utf-8"))
             byte_pos = last + 1
             end = char_pos
-            for s, _, n, normal, folded, case, check_start, check_end, _ in entries:
+            for s, _, n, normal, folded, case, check_start, check_end, _ in entries[0]:
                 start = end - n
                 if start < 0:
                     continue
@@ -314,14 +435,64 @@ class SpellingIndex:
                 found.append((s, start, end))
 
 
-def _automaton(keys: dict[str, list[_Entry]]) -> ahocorasick.Automaton | None:
+def _slot(
+    keys: dict[str, tuple[list[_Entry], list[_Inflected]]], key: bytes
+) -> tuple[list[_Entry], list[_Inflected]]:
+    """The entries of ``key`` (a view's bytes): exact spellings, inflected spellings."""
+    return keys.setdefault(key.decode("latin-1"), ([], []))
+
+
+def _groups(inflected: list[_Inflected]) -> tuple[_Group, ...]:
+    """The inflected entries of one key grouped by the alias word keyed (see ``_Group``)."""
+    groups: dict[int, tuple[int, str, list[_Inflected], list[_Inflected]]] = {}
+    for entry in inflected:
+        s, j, length = entry
+        start, end, word_id = s.words[j]
+        _, _, entries, single = groups.setdefault(
+            word_id, (length - start, s.folded[start:end], [], [])
+        )
+        (single if _single_word(s) else entries).append(entry)
+    return tuple(
+        (word_id, prefix_length, folded, tuple(entries), tuple(single))
+        for word_id, (prefix_length, folded, entries, single) in groups.items()
+    )
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """True if ``text[start:end]``, a run of word characters with a non-word character on
+    each side, is a word: only an apostrophe there can join ("O'Neill", "Xi'an")."""
+    if start and text[start - 1] == "'" and not starts_word(text, start):
+        return False
+    return not (end < len(text) and text[end] == "'" and not ends_word(text, end))
+
+
+def _single_word(s: Spelling) -> bool:
+    """True if ``s`` is one inflectable word ("Путин"): its prefix key finds it as written
+    too, and it gets no key of its own (one automaton report per occurrence, not two)."""
+    return len(s.words) == 1 and s.words[0][:2] == (0, len(s.normal))
+
+
+def _word_end(text: str, pos: int) -> int:
+    """The end of the word that goes on at ``text[pos]`` (``is_word_char``, as a regex)."""
+    m = _WORD_CHARS.match(text, pos)
+    return m.end() if m else pos
+
+
+# Letters, digits, "_" and the combining marks of Latin and Cyrillic, outside the scripts
+# written without spaces: boundaries.is_word_char for the words inflection deals with.
+_WORD_CHARS = re.compile(f"(?:[^\\W{UNSPACED_CLASS}]|[\u0300-\u036f\u0483-\u0489])+")
+
+
+def _automaton(
+    keys: dict[str, tuple[list[_Entry], list[_Inflected]]],
+) -> ahocorasick.Automaton | None:
     """An automaton of ``keys``, or None if there are none."""
     if not keys:
         return None
     automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
     # Keys are added in order: pyahocorasick's linear scan of a node's children then finds
     # the commonest edge (" ", first of every spaced key) at once.
-    for key, entries in sorted(keys.items()):
-        automaton.add_word(key, tuple(entries))
+    for key, (exact, inflected) in sorted(keys.items()):
+        automaton.add_word(key, (tuple(exact), _groups(inflected)))
     automaton.make_automaton()
     return automaton

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from monitor.config import RuleConfig, TermConfig
 from monitor.matcher.evidence import Found, LazyTerms, resolve_overlaps
 from monitor.matcher.index import Kind, Spelling, SpellingIndex, keeps_case, make_spelling
+from monitor.matcher.inflection import Inflector
 from monitor.matcher.normalize import normalize_text
 from monitor.matcher.result import MatchResult
 from monitor.matcher.rules import Query, QuerySyntaxError, parse_query
@@ -29,7 +30,11 @@ __all__ = ["Matcher"]
 
 FIELDS = ("title", "summary", "body")
 
-_Hit = tuple[Spelling, int, int]  # spelling, start, end in the normalised text
+_Hit = tuple[Spelling, int, int]
+
+# Characters of each field that are matched (docs/matching.md, "Limits"): all of a page's
+# text as the crawl keeps it (NEWSHOUND_PAGE_MAX_TEXT, 2 MiB); past it, nothing is found.
+MAX_MATCHED_CHARS = 2 * 1024 * 1024  # spelling, start, end in the normalised text
 
 
 class Matcher:
@@ -50,21 +55,27 @@ class Matcher:
         }
         self._rules = tuple((rule.name, _parse_rule(rule, self._terms)) for rule in rules)
         self._phrases = tuple(dict.fromkeys(p for _, query in self._rules for p in query.phrases()))
-        spellings = [s for i, term in enumerate(self._terms) for s in _term_spellings(i, term)]
+        inflector = Inflector()
+        spellings = [
+            s for i, term in enumerate(self._terms) for s in _term_spellings(i, term, inflector)
+        ]
         for i, phrase in enumerate(self._phrases):
             spelling = make_spelling(Kind.PHRASE, i, phrase, keeps_case(phrase))
             if spelling is not None:
                 spellings.append(spelling)
-        self._index = SpellingIndex(spellings)
+        self._index = SpellingIndex(spellings, inflector)
 
     def match(self, title: str = "", summary: str = "", body: str = "") -> MatchResult:
-        """Match one article. Never raises on any text.
+        """Match one article. Never raises on any text; reads at most
+        ``MAX_MATCHED_CHARS`` of each field.
 
         The hits and snippets of ``result.terms[name]`` are built when first read
         (``evidence.py``); term names, counts by ``len`` of hits, and rules are not.
         """
         found: dict[int, list[Found]] = {}
         phrases: set[str] = set()
+        # Bounded work on any page: only the start of a very long field is matched.
+        title, summary, body = (f[:MAX_MATCHED_CHARS] for f in (title, summary, body))
         if title:
             self._match_field("title", title, found, phrases)
         if summary:
@@ -121,14 +132,22 @@ class Matcher:
 _ALIAS, _EXCLUDE = Kind.ALIAS, Kind.EXCLUDE
 
 
-def _term_spellings(index: int, term: TermConfig) -> list[Spelling]:
-    """The spellings of one term: its name and aliases, then its exclude phrases."""
+def _term_spellings(index: int, term: TermConfig, inflector: Inflector) -> list[Spelling]:
+    """The spellings of one term: its name and aliases (which also find their inflected
+    forms, unless ``inflect = false``), then its exclude phrases (exact)."""
     wanted = [(Kind.ALIAS, "name", term.name)]
     wanted += [(Kind.ALIAS, f"aliases[{i}]", a) for i, a in enumerate(term.aliases)]
     wanted += [(Kind.EXCLUDE, f"exclude[{i}]", x) for i, x in enumerate(term.exclude)]
     out: list[Spelling] = []
     for kind, where, text in wanted:
-        spelling = make_spelling(kind, index, text, keeps_case(text, term.case_sensitive))
+        inflects = kind is Kind.ALIAS and term.inflects(text)
+        spelling = make_spelling(
+            kind,
+            index,
+            text,
+            keeps_case(text, term.case_sensitive),
+            inflector if inflects else None,
+        )
         if spelling is None:
             raise ValueError(
                 f"term {term.name!r}: {where} = {text!r}: nothing to match "

@@ -10,9 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Hit", "TermMatch", "MatchResult"]
+__all__ = ["Hit", "TermMatch", "MatchResult", "MAX_HITS", "MAX_SNIPPETS"]
 
 SNIPPETS_SHOWN = 3
+# Per term and article (docs/matching.md, "Limits"): hits kept with their offsets, and how
+# many of the first of them carry a snippet; the count counts every hit.
+MAX_HITS = 100
+MAX_SNIPPETS = 10
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,8 @@ class Hit:
     ``alias`` is the spelling as configured (the name or an alias), ``field`` is "title",
     "summary" or "body", ``offset`` the index of the hit's first character in that field as
     given to :meth:`Matcher.match` (before normalisation), ``snippet`` the sentence around
-    it with the hit marked «like this».
+    it with the hit marked «like this», ``found`` the words found there as written
+    ("Путина" for the alias "Путин"; they end at ``offset + len(found)``).
     """
 
     term: str
@@ -30,11 +35,14 @@ class Hit:
     field: str
     offset: int
     snippet: str
+    found: str = ""  # the text at offset, as written: the alias or an inflected form of it
 
 
 @dataclass(frozen=True)
 class TermMatch:
-    """A matched term: ``count`` hits (never overlapping), in field then text order."""
+    """A matched term: ``count`` hits (never overlapping), of which the first ``MAX_HITS``
+    are kept in ``hits``, in field then text order; the first ``MAX_SNIPPETS`` of those
+    carry a snippet, the others an empty one."""
 
     name: str
     count: int
@@ -43,7 +51,7 @@ class TermMatch:
     @property
     def snippets(self) -> list[str]:
         """Up to three distinct snippets, in hit order."""
-        return list(dict.fromkeys(h.snippet for h in self.hits))[:SNIPPETS_SHOWN]
+        return list(dict.fromkeys(h.snippet for h in self.hits if h.snippet))[:SNIPPETS_SHOWN]
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,28 @@ def test_backtest_reads_a_file_without_the_rules_column(tmp_path: Path) -> None:
     report = run_backtest(db, Matcher([TermConfig("Putin")]))
     db.close()
     assert [c.kind for c in report.changes] == ["new"]
+
+
+def test_backtest_reports_the_matches_inflection_adds(tmp_path: Path) -> None:
+    """A Russian article stored before inflected forms were found (kept by store_all):
+    "Путина", "Си Цзиньпина" now match, and the backtest says so; one that matched on the
+    dictionary form is unchanged."""
+    db = make_store(
+        tmp_path / "ru.db",
+        [
+            {**article(1, "Встреча Путина и Си Цзиньпина",
+                       "Переговоры Путина с Си Цзиньпином прошли в Кремле."), "matched": 0},
+            article(2, "Путин в Пекине", "Путин прилетел в Пекин."),
+            {**article(3, "Лососевая путина", "На Камчатке началась путина."), "matched": 0},
+        ],
+        [match_row(2, "Putin")],
+    )  # fmt: skip
+    try:
+        terms = [TermConfig("Putin", ("Путин",)), TermConfig("Xi", ("Си Цзиньпин",))]
+        report = run_backtest(db, Matcher(terms))
+    finally:
+        db.close()
+    assert [(c.article.id, c.kind, sorted(c.terms)) for c in report.changes] == [
+        (1, "new", ["Putin", "Xi"]),
+    ]
+    assert report.count("new") == 1 and report.checked == 3

@@ -35,6 +35,7 @@ def test_hit_carries_alias_field_offset_and_marked_snippet(matcher: Matcher) -> 
         field="body",
         offset=body.index("Vladimir"),
         snippet="Then «Vladimir Putin» spoke at length.",
+        found="Vladimir Putin",
     )
 
 
