@@ -10,9 +10,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from monitor.fixture_site import FixtureSite
-from tests.conftest import FIXTURES
+from tests.support import SITE
 
-EXPECTED = json.loads((FIXTURES / "site" / "expected.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
 
 
 def test_run_once_stores_the_matches_prints_them_and_exits(

@@ -12,7 +12,7 @@ from monitor.daemon.poll import Crawl, CrawlLauncher, wait_crawl
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
 from monitor.store import open_database
 from monitor.store.robots import save_robots
-from tests.conftest import FIXTURES
+from tests.support import FIXTURES
 
 WORLD, ASIA = "Fixture World", "Fixture Asia"
 
@@ -124,7 +124,7 @@ def test_the_next_crawl_in_a_worker_does_not_wait_the_start_delay_again(
 ) -> None:
     """AutoThrottle starts a host at 0.5 s between requests. Once a worker has seen the
     host answer quickly, its next crawl starts from the delay the host earned."""
-    from tests.conftest import write_site_config
+    from tests.support import write_site_config
 
     empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 
