@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from monitor.fixture_site import FixtureSite
 from tests.support import SITE, write_site_config
@@ -20,8 +20,15 @@ from tests.support.tls import ThrowawayCA
 
 # CI runs the property tests derandomized (the same examples every run, so a red build
 # means a change broke something); locally they explore fresh examples each run.
-settings.register_profile("ci", derandomize=True, print_blob=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+# The suite runs in parallel on shared cores, where Hypothesis's timing checks (the
+# per-example deadline, "input generation is slow") measure the machine's load, not the
+# code: they are off; every property still runs all its examples. Its example database
+# (.hypothesis/) is shared by the xdist workers safely: with --dist loadfile each test,
+# and so each of the database's per-test folders, belongs to one worker in a run.
+_UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("dev", **_UNTIMED)
+settings.register_profile("ci", derandomize=True, print_blob=True, **_UNTIMED)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture
