@@ -23,8 +23,8 @@ from tests.support.tls import ThrowawayCA
 # The suite runs in parallel on shared cores, where Hypothesis's timing checks (the
 # per-example deadline, "input generation is slow") measure the machine's load, not the
 # code: they are off; every property still runs all its examples. Its example database
-# (.hypothesis/) is shared by the xdist workers safely: with --dist loadfile each test,
-# and so each of the database's per-test folders, belongs to one worker in a run.
+# (.hypothesis/) is shared by the xdist workers safely: each test runs in one worker, and
+# the database keeps a folder per test.
 _UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("dev", **_UNTIMED)
 settings.register_profile("ci", derandomize=True, print_blob=True, **_UNTIMED)
