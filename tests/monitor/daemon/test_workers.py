@@ -12,7 +12,7 @@ from monitor.daemon.poll import Crawl, CrawlLauncher, wait_crawl
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
 from monitor.store import open_database
 from monitor.store.robots import save_robots
-from tests.support import FIXTURES
+from tests.support import SITE
 
 WORLD, ASIA = "Fixture World", "Fixture Asia"
 
@@ -63,7 +63,7 @@ def test_a_worker_killed_past_the_timeout_fails_its_crawl_only(
     site: FixtureSite, site_config: Path
 ) -> None:
     config = load_config(site_config)
-    feed = (FIXTURES / "site/feeds/world.rss").read_bytes()
+    feed = (SITE / "feeds/world.rss").read_bytes()
 
     def slow(_: RequestRecord) -> Reply:
         return Reply(body=feed, headers={"Content-Type": "application/rss+xml"}, delay=20)
