@@ -63,9 +63,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from monitor.fixture_tls import ThrowawayCA, server_context
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.support, run as `python bench/daemon.py`
+
+from tests.support.tls import ThrowawayCA, server_context  # noqa: E402
+
 HOSTS = 50
 CLK = os.sysconf("SC_CLK_TCK")
 T = TypeVar("T")

@@ -1,6 +1,6 @@
 """A static news site on 127.0.0.1, for ``newshound demo`` and the tests.
 
-Serves a folder (``fixtures/site``) over real HTTP (or HTTPS, given a server context) on a
+Serves a folder (``monitor/demo/site``) over real HTTP (or HTTPS, given a server context) on a
 free loopback port, writing the server's base URL wherever a file says ``{BASE}``. Answers
 conditional GETs (ETag and Last-Modified, 304) as a well-behaved news site does, and keeps
 a log of every request so tests can assert what was fetched. ``routes`` lets a test

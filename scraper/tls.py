@@ -90,4 +90,5 @@ class HTTPSDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         key = tuple(repr(crawler.settings.get(name)) for name in TLS_SETTINGS)
-        self._contextFactory = SharedContextPolicy(self._contextFactory, key)
+        # A policy by duck typing (creatorForNetloc), which mypy cannot see as zope's interface.
+        self._contextFactory = SharedContextPolicy(self._contextFactory, key)  # type: ignore[assignment]

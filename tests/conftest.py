@@ -12,39 +12,35 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from monitor.fixture_site import FixtureSite
-from monitor.fixture_tls import ThrowawayCA
+from tests.support import SITE, write_site_config
+from tests.support.tls import ThrowawayCA
 
 # CI runs the property tests derandomized (the same examples every run, so a red build
 # means a change broke something); locally they explore fresh examples each run.
-settings.register_profile("ci", derandomize=True, print_blob=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
+# The suite runs in parallel on shared cores, where Hypothesis's timing checks (the
+# per-example deadline, "input generation is slow") measure the machine's load, not the
+# code: they are off; every property still runs all its examples. Its example database
+# (.hypothesis/) is shared by the xdist workers safely: each test runs in one worker, and
+# the database keeps a folder per test.
+_UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("dev", **_UNTIMED)
+settings.register_profile("ci", derandomize=True, print_blob=True, **_UNTIMED)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture
 def site() -> Iterator[FixtureSite]:
-    """The fixture news site (fixtures/site) served on a loopback port."""
-    with FixtureSite(FIXTURES / "site") as s:
+    """The demo's news site (monitor/demo/site) served on a loopback port."""
+    with FixtureSite(SITE) as s:
         yield s
-
-
-def write_site_config(site: FixtureSite, folder: Path) -> Path:
-    """fixtures/site/newshound.toml with the site's base URL and ``folder/news.db``."""
-    text = (FIXTURES / "site" / "newshound.toml").read_text(encoding="utf-8")
-    text = text.replace("{BASE}", site.base).replace('"demo.db"', f'"{folder / "news.db"}"')
-    path = folder / "newshound.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
 def site_config(site: FixtureSite, tmp_path: Path) -> Path:
-    """fixtures/site/newshound.toml with the site's base URL and a database in tmp_path."""
+    """The demo site's newshound.toml with the site's base URL and a database in tmp_path."""
     return write_site_config(site, tmp_path)
 
 

@@ -1,4 +1,4 @@
-"""Consistency checks for the offline fixture site in fixtures/site/.
+"""Consistency checks for the demo's offline news site in monitor/demo/site/.
 
 The site is served by a loopback HTTP server that replaces ``{BASE}`` with its base URL;
 here we substitute a fixed one and check that feeds, pages and expected.json agree.
@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import feedparser
 import pytest
 
-SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
+from tests.support import SITE
+
 BASE = "http://127.0.0.1:8000"
 FEEDS = ("world.rss", "asia.atom")
 TERMS = {"Putin", "Xi", "SCO", "sanctions"}

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.config import parse_config
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 DOC = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"^```(\w*)\n(.*?)^```", DOC, re.M | re.S)

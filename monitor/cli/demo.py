@@ -12,7 +12,7 @@ from monitor.fixture_site import FixtureSite
 from monitor.store import open_database
 from monitor.store.articles import iter_matched_articles
 
-SITE = Path(__file__).resolve().parent.parent.parent / "fixtures" / "site"
+SITE = Path(__file__).resolve().parent.parent / "demo" / "site"  # package data: in the wheel too
 
 
 @click.command("demo")
@@ -24,7 +24,7 @@ def demo(keep: Path | None) -> None:
     Example: newshound demo
     """
     if not (SITE / "newshound.toml").exists():
-        raise click.ClickException(f"{SITE}: fixture site not found (run from a source checkout)")
+        raise click.ClickException(f"{SITE}: the demo site is missing from this installation")
     with tempfile.TemporaryDirectory(prefix="newshound-demo-") as tmp, FixtureSite(SITE) as site:
         folder = keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)

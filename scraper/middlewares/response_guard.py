@@ -139,7 +139,10 @@ class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
     """Scrapy's gzip/deflate/brotli/zstd decoding, which stops at ``download_maxsize``;
     a bomb is reported as "too large" like any other oversized body."""
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Scrapy >= 2.13 calls it without the spider its base class still declares.
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
         try:
             return super().process_response(request, response)
         except IgnoreRequest as e:

@@ -12,7 +12,6 @@ SURFACE = {
     "monitor.cli": ["main", "config_option", "json_option", "open_config"],
     "monitor.netcheck": ["AddressRefused", "check_url", "check_address"],
     "monitor.fixture_site": ["FixtureSite", "Reply", "RequestRecord"],
-    "monitor.fixture_tls": ["ThrowawayCA", "server_context"],
 }
 
 

@@ -19,7 +19,7 @@ from monitor.safety import (
     install_secret_filter,
     redact,
 )
-from tests.conftest import FIXTURES
+from tests.support import SITE
 
 WEBHOOK_SECRET = "whsec_" + "dGVzdC1zZWNyZXQtbmV2ZXItbG9nZ2Vk"
 SMTP_PASSWORD = "s3cr3t-smtp-pa55"
@@ -111,7 +111,7 @@ def test_secret_filter_masks_messages_args_and_tracebacks() -> None:
 
 def test_crawl_log_never_holds_secrets(tmp_path: Path) -> None:
     """A full `scrapy crawl feeds` at DEBUG, config with secrets from env: grep its log."""
-    with FixtureSite(FIXTURES / "site") as site:
+    with FixtureSite(SITE) as site:
         config = tmp_path / "newshound.toml"
         config.write_text(
             f'[storage]\npath = "{tmp_path / "news.db"}"\n'

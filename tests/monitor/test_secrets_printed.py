@@ -25,8 +25,8 @@ from monitor.daemon.deliver import deliver_due
 from monitor.daemon.poll import run_crawl
 from monitor.fixture_site import FixtureSite, Reply
 from monitor.safety import redact_url, redact_urls
-from tests.conftest import FIXTURES
 from tests.monitor.alerts.conftest import SmtpServer, free_port, store_article
+from tests.support import FIXTURES
 
 # aiosmtpd's warning about AUTH without TLS: this server listens on loopback only
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

@@ -9,10 +9,10 @@ from pathlib import Path
 from monitor.daemon.poll import run_crawl
 from monitor.fixture_site import FixtureSite, Reply
 from scraper.middlewares.conditional_get import body_digest
-from tests.conftest import FIXTURES
-from tests.scraper.source_sites import write_config
+from tests.support import SITE
+from tests.support.sources import write_config
 
-WORLD = (FIXTURES / "site" / "feeds" / "world.rss").read_bytes()
+WORLD = (SITE / "feeds" / "world.rss").read_bytes()
 ITEM = b"<item><title>Putin and Xi meet again</title><link>https://news.example/a</link></item>"
 
 
@@ -41,7 +41,7 @@ def test_a_feed_rebuilt_on_every_request_is_parsed_only_when_its_entries_change(
 ) -> None:
     requests = itertools.count()
     body = {"feed": WORLD}
-    with FixtureSite(FIXTURES / "site") as site:
+    with FixtureSite(SITE) as site:
         site.routes["/feeds/world.rss"] = lambda _: Reply(
             200, rebuilt(body["feed"].replace(b"{BASE}", site.base.encode()), next(requests)),
             {"Content-Type": "application/rss+xml"},  # no ETag, no Last-Modified

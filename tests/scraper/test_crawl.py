@@ -10,11 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from monitor.daemon.poll import run_crawl
 from monitor.fixture_site import FixtureSite
-from tests.conftest import FIXTURES, write_site_config
+from tests.support import SITE, crawl, write_site_config
 
-EXPECTED = json.loads((FIXTURES / "site" / "expected.json").read_text(encoding="utf-8"))["articles"]
+EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))["articles"]
 
 
 def stored(db_path: Path) -> dict[str, dict]:
@@ -31,16 +30,10 @@ def stored(db_path: Path) -> dict[str, dict]:
         conn.close()
 
 
-def crawl(config: Path) -> None:
-    result = run_crawl(config, timeout=120)
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert "Traceback" not in result.stderr, result.stderr[-4000:]
-
-
 @pytest.fixture(scope="module")
 def site() -> Iterator[FixtureSite]:
     """One site and one first crawl for the whole module: each crawl is a subprocess."""
-    with FixtureSite(FIXTURES / "site") as s:
+    with FixtureSite(SITE) as s:
         yield s
 
 

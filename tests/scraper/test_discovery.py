@@ -14,8 +14,8 @@ from monitor.cli import main
 from monitor.config import load_config
 from monitor.fixture_site import FixtureSite, Reply
 from scraper.spiders.discovery import body_kind, feed_links
-from tests.conftest import FIXTURES
-from tests.scraper.source_sites import crawl, rows, serve, write_config
+from tests.support import SITE
+from tests.support.sources import crawl, rows, serve, write_config
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,7 @@ def test_add_says_what_to_do_when_nothing_is_found(tmp_path: Path) -> None:
 def test_add_keeps_where_a_permanent_redirect_leads_and_where_a_temporary_one_starts(
     tmp_path: Path, status: int, kept: str
 ) -> None:
-    with FixtureSite(FIXTURES / "site") as site:
+    with FixtureSite(SITE) as site:
         new = site.url("/feeds/world.rss")
         site.routes["/old/world.rss"] = lambda _: Reply(status, b"", {"Location": new})
         config = write_config(tmp_path, "")

@@ -11,7 +11,7 @@ import pytest
 from scrapy.http import Headers
 
 from scraper.feedparse import MAX_ENTRIES, defuse_feed, parse_feed, parse_feed_entries
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 RSS = Headers({"Content-Type": "application/rss+xml"})
 URL = "http://news.example/feed.rss"

@@ -35,7 +35,8 @@ import brotli  # type: ignore[import-untyped]
 import pytest
 
 from monitor.fixture_site import FixtureSite, Reply
-from tests.conftest import FIXTURES
+from tests import support
+from tests.support import FIXTURES
 
 HOSTILE = FIXTURES / "hostile"
 RSS = {"Content-Type": "application/rss+xml"}
@@ -221,8 +222,6 @@ def hostile_sources(site: FixtureSite, internal: FixtureSite, slow: SlowServer) 
 
 def write_config(tmp: Path, sources: dict[str, str], closed_port: int) -> Path:
     lines = [
-        f'[storage]\npath = "{tmp / "news.db"}"\n',
-        "[network]\nallow_private_addresses = false\n",
         '[[terms]]\nname = "Putin"\n[[terms]]\nname = "Xi"\n[[terms]]\nname = "sanctions"\n',
         '[[channels]]\nname = "hook"\ntype = "webhook"\n'
         f'url = "http://127.0.0.1:{closed_port}/hook"\nsecret = "${{TEST_WEBHOOK_SECRET}}"\n',
@@ -236,9 +235,7 @@ def write_config(tmp: Path, sources: dict[str, str], closed_port: int) -> Path:
         lines.append(
             f'[[sources]]\nname = "{name}"\nurl = "{url}"\nkind = "{kind}"\ninterval = "10m"\n'
         )
-    path = tmp / "newshound.toml"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return support.write_config(tmp, *lines, private_addresses=False)
 
 
 def free_port() -> int:

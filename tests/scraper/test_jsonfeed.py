@@ -10,7 +10,7 @@ import pytest
 
 from scraper.feedparse import parse_feed_entries
 from scraper.jsonfeed import parse_json_feed
-from tests.scraper.source_sites import crawl, rows, serve, write_config
+from tests.support.sources import crawl, rows, serve, write_config
 
 
 def feed(version: str, items: list[dict], **top: object) -> bytes:

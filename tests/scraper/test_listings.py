@@ -12,7 +12,7 @@ from scrapy.http import HtmlResponse
 from monitor.config import SourceConfig
 from monitor.fixture_site import FixtureSite
 from scraper.spiders.listings import is_xpath, parse_listing
-from tests.scraper.source_sites import SOURCES, crawl, rows, serve, write_config
+from tests.support.sources import SOURCES, crawl, rows, serve, write_config
 
 BASE = "http://news.example"
 PAGE1 = (SOURCES / "listing/news/index.html").read_bytes().replace(b"{BASE}", BASE.encode())

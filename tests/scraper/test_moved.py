@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.fixture_site import FixtureSite, Reply
-from tests.conftest import FIXTURES
-from tests.scraper.source_sites import crawl, rows, write_config
+from tests.support import SITE
+from tests.support.sources import crawl, rows, write_config
 
 OLD, NEW = "/old/world.rss", "/feeds/world.rss"
 
@@ -53,7 +53,7 @@ def serve_feed_at_old(site: FixtureSite) -> None:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[tuple[FixtureSite, Path]]:
     """The fixture site, with its world feed configured at a URL that redirects to it."""
-    with FixtureSite(FIXTURES / "site") as site:
+    with FixtureSite(SITE) as site:
         config = write_config(tmp_path, f'[[sources]]\nname = "World"\nurl = "{site.url(OLD)}"\n')
         yield site, config
 

@@ -19,7 +19,7 @@ from monitor.config import NetworkConfig, parse_config
 from monitor.daemon.poll import crawl_env
 from monitor.fixture_site import FixtureSite
 from scraper.middlewares.public_address import PublicAddressMiddleware, PublicAddressResolver
-from tests.conftest import FIXTURES, ROOT
+from tests.support import ROOT, SITE
 
 
 def middleware(allow_private: bool = False) -> PublicAddressMiddleware:
@@ -145,7 +145,7 @@ n.check_address = check_address
 
 @pytest.fixture
 def intranet() -> Iterator[FixtureSite]:
-    with FixtureSite(FIXTURES / "site", host="127.0.0.2") as s:
+    with FixtureSite(SITE, host="127.0.0.2") as s:
         yield s
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.fixture_site import Reply
 from scraper.middlewares.response_guard import BodyLimits, body_too_large
-from tests.scraper.source_sites import crawl, rows, serve, write_config
+from tests.support.sources import crawl, rows, serve, write_config
 
 LIMITS = BodyLimits(max_elements=10, max_text_run=40, max_text=60)
 

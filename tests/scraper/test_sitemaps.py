@@ -12,7 +12,7 @@ import pytest
 
 from monitor.fixture_site import FixtureSite
 from scraper.spiders.sitemaps import parse_sitemap
-from tests.scraper.source_sites import crawl, rows, serve, serve_dated, write_config
+from tests.support.sources import crawl, rows, serve, serve_dated, write_config
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 DAY = 86400.0

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from monitor.fixture_site import FixtureSite, Reply
-from tests.scraper.source_sites import crawl, rows, serve, write_config
+from tests.support.sources import crawl, rows, serve, write_config
 
 SOURCES = """
 [[sources]]

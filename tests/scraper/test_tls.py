@@ -16,9 +16,10 @@ import pytest
 
 from monitor.daemon.poll import run_crawl
 from monitor.fixture_site import FixtureSite
-from monitor.fixture_tls import server_context
-from tests.conftest import FIXTURES, CertAuthority, write_site_config
+from tests.conftest import CertAuthority
 from tests.scraper.test_crawl import EXPECTED, crawl, stored
+from tests.support import SITE, write_site_config
+from tests.support.tls import server_context
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def tls_site(test_ca: CertAuthority) -> Iterator[Callable[[Path], FixtureSite]]:
     sites: list[FixtureSite] = []
 
     def start(chain: Path) -> FixtureSite:
-        sites.append(FixtureSite(FIXTURES / "site", tls=server_context(chain)).start())
+        sites.append(FixtureSite(SITE, tls=server_context(chain)).start())
         return sites[-1]
 
     yield start

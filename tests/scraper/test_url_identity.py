@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from monitor.fixture_site import FixtureSite, Reply
-from tests.conftest import FIXTURES
-from tests.scraper.source_sites import crawl, rows, write_config
+from tests.support import FIXTURES
+from tests.support.sources import crawl, rows, write_config
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>{name}</title><link>http://{name}.example/</link>

@@ -13,13 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from monitor.daemon.poll import run_crawl
-from tests import conftest
 
 CHROMIUM = "/usr/bin/chromium"
-# The demo news site: fixtures/site here; tests/conftest.py names it SITE where the site
-# moved into the package (monitor/demo/site).
-SITE: Path = getattr(conftest, "SITE", None) or conftest.FIXTURES / "site"
-write_site_config = conftest.write_site_config
 
 
 def crawl(config: Path) -> None:

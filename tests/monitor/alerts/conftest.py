@@ -38,11 +38,12 @@ from aiosmtpd.controller import Controller
 
 from monitor.alerts.routing import plan_alerts
 from monitor.config import Config, load_config
-from monitor.fixture_tls import server_context
 from monitor.matcher import Matcher
 from monitor.store import open_database
 from monitor.store.articles import ArticleRecord, save_article
+from tests import support
 from tests.conftest import CertAuthority
+from tests.support.tls import server_context
 
 SECRET = "whsec_" + base64.b64encode(b"test-secret-0123456789").decode()
 
@@ -330,13 +331,7 @@ def mail_channel(
 
 def write_config(tmp_path: Path, channels: str) -> Path:
     """A config with the test terms, a database in tmp_path and the given [[channels]]."""
-    path = tmp_path / "newshound.toml"
-    path.write_text(
-        f'[storage]\npath = "{tmp_path / "news.db"}"\n'
-        "[network]\nallow_private_addresses = true\n" + TERMS + channels,
-        encoding="utf-8",
-    )
-    return path
+    return support.write_config(tmp_path, TERMS, channels)
 
 
 def store_article(

@@ -13,8 +13,8 @@ import pytest
 
 from monitor.fixture_site import FixtureSite, Reply
 from monitor.store import open_database
-from tests.conftest import FIXTURES
-from tests.scraper.source_sites import crawl, write_config
+from tests.support import FIXTURES
+from tests.support.sources import crawl, write_config
 
 
 def newshound(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.config import load_config
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 UNIT = ROOT / "contrib" / "newshound.service"
 CONFIG = '[storage]\npath = "{path}"\n[[terms]]\nname = "Putin"\n'

@@ -6,9 +6,9 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import FIXTURES
+from tests.support import SITE
 
-EXPECTED = json.loads((FIXTURES / "site" / "expected.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
 
 
 def test_demo_prints_matched_articles_and_not_the_traps() -> None:

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from monitor.config import load_config
 from monitor.fixture_site import FixtureSite
-from tests.conftest import FIXTURES
 from tests.monitor.alerts.conftest import (
     outbox_rows,
     serve_webhooks,
@@ -20,8 +19,9 @@ from tests.monitor.alerts.conftest import (
     webhook_channel,
     write_config,
 )
+from tests.support import SITE
 
-EXPECTED = json.loads((FIXTURES / "site" / "expected.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
 
 
 def test_run_once_stores_the_matches_prints_them_and_exits(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from monitor.fixture_site import FixtureSite
-from tests.conftest import FIXTURES
+from tests.support import write_site_config
 
 Event = dict[str, Any]
 
@@ -118,10 +118,5 @@ def write_config(
     extra: str = "", shutdown_timeout: str = "20s",
 ) -> Path:  # fmt: skip
     """The fixture site's config with a short interval and tick, plus ``extra`` TOML."""
-    text = (FIXTURES / "site" / "newshound.toml").read_text(encoding="utf-8")
-    text = text.replace("{BASE}", site.base).replace('"demo.db"', f'"{tmp_path / "news.db"}"')
-    text = text.replace('interval = "1m"', f'interval = "{interval}"')
-    text += f'\n[daemon]\ntick = "{tick}"\nshutdown_timeout = "{shutdown_timeout}"\n' + extra
-    path = tmp_path / "newshound.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    daemon = f'\n[daemon]\ntick = "{tick}"\nshutdown_timeout = "{shutdown_timeout}"\n'
+    return write_site_config(site, tmp_path, interval=interval, extra=daemon + extra)

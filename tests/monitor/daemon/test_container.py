@@ -13,8 +13,8 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from monitor.fixture_site import FixtureSite
-from tests.conftest import ROOT
 from tests.monitor.daemon.conftest import DaemonProcess, write_config
+from tests.support import ROOT
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 

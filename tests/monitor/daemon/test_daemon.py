@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
-from tests.conftest import FIXTURES
 from tests.monitor.daemon.conftest import DaemonProcess, write_config
+from tests.support import SITE
 
-EXPECTED = json.loads((FIXTURES / "site" / "expected.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
 MATCHED = {p: sorted(a["terms"]) for p, a in EXPECTED["articles"].items() if a["terms"]}
 
 NEW_ITEM = """  <item>

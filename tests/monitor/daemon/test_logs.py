@@ -11,8 +11,8 @@ from pathlib import Path
 from monitor.daemon.poll import run_crawl
 from monitor.fixture_site import FixtureSite
 from monitor.safety import expat_warning
-from tests.conftest import write_site_config
 from tests.monitor.alerts.conftest import SECRET, WebhookReceiver, webhook, webhook_channel
+from tests.support import write_site_config
 
 __all__ = ["webhook"]
 

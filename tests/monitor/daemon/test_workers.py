@@ -12,7 +12,7 @@ from monitor.daemon.poll import Crawl, CrawlLauncher, wait_crawl
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
 from monitor.store import open_database
 from monitor.store.robots import save_robots
-from tests.conftest import FIXTURES
+from tests.support import SITE
 
 WORLD, ASIA = "Fixture World", "Fixture Asia"
 
@@ -63,7 +63,7 @@ def test_a_worker_killed_past_the_timeout_fails_its_crawl_only(
     site: FixtureSite, site_config: Path
 ) -> None:
     config = load_config(site_config)
-    feed = (FIXTURES / "site/feeds/world.rss").read_bytes()
+    feed = (SITE / "feeds/world.rss").read_bytes()
 
     def slow(_: RequestRecord) -> Reply:
         return Reply(body=feed, headers={"Content-Type": "application/rss+xml"}, delay=20)
@@ -124,7 +124,7 @@ def test_the_next_crawl_in_a_worker_does_not_wait_the_start_delay_again(
 ) -> None:
     """AutoThrottle starts a host at 0.5 s between requests. Once a worker has seen the
     host answer quickly, its next crawl starts from the delay the host earned."""
-    from tests.conftest import write_site_config
+    from tests.support import write_site_config
 
     empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 

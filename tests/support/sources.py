@@ -1,4 +1,4 @@
-"""Helpers for the crawl tests of fixtures/sources/: loopback sites, configs, databases."""
+"""The crawl tests' sites of fixtures/sources/: loopback servers, configs, databases."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.fixture_site import FixtureSite, Reply
-from tests.conftest import FIXTURES
-from tests.scraper.test_crawl import crawl
+from tests.support import FIXTURES, crawl
+from tests.support import write_config as _write_config
 
 __all__ = ["SOURCES", "crawl", "serve", "write_config", "rows", "serve_dated"]
 
@@ -52,13 +52,7 @@ def serve(*names: str) -> Iterator[list[FixtureSite]]:
 
 def write_config(folder: Path, sources: str, extra: str = "") -> Path:
     """A config in ``folder`` with the test terms, a console channel and ``sources``."""
-    path = folder / "newshound.toml"
-    path.write_text(
-        f'[storage]\npath = "{folder / "news.db"}"\n\n[network]\n'
-        f"allow_private_addresses = true\n\n{sources}\n{TERMS}\n{extra}",
-        encoding="utf-8",
-    )
-    return path
+    return _write_config(folder, sources, TERMS, extra)
 
 
 def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
