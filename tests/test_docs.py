@@ -32,7 +32,8 @@ name = "summit"
 query = "Putin AND (Xi OR SCO)"
 """
 ENV = {"NEWSHOUND_WEBHOOK_SECRET": "x", "SMTP_PASSWORD": "x", "APPRISE_URL": "json://localhost"}
-TOML_KEY = {"from_addr": "from"}  # dataclass field -> its key in the TOML file
+# dataclass field -> its key in the TOML file (per-alias inflect is written in `aliases`)
+TOML_KEY = {"from_addr": "from", "inflect_aliases": "aliases"}
 
 
 def _name(page: Path) -> str:
