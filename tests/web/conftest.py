@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from monitor.fixture_site import FixtureSite
-from tests.web.server import SITE, crawl, serving, write_site_config
+from tests.support import SITE, write_site_config
+from tests.web.server import crawl, serving
 
 EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))["articles"]
 MATCHED = {path for path, a in EXPECTED.items() if a["terms"]}

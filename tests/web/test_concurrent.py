@@ -13,8 +13,9 @@ import httpx
 
 from monitor.fixture_site import FixtureSite
 from monitor.store import open_database
+from tests.support import write_site_config
 from tests.web.conftest import MATCHED
-from tests.web.server import serving, write_site_config
+from tests.web.server import serving
 
 
 def test_serve_and_run_on_one_database_block_neither(web_site: FixtureSite, tmp_path: Path) -> None:
