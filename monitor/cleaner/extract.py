@@ -78,14 +78,17 @@ class Extraction:
     description: str | None = None
 
 
-def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
-    """Run trafilatura on one page. Bytes are decoded by BOM, ``<meta charset>`` or UTF-8.
+def extract_article(
+    html: str | bytes, url: str | None = None, content_type: str | None = None
+) -> Extraction:
+    """Run trafilatura on one page. Bytes are decoded by :func:`decode_html`, with the
+    HTTP ``content_type`` header when there is one.
 
     Never raises on malformed markup: a page with no findable article gives no lines.
     Raises :class:`DocumentError` for a page of more than ``MAX_ELEMENTS`` elements.
     """
     if isinstance(html, bytes):
-        html = decode_html(html)
+        html = decode_html(html, content_type)
     tree = _parse(html)
     if tree is None:
         return Extraction(lines=())

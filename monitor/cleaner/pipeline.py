@@ -33,16 +33,20 @@ def clean_html(
     html: str | bytes,
     url: str | None = None,
     *,
+    content_type: str | None = None,
     site_boilerplate: Collection[str] = frozenset(),
 ) -> CleanedArticle:
-    """Article text and metadata from one HTML page (str, or bytes in any declared charset).
+    """Article text and metadata from one HTML page (str, or bytes in any charset).
 
+    ``content_type`` is the HTTP ``Content-Type`` header the bytes came with (or a bare
+    charset label): its charset outranks the page's ``<meta charset>``, and valid UTF-8
+    outranks both (``monitor.cleaner.document.decode_html``).
     ``site_boilerplate`` holds line hashes learnt for the page's site (see
     ``monitor.store.site_lines.site_boilerplate``); matching lines are dropped.
     Never raises on malformed markup; a page without an article gives ``text == ""``.
     Raises ``monitor.cleaner.document.DocumentError`` for a page too large to clean.
     """
-    found = extract_article(html, url)
+    found = extract_article(html, url, content_type)
     keep = refine(found, *rule_mask(found))
     lines = [line for line, kept in zip(found.lines, keep, strict=True) if kept]
     lines = drop_site_lines(lines, site_boilerplate)
@@ -90,14 +94,16 @@ def clean_text(text: str) -> str:
     return PARAGRAPH_SEPARATOR.join(out)
 
 
-def clean_document(data: bytes, url: str | None = None) -> CleanedArticle:
+def clean_document(
+    data: bytes, url: str | None = None, content_type: str | None = None
+) -> CleanedArticle:
     """Bytes of HTML, gzipped HTML or plain text -> :class:`CleanedArticle`.
 
     Input without markup is plain text: its first line is the title when it reads like
     a headline (it also stays in ``text``, which is the article exactly). Raises
     ``monitor.cleaner.document.DocumentError`` for binary or oversized input.
     """
-    document = read_document(data)
+    document = read_document(data, content_type)
     if document.kind == "html":
         return clean_html(document.text, url)
     text = clean_text(document.text)

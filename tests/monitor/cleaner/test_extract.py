@@ -73,10 +73,6 @@ def test_bytes_decoded_by_meta_charset() -> None:
     assert "Привет" in decode_html(html.encode("cp1251"))
 
 
-def test_undeclared_bytes_fall_back_to_utf8_with_replacement() -> None:
-    assert decode_html(b"<p>caf\xe9</p>") == "<p>caf\ufffd</p>"
-
-
 @pytest.mark.parametrize(
     "html",
     ["", "<html>", "<<<>>>", "<p>unclosed <b>tags <i>everywhere", "\x00\x01"],
