@@ -32,6 +32,7 @@ from trafilatura.xml import xmltotxt
 
 from monitor.cleaner.document import MAX_DOCUMENT_BYTES, MAX_ELEMENTS, DocumentError, decode_html
 from monitor.cleaner.metadata import read_metadata
+from monitor.cleaner.teasers import drop_teasers
 
 __all__ = ["Extraction", "EXTRACT_OPTIONS", "extract_article"]
 
@@ -104,6 +105,7 @@ def extract_article(
                 f"page has {chars / 2**20:.1f} MB of text; the cleaner accepts at most "
                 f"{MAX_DOCUMENT_BYTES // 2**20} MB"
             )
+    drop_teasers(tree)  # other stories' headlines and excerpts, by shape (teasers.py)
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
     options = copy(_EXTRACTOR)  # shallow: only the URL differs, for trafilatura's log lines
     options.url = options.source = url

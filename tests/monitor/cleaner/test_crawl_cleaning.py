@@ -1,5 +1,6 @@
 """The cleaner inside a real crawl of a loopback site: the page's bytes are decoded with
-the HTTP header's charset, not a wrong ``<meta charset>``."""
+the HTTP header's charset, not a wrong ``<meta charset>``; a teaser list naming watched
+terms raises no alert."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.fixture_site import FixtureSite, Reply
+from tests.conftest import FIXTURES
 from tests.monitor.cleaner.test_encoding import RUSSIAN
 from tests.scraper.source_sites import crawl, rows, write_config
 
@@ -43,7 +45,11 @@ def russian_page() -> bytes:
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("cleaning")
     with FixtureSite(folder) as site:
-        pages = {"/news/beijing.html": (russian_page(), "text/html; charset=windows-1251")}
+        chess = (FIXTURES / "cleaner" / "teaser-list-en-chess.html").read_bytes()
+        pages = {
+            "/news/beijing.html": (russian_page(), "text/html; charset=windows-1251"),
+            "/chess/almaty.html": (chess, "text/html; charset=utf-8"),
+        }
         site.routes["/feed.rss"] = lambda _: Reply(
             200, feed(site.base, list(pages)), {"Content-Type": "application/rss+xml"}
         )
@@ -64,3 +70,15 @@ def test_header_charset_decodes_the_page_against_its_meta(crawled: Path) -> None
     assert matched == 1
     terms = rows(crawled, "SELECT term FROM matches")
     assert ("Kremlin",) in terms
+
+
+def test_teaser_naming_watched_terms_raises_no_alert(crawled: Path) -> None:
+    """The chess report's "You may also like" list names the SCO summit, Putin and Xi."""
+    ((article_id, title, matched),) = rows(
+        crawled, "SELECT id, title, matched FROM articles WHERE url LIKE '%/almaty.html'"
+    )
+    assert title == "Carlsen wins rapid title in Almaty"
+    assert matched == 0
+    assert rows(crawled, "SELECT term FROM matches WHERE article_id = ?", (article_id,)) == []
+    assert rows(crawled, "SELECT channel FROM outbox WHERE article_id = ?", (article_id,)) == []
+    assert len(rows(crawled, "SELECT 1 FROM outbox")) == 1  # the Russian page's alert
