@@ -66,12 +66,14 @@ class Extraction:
 
     ``kinds`` names the element each line came from, in trafilatura's XML vocabulary
     (``p``, ``list``, ``quote``, ``table``...; headings as ``h1`` to ``h6``), one per
-    line; ``description``
+    line; ``linked`` says, per list item, whether it is a link's text on the page (a
+    headline pointing elsewhere rather than a step or point of the article); ``description``
     is the page's declared summary (``og:description``), often shown again as a standfirst.
     """
 
     lines: tuple[str, ...]
     kinds: tuple[str, ...] = ()
+    linked: tuple[bool, ...] = ()
     title: str | None = None
     author: str | None = None
     published: str | None = None
@@ -110,17 +112,70 @@ def extract_article(
     options = copy(_EXTRACTOR)  # shallow: only the URL differs, for trafilatura's log lines
     options.url = options.source = url
     doc: Any = trafilatura.bare_extraction(tree, options=options)
-    meta = read_metadata(tree)
     lines, kinds = _body_lines(doc.body) if doc is not None else ((), ())
+    if sum(map(len, lines)) < SECOND_OPINION_BELOW:
+        lines, kinds = _second_opinion(tree, url, lines, kinds)
+    meta = read_metadata(tree)
     return Extraction(
         lines=lines,
         kinds=kinds,
+        linked=_linked(tree, lines, kinds),
         title=meta.title,
         author=meta.author,
         published=meta.published,
         language=meta.language,
         description=meta.description,
     )
+
+
+# A first extraction shorter than this may have grabbed a navigation or teaser block
+# instead of the article (fast mode has no fallback): trafilatura's balanced mode with its
+# fallbacks (readability, jusText) is asked too, and wins when it finds much more text.
+SECOND_OPINION_BELOW = 2500
+SECOND_OPINION_RATIO = 1.5
+_FALLBACK = Extractor(
+    output_format="txt",
+    fast=False,
+    comments=EXTRACT_OPTIONS["include_comments"],
+    tables=EXTRACT_OPTIONS["include_tables"],
+)
+
+
+def _second_opinion(
+    tree: HtmlElement, url: str | None, lines: tuple[str, ...], kinds: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    options = copy(_FALLBACK)
+    options.url = options.source = url
+    doc: Any = trafilatura.bare_extraction(tree, options=options)
+    if doc is None:
+        return lines, kinds
+    other = _body_lines(doc.body)
+    if sum(map(len, other[0])) > SECOND_OPINION_RATIO * sum(map(len, lines)):
+        return other
+    return lines, kinds
+
+
+_LINK_TEXTS = etree.XPath("//a[@href]")
+_MIN_LINK_SHARE = 0.6  # of a list item's characters
+_MIN_LINK_HEAD = 12  # characters of a link that heads an item (a headline, then its excerpt)
+
+
+def _linked(tree: HtmlElement, lines: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[bool, ...]:
+    """Per line: a list item whose text is mostly one link's text, or starts with one."""
+    items = [i for i, kind in enumerate(kinds) if kind == "list"]
+    if not items:
+        return (False,) * len(lines)
+    anchors = {" ".join(a.text_content().split()).casefold() for a in _LINK_TEXTS(tree)}
+    anchors.discard("")
+    linked = [False] * len(lines)
+    for i in items:
+        key = " ".join(lines[i].removeprefix("- ").split()).casefold()
+        linked[i] = key in anchors or any(
+            (len(a) >= _MIN_LINK_SHARE * len(key) and a in key)
+            or (len(a) >= _MIN_LINK_HEAD and key.startswith(a))
+            for a in anchors
+        )
+    return tuple(linked)
 
 
 def _body_lines(body: _Element | None) -> tuple[tuple[str, ...], tuple[str, ...]]:

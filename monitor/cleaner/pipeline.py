@@ -62,7 +62,9 @@ def clean_html(
 def rule_mask(found: Extraction) -> tuple[set[int], list[bool]]:
     """The rule stages' verdict on ``found.lines``: indices the element rules drop, and
     a keep flag per line after them and the boilerplate filter."""
-    dropped = element_drops(found.lines, found.kinds, description=found.description)
+    dropped = element_drops(
+        found.lines, found.kinds, description=found.description, linked=found.linked
+    )
     order = [i for i in range(len(found.lines)) if i not in dropped]
     echoes = [normalise(v) for v in (found.title, found.author) if v]
     kept = boilerplate_mask([found.lines[i] for i in order], echoes)
