@@ -13,6 +13,8 @@ from collections.abc import Collection
 from monitor.cleaner.article import PARAGRAPH_SEPARATOR, CleanedArticle
 from monitor.cleaner.boilerplate import (
     boilerplate_mask,
+    has_edge_phrase,
+    is_furniture,
     is_sentence,
     normalise,
     remove_boilerplate,
@@ -71,7 +73,27 @@ def rule_mask(found: Extraction) -> tuple[set[int], list[bool]]:
     keep = [False] * len(found.lines)
     for i, flag in zip(order, kept, strict=True):
         keep[i] = flag
+    for i in _unlinked_list_runs(found, dropped):
+        line = found.lines[i]
+        if not keep[i] and not is_furniture(line, teaser_shapes=False):
+            keep[i] = not has_edge_phrase(line)  # a point of the article's own list
     return dropped, keep
+
+
+def _unlinked_list_runs(found: Extraction, dropped: set[int]) -> list[int]:
+    """List items that are not links, in runs of two or more (steps, points, an agenda);
+    only when the page said which items are links (``Extraction.linked``)."""
+    if len(found.linked) != len(found.lines):
+        return []
+    plain = [
+        kind == "list" and not linked and i not in dropped
+        for i, (kind, linked) in enumerate(zip(found.kinds, found.linked, strict=True))
+    ]
+    return [
+        i
+        for i, flag in enumerate(plain)
+        if flag and ((i > 0 and plain[i - 1]) or (i + 1 < len(plain) and plain[i + 1]))
+    ]
 
 
 def clean_text(text: str) -> str:
