@@ -1,8 +1,11 @@
 """Extraction stage: HTML -> main text lines plus title, author, date and language.
 
 First stage of the cleaner; its lines go to the boilerplate filter (``boilerplate.py``).
-trafilatura does the work. Options, chosen on the Zyte article benchmark
-(``python bench/cleaner.py --compare-options``):
+Teaser runs are taken out of the parsed page first (``teasers.py``); trafilatura does
+the work, and when its fast result is short (``SECOND_OPINION_BELOW``) its balanced mode
+with fallbacks is asked too. Each list item is flagged when the page links it.
+Options, chosen on the Zyte article benchmark (``python bench/cleaner.py
+--compare-options``):
 
 - ``include_comments=False``: reader comments are never article text.
 - ``favor_recall=True``: trafilatura prunes less, and the boilerplate filter takes out
@@ -130,9 +133,13 @@ def extract_article(
 
 # A first extraction shorter than this may have grabbed a navigation or teaser block
 # instead of the article (fast mode has no fallback): trafilatura's balanced mode with its
-# fallbacks (readability, jusText) is asked too, and wins when it finds much more text.
+# fallbacks (readability, jusText) is asked too. Its answer wins when it extends the first
+# (keeps at least half of its lines) with more text, or replaces it with far more: a
+# short first answer that the second does not contain is often a short article that
+# the second answer buries under other text (chosen on dev pages of both sets).
 SECOND_OPINION_BELOW = 2500
 SECOND_OPINION_RATIO = 1.5
+SECOND_OPINION_REPLACES = 8.0
 _FALLBACK = Extractor(
     output_format="txt",
     fast=False,
@@ -150,7 +157,10 @@ def _second_opinion(
     if doc is None:
         return lines, kinds
     other = _body_lines(doc.body)
-    if sum(map(len, other[0])) > SECOND_OPINION_RATIO * sum(map(len, lines)):
+    size, other_size = sum(map(len, lines)), sum(map(len, other[0]))
+    kept = set(other[0])
+    extends = 2 * sum(line in kept for line in lines) >= len(lines)
+    if other_size > (SECOND_OPINION_RATIO if extends else SECOND_OPINION_REPLACES) * size:
         return other
     return lines, kinds
 
