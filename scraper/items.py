@@ -49,6 +49,7 @@ class ArticlePage:
     entry: FeedEntry
     body: bytes | None = None  # the article page; None when only the feed's text is known
     final_url: str | None = None
+    content_type: str | None = None  # the page's HTTP Content-Type: its charset for the cleaner
     url: str | None = None  # the URL to store: the page's own canonical, else entry.url
     known_id: int | None = None  # the stored article this may be an update of
     cleaned: CleanedArticle | None = None

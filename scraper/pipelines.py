@@ -138,6 +138,7 @@ class FetchPagePipeline(_StorePipelineBase):
             raise DropItem(f"{entry.link}: HTTP {response.status}", log_level="INFO")
         self.stats.inc_value("newshound/page/fetched")
         page.body, page.final_url = response.body, response.url
+        page.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         self._adopt_canonical(page)
         return page
 
@@ -166,7 +167,12 @@ class CleanPipeline(_StorePipelineBase):
             host = url_host(page.final_url or page.entry.link)
             known = site_boilerplate(self.db, host)
             try:
-                page.cleaned = clean_html(page.body, page.final_url, site_boilerplate=known)
+                page.cleaned = clean_html(
+                    page.body,
+                    page.final_url,
+                    content_type=page.content_type,
+                    site_boilerplate=known,
+                )
             except DocumentError:  # over the cleaner's caps, binary: the feed's text it is
                 self.stats.inc_value("newshound/clean/refused")
                 page.body = None

@@ -155,8 +155,12 @@ def _is_language_row(line: str) -> bool:
 
 
 @lru_cache(maxsize=_CACHED_LINES)
-def is_furniture(line: str) -> bool:
-    """True for a line that is page furniture wherever it appears (phrase or shape)."""
+def is_furniture(line: str, *, teaser_shapes: bool = True) -> bool:
+    """True for a line that is page furniture wherever it appears (phrase or shape).
+
+    ``teaser_shapes=False`` leaves out the shapes of a link to another story (a list
+    item in Title Case...), for a line the page shows is no link.
+    """
     if len(line) > _MAX_FURNITURE_CHARS:
         return False
     key = normalise(line)
@@ -169,7 +173,7 @@ def is_furniture(line: str) -> bool:
         return True
     if _is_language_row(line):
         return True
-    if _is_teaser(line):
+    if teaser_shapes and _is_teaser(line):
         return True
     if words <= _MAX_PREFIX_WORDS and not is_sentence(line) and _PREFIXES.match(key):
         return True

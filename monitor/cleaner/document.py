@@ -2,8 +2,8 @@
 
 Sits before extraction (``extract.py``) and the boilerplate filter (``boilerplate.py``).
 Handles what arrives from disk, stdin or the crawler: gzipped or plain bytes, HTML or
-text, any declared charset. Refuses binary and oversized input with
-:class:`DocumentError` so no later stage can hang on it.
+text, in any charset (declared by the HTTP header or the page, or undeclared). Refuses
+binary and oversized input with :class:`DocumentError` so no later stage can hang on it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,14 @@ import re
 import zlib
 from dataclasses import dataclass
 from typing import Literal
+
+import charset_normalizer
+from w3lib.encoding import (
+    bom_encoding,
+    html_body_declared_encoding,
+    html_to_unicode,
+    http_content_type_encoding,
+)
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -43,12 +51,6 @@ _BINARY_MAGIC = {
     b"RIFF": "RIFF media",
     b"\x00\x00\x00": "binary data",
 }
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 # Tags that only markup has; "a < b" or "<Putin>" in plain text does not look like this.
 _MARKUP = re.compile(
     r"<(?:!doctype|html|head|body|meta|title|p|div|article|section|main|span|br|h[1-6]"
@@ -69,11 +71,13 @@ class Document:
     text: str
 
 
-def read_document(data: bytes) -> Document:
+def read_document(data: bytes, content_type: str | None = None) -> Document:
     """Sniff and decode raw input (HTML, gzipped HTML or plain text).
 
-    Input without markup is plain text. Raises :class:`DocumentError` for binary data,
-    a corrupt gzip stream, or more than :data:`MAX_DOCUMENT_BYTES` (after decompression).
+    ``content_type`` is the HTTP ``Content-Type`` header (or just a charset label), when
+    the bytes came with one; see :func:`decode_html`. Input without markup is plain text.
+    Raises :class:`DocumentError` for binary data, a corrupt gzip stream, or more than
+    :data:`MAX_DOCUMENT_BYTES` (after decompression).
     """
     if data.startswith(_GZIP_MAGIC):
         data = _gunzip(data)
@@ -83,7 +87,7 @@ def read_document(data: bytes) -> Document:
             f"{MAX_DOCUMENT_BYTES // 2**20} MB"
         )
     _refuse_binary(data)
-    text = decode_html(data)
+    text = decode_html(data, content_type)
     if _MARKUP.search(text, 0, 65536):
         return Document("html", text)
     if len(data) > MAX_TEXT_BYTES:
@@ -94,19 +98,37 @@ def read_document(data: bytes) -> Document:
     return Document("text", text)
 
 
-def decode_html(data: bytes) -> str:
-    """Decode by BOM, then the declared ``<meta charset>``, else UTF-8 with replacement."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace")
-    declared = _META_CHARSET.search(data, 0, 4096)
-    encoding = "utf-8"
-    if declared:
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """Decode a page's bytes as a browser would, except that valid UTF-8 is UTF-8.
+
+    In order: a byte order mark; bytes that are valid UTF-8 (a page declared gb2312 or
+    latin-1 but written in UTF-8 is UTF-8: legacy text is almost never valid UTF-8 by
+    chance); the charset of ``content_type`` (the HTTP ``Content-Type`` header, e.g.
+    ``text/html; charset=koi8-r``, or a bare label such as ``koi8-r``); the page's own
+    ``<meta charset>`` or ``http-equiv`` declaration; for undeclared legacy bytes,
+    charset-normalizer's guess. Labels resolve as WHATWG says (latin-1 is windows-1252,
+    gb2312 is GBK) through w3lib, Scrapy's encoding library. A declared page with a few
+    stray bytes keeps its declaration; they become U+FFFD.
+    """
+    if bom_encoding(data) is None and not data.isascii():
         try:
-            encoding = codecs.lookup(declared.group(1).decode("ascii")).name
-        except LookupError:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
             pass
-    return data.decode(encoding, errors="replace")
+        content_type = _as_header(content_type)
+        if http_content_type_encoding(content_type) is None:
+            if html_body_declared_encoding(data) is None:
+                guess = charset_normalizer.from_bytes(data).best()
+                if guess is not None:
+                    return str(guess)
+    return html_to_unicode(_as_header(content_type), data)[1]
+
+
+def _as_header(content_type: str | None) -> str | None:
+    """A bare charset label (``"koi8-r"``) as the header that would carry it."""
+    if content_type and "=" not in content_type and "/" not in content_type:
+        return f"text/html; charset={content_type.strip()}"
+    return content_type
 
 
 def _gunzip(data: bytes) -> bytes:

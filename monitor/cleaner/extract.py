@@ -1,8 +1,11 @@
 """Extraction stage: HTML -> main text lines plus title, author, date and language.
 
 First stage of the cleaner; its lines go to the boilerplate filter (``boilerplate.py``).
-trafilatura does the work. Options, chosen on the Zyte article benchmark
-(``python bench/cleaner.py --compare-options``):
+Teaser runs are taken out of the parsed page first (``teasers.py``); trafilatura does
+the work, and when its fast result is short (``SECOND_OPINION_BELOW``) its balanced mode
+with fallbacks is asked too. Each list item is flagged when the page links it.
+Options, chosen on the Zyte article benchmark (``python bench/cleaner.py
+--compare-options``):
 
 - ``include_comments=False``: reader comments are never article text.
 - ``favor_recall=True``: trafilatura prunes less, and the boilerplate filter takes out
@@ -32,6 +35,7 @@ from trafilatura.xml import xmltotxt
 
 from monitor.cleaner.document import MAX_DOCUMENT_BYTES, MAX_ELEMENTS, DocumentError, decode_html
 from monitor.cleaner.metadata import read_metadata
+from monitor.cleaner.teasers import drop_teasers
 
 __all__ = ["Extraction", "EXTRACT_OPTIONS", "extract_article"]
 
@@ -65,12 +69,14 @@ class Extraction:
 
     ``kinds`` names the element each line came from, in trafilatura's XML vocabulary
     (``p``, ``list``, ``quote``, ``table``...; headings as ``h1`` to ``h6``), one per
-    line; ``description``
+    line; ``linked`` says, per list item, whether it is a link's text on the page (a
+    headline pointing elsewhere rather than a step or point of the article); ``description``
     is the page's declared summary (``og:description``), often shown again as a standfirst.
     """
 
     lines: tuple[str, ...]
     kinds: tuple[str, ...] = ()
+    linked: tuple[bool, ...] = ()
     title: str | None = None
     author: str | None = None
     published: str | None = None
@@ -78,14 +84,17 @@ class Extraction:
     description: str | None = None
 
 
-def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
-    """Run trafilatura on one page. Bytes are decoded by BOM, ``<meta charset>`` or UTF-8.
+def extract_article(
+    html: str | bytes, url: str | None = None, content_type: str | None = None
+) -> Extraction:
+    """Run trafilatura on one page. Bytes are decoded by :func:`decode_html`, with the
+    HTTP ``content_type`` header when there is one.
 
     Never raises on malformed markup: a page with no findable article gives no lines.
     Raises :class:`DocumentError` for a page of more than ``MAX_ELEMENTS`` elements.
     """
     if isinstance(html, bytes):
-        html = decode_html(html)
+        html = decode_html(html, content_type)
     tree = _parse(html)
     if tree is None:
         return Extraction(lines=())
@@ -101,21 +110,82 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
                 f"page has {chars / 2**20:.1f} MB of text; the cleaner accepts at most "
                 f"{MAX_DOCUMENT_BYTES // 2**20} MB"
             )
+    drop_teasers(tree)  # other stories' headlines and excerpts, by shape (teasers.py)
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
     options = copy(_EXTRACTOR)  # shallow: only the URL differs, for trafilatura's log lines
     options.url = options.source = url
     doc: Any = trafilatura.bare_extraction(tree, options=options)
-    meta = read_metadata(tree)
     lines, kinds = _body_lines(doc.body) if doc is not None else ((), ())
+    if sum(map(len, lines)) < SECOND_OPINION_BELOW:
+        lines, kinds = _second_opinion(tree, url, lines, kinds)
+    meta = read_metadata(tree)
     return Extraction(
         lines=lines,
         kinds=kinds,
+        linked=_linked(tree, lines, kinds),
         title=meta.title,
         author=meta.author,
         published=meta.published,
         language=meta.language,
         description=meta.description,
     )
+
+
+# A first extraction shorter than this may have grabbed a navigation or teaser block
+# instead of the article (fast mode has no fallback): trafilatura's balanced mode with its
+# fallbacks (readability, jusText) is asked too. Its answer wins when it extends the first
+# (keeps at least half of its lines) with more text, or replaces it with far more: a
+# short first answer that the second does not contain is often a short article that
+# the second answer buries under other text (chosen on dev pages of both sets).
+SECOND_OPINION_BELOW = 2500
+SECOND_OPINION_RATIO = 1.5
+SECOND_OPINION_REPLACES = 8.0
+_FALLBACK = Extractor(
+    output_format="txt",
+    fast=False,
+    comments=EXTRACT_OPTIONS["include_comments"],
+    tables=EXTRACT_OPTIONS["include_tables"],
+)
+
+
+def _second_opinion(
+    tree: HtmlElement, url: str | None, lines: tuple[str, ...], kinds: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    options = copy(_FALLBACK)
+    options.url = options.source = url
+    doc: Any = trafilatura.bare_extraction(tree, options=options)
+    if doc is None:
+        return lines, kinds
+    other = _body_lines(doc.body)
+    size, other_size = sum(map(len, lines)), sum(map(len, other[0]))
+    kept = set(other[0])
+    extends = 2 * sum(line in kept for line in lines) >= len(lines)
+    if other_size > (SECOND_OPINION_RATIO if extends else SECOND_OPINION_REPLACES) * size:
+        return other
+    return lines, kinds
+
+
+_LINK_TEXTS = etree.XPath("//a[@href]")
+_MIN_LINK_SHARE = 0.6  # of a list item's characters
+_MIN_LINK_HEAD = 12  # characters of a link that heads an item (a headline, then its excerpt)
+
+
+def _linked(tree: HtmlElement, lines: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[bool, ...]:
+    """Per line: a list item whose text is mostly one link's text, or starts with one."""
+    items = [i for i, kind in enumerate(kinds) if kind == "list"]
+    if not items:
+        return (False,) * len(lines)
+    anchors = {" ".join(a.text_content().split()).casefold() for a in _LINK_TEXTS(tree)}
+    anchors.discard("")
+    linked = [False] * len(lines)
+    for i in items:
+        key = " ".join(lines[i].removeprefix("- ").split()).casefold()
+        linked[i] = key in anchors or any(
+            (len(a) >= _MIN_LINK_SHARE * len(key) and a in key)
+            or (len(a) >= _MIN_LINK_HEAD and key.startswith(a))
+            for a in anchors
+        )
+    return tuple(linked)
 
 
 def _body_lines(body: _Element | None) -> tuple[tuple[str, ...], tuple[str, ...]]:

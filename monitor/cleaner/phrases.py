@@ -82,7 +82,8 @@ WHOLE_LINES: frozenset[str] = frozenset(
         "anzeige", "werbung", "à lire aussi", "lire aussi", "lire la suite",
         "articles similaires", "sur le même sujet", "publicité", "te puede interesar",
         "leer más", "lee también", "artículos relacionados", "noticias relacionadas",
-        "publicidad",
+        "publicidad", "contenido relacionado", "notas relacionadas", "bild anzeigen",
+        "zum newsletter anmelden", "teilen sie dies mit", "vorschau auf den nächsten artikel",
         # newsletter, app, cookie
         "subscribe", "sign up", "sign up now", "subscribe now", "newsletter",
         "get the app", "download the app", "accept", "accept all", "accept cookies",
@@ -216,6 +217,7 @@ PREFIXES: tuple[str, ...] = (
     "folgen sie uns", "à lire aussi", "lire aussi", "voir aussi", "photo :", "crédit",
     "par ", "mis à jour", "publié le", "suivez-nous", "lee también", "leer más",
     "ver también", "foto:", "por ", "actualizado", "publicado el", "síguenos",
+    "lea también", "lea más:", "lea:", "vea también", "puedes ver:", "mira:", "beitragsbild",
 )
 
 EDGE_PHRASES: tuple[str, ...] = (

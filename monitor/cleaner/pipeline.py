@@ -13,6 +13,8 @@ from collections.abc import Collection
 from monitor.cleaner.article import PARAGRAPH_SEPARATOR, CleanedArticle
 from monitor.cleaner.boilerplate import (
     boilerplate_mask,
+    has_edge_phrase,
+    is_furniture,
     is_sentence,
     normalise,
     remove_boilerplate,
@@ -33,16 +35,20 @@ def clean_html(
     html: str | bytes,
     url: str | None = None,
     *,
+    content_type: str | None = None,
     site_boilerplate: Collection[str] = frozenset(),
 ) -> CleanedArticle:
-    """Article text and metadata from one HTML page (str, or bytes in any declared charset).
+    """Article text and metadata from one HTML page (str, or bytes in any charset).
 
+    ``content_type`` is the HTTP ``Content-Type`` header the bytes came with (or a bare
+    charset label): its charset outranks the page's ``<meta charset>``, and valid UTF-8
+    outranks both (``monitor.cleaner.document.decode_html``).
     ``site_boilerplate`` holds line hashes learnt for the page's site (see
     ``monitor.store.site_lines.site_boilerplate``); matching lines are dropped.
     Never raises on malformed markup; a page without an article gives ``text == ""``.
     Raises ``monitor.cleaner.document.DocumentError`` for a page too large to clean.
     """
-    found = extract_article(html, url)
+    found = extract_article(html, url, content_type)
     keep = refine(found, *rule_mask(found))
     lines = [line for line, kept in zip(found.lines, keep, strict=True) if kept]
     lines = drop_site_lines(lines, site_boilerplate)
@@ -58,14 +64,36 @@ def clean_html(
 def rule_mask(found: Extraction) -> tuple[set[int], list[bool]]:
     """The rule stages' verdict on ``found.lines``: indices the element rules drop, and
     a keep flag per line after them and the boilerplate filter."""
-    dropped = element_drops(found.lines, found.kinds, description=found.description)
+    dropped = element_drops(
+        found.lines, found.kinds, description=found.description, linked=found.linked
+    )
     order = [i for i in range(len(found.lines)) if i not in dropped]
     echoes = [normalise(v) for v in (found.title, found.author) if v]
     kept = boilerplate_mask([found.lines[i] for i in order], echoes)
     keep = [False] * len(found.lines)
     for i, flag in zip(order, kept, strict=True):
         keep[i] = flag
+    for i in _unlinked_list_runs(found, dropped):
+        line = found.lines[i]
+        if not keep[i] and not is_furniture(line, teaser_shapes=False):
+            keep[i] = not has_edge_phrase(line)  # a point of the article's own list
     return dropped, keep
+
+
+def _unlinked_list_runs(found: Extraction, dropped: set[int]) -> list[int]:
+    """List items that are not links, in runs of two or more (steps, points, an agenda);
+    only when the page said which items are links (``Extraction.linked``)."""
+    if len(found.linked) != len(found.lines):
+        return []
+    plain = [
+        kind == "list" and not linked and i not in dropped
+        for i, (kind, linked) in enumerate(zip(found.kinds, found.linked, strict=True))
+    ]
+    return [
+        i
+        for i, flag in enumerate(plain)
+        if flag and ((i > 0 and plain[i - 1]) or (i + 1 < len(plain) and plain[i + 1]))
+    ]
 
 
 def clean_text(text: str) -> str:
@@ -90,14 +118,16 @@ def clean_text(text: str) -> str:
     return PARAGRAPH_SEPARATOR.join(out)
 
 
-def clean_document(data: bytes, url: str | None = None) -> CleanedArticle:
+def clean_document(
+    data: bytes, url: str | None = None, content_type: str | None = None
+) -> CleanedArticle:
     """Bytes of HTML, gzipped HTML or plain text -> :class:`CleanedArticle`.
 
     Input without markup is plain text: its first line is the title when it reads like
     a headline (it also stays in ``text``, which is the article exactly). Raises
     ``monitor.cleaner.document.DocumentError`` for binary or oversized input.
     """
-    document = read_document(data)
+    document = read_document(data, content_type)
     if document.kind == "html":
         return clean_html(document.text, url)
     text = clean_text(document.text)

@@ -41,12 +41,23 @@ def remove_by_element(
 
 
 def element_drops(
-    lines: Sequence[str], kinds: Sequence[str], *, description: str | None = None
+    lines: Sequence[str],
+    kinds: Sequence[str],
+    *,
+    description: str | None = None,
+    linked: Sequence[bool] = (),
 ) -> set[int]:
-    """Indices of the lines :func:`remove_by_element` drops (none without ``kinds``)."""
+    """Indices of the lines :func:`remove_by_element` drops (none without ``kinds``).
+
+    ``linked`` (``extract.Extraction.linked``), when given, says which list items are
+    links: a trailing list whose items are not (recipe steps, an agenda) is no teaser.
+    """
     if len(kinds) != len(lines):
         return set()
-    return set(_lead(lines, kinds, description)) | set(_teaser_block(lines, kinds))
+    teasers = _teaser_block(lines, kinds)
+    if len(linked) == len(lines) and not all(linked[i] for i in teasers if kinds[i] == "list"):
+        teasers = []
+    return set(_lead(lines, kinds, description)) | set(teasers)
 
 
 def _body(lines: Sequence[str], indices: Iterable[int]) -> Iterator[int]:

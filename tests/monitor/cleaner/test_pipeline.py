@@ -133,3 +133,26 @@ def test_text_just_under_the_cap_answers_fast(unit: bytes) -> None:
     start = time.perf_counter()
     clean_document(unit * ((MAX_TEXT_BYTES - 100) // len(unit)))
     assert time.perf_counter() - start < 2.5
+
+
+def test_article_list_that_is_not_links_kept_even_in_title_case() -> None:
+    """German capitalises nouns, so a bulleted point can look like a Title Case teaser
+    headline; the page shows it is no link, and a list of such points stays."""
+    paragraphs = [
+        "Der Verein hat am Samstag seine Jahresversammlung in der Stadthalle abgehalten.",
+        "Die Mitglieder stimmten über den Haushalt ab, der einstimmig angenommen wurde.",
+        "Für das neue Jahr hat sich der Vorstand drei Ziele gesetzt:",
+    ]
+    points = [
+        "Mehr Angebote für Kinder und Jugendliche",
+        "Eine neue Heizung für das Vereinsheim",
+        "Ein Sommerfest mit den Nachbarvereinen",
+    ]
+    html = (
+        "<html><body><article><h1>Jahresversammlung</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "<ul>"
+        + "".join(f"<li>{p}</li>" for p in points)
+        + "</ul></article></body></html>"
+    )
+    assert clean_html(html).text == "\n\n".join(paragraphs + [f"- {p}" for p in points])

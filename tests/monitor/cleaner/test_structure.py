@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.cleaner.structure import remove_by_element
+from monitor.cleaner.structure import element_drops, remove_by_element
 
 BODY = [
     "Russia and China signed an agreement on Tuesday to build a second gas pipeline.",
@@ -47,3 +47,16 @@ def test_article_list_and_short_results_kept() -> None:
 def test_plain_text_without_kinds_unchanged() -> None:
     lines = ["Gas deal signed", *BODY]
     assert remove_by_element(lines, ()) == lines
+
+
+def test_trailing_steps_that_are_not_links_kept() -> None:
+    """A recipe's steps after its last paragraph look like a teaser list by element; the
+    page says they are not links, so they stay."""
+    tail = [
+        "Method",
+        "- 2.Mix quickly and add the egg and the butter at room temperature.",
+        "- 4.Shape small balls and bake them at 180 degrees for twenty minutes.",
+    ]
+    lines, kinds = [*BODY, *tail], ["p", "p", "h3", "list", "list"]
+    assert element_drops(lines, kinds, linked=[False] * 5) == set()
+    assert element_drops(lines, kinds, linked=[False, False, False, True, True]) == {2, 3, 4}
