@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from monitor.fixture_site import FixtureSite, Reply
-from tests.conftest import FIXTURES
 from tests.monitor.cleaner.test_encoding import RUSSIAN
-from tests.scraper.source_sites import crawl, rows, write_config
+from tests.support import FIXTURES
+from tests.support.sources import crawl, rows, write_config
 
 WATCHED = """
 [[terms]]
