@@ -37,6 +37,7 @@ def status(config_path: Path | None, as_json: bool) -> None:
     """
     from monitor.store import open_database
     from monitor.store.sources import FAILING_STATES, describe_sources
+    from monitor.store.store import store_problem
 
     config = open_config(config_path)
     if not config.storage.path.exists():
@@ -68,8 +69,11 @@ def status(config_path: Path | None, as_json: bool) -> None:
             if s["last_error"]:
                 line += f"\n          error: {s['last_error']} ({s['failures']} in a row)"
             click.echo(line)
+    problem = store_problem(config.storage.path)  # a full disk: the crawl keeps nothing
+    if problem:
+        click.echo(f"failing   {problem}", err=as_json)
     failing = [s["name"] for s in sources if s["state"] in FAILING_STATES]
-    if failing:
-        if not as_json:
+    if failing or problem:
+        if failing and not as_json:
             click.echo(f"{len(failing)} of {len(sources)} sources failing", err=True)
         raise SystemExit(1)

@@ -43,7 +43,6 @@ from monitor.metrics import DaemonMetrics, serve_metrics
 from monitor.store import open_database
 from monitor.store.lock import DatabaseLock
 from monitor.store.sources import (
-    apply_failure_policy,
     describe_sources,
     due_sources,
     polled_since,
@@ -357,11 +356,7 @@ class Daemon:
         for name, claimed in list(self.inflight.items()):
             row = rows.get(name)
             if row is not None and row["last_poll"] >= claimed:
-                del self.inflight[name]
-                if row["failures"]:
-                    row = apply_failure_policy(
-                        self.db, row, max_failures=self.config.daemon.max_failures
-                    )
+                del self.inflight[name]  # its failure, backoff and pause are in the row
                 self._log_outcome(row)
         self.metrics.inflight.set(len(self.inflight))
 
