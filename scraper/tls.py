@@ -90,4 +90,5 @@ class HTTPSDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         key = tuple(repr(crawler.settings.get(name)) for name in TLS_SETTINGS)
-        self._contextFactory = SharedContextPolicy(self._contextFactory, key)
+        # IPolicyForHTTPS by zope's @implementer, which mypy does not read
+        self._contextFactory = SharedContextPolicy(self._contextFactory, key)  # type: ignore[assignment]

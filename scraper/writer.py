@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Self
 
@@ -39,9 +40,9 @@ from scrapy.statscollectors import StatsCollector
 from monitor.alerts.routing import plan_alerts
 from monitor.cleaner.site_lines import line_hashes
 from monitor.config import Config
+from monitor.store import Store
 from monitor.store.articles import ArticleRecord, OutboxEntry
 from monitor.store.duplicates import text_signature
-from monitor.store.store import Store
 from monitor.urls import url_host
 from scraper.crawl_state import PollLedger
 from scraper.items import (
@@ -76,6 +77,7 @@ class WriterPipeline:
         self.store = Store(config.storage.path)  # opens its connection on first use
         self.ledger = PollLedger()
         self.ledger.on_settled = self.apply_outcomes
+        self.ledger.on_report = self.apply_reported
         self.outcomes: dict[str, list[Outcome]] = {}
         self.unchanged: list[tuple[str, int, float, float]] = []
         self._flush_call: Any = None
@@ -119,12 +121,19 @@ class WriterPipeline:
 
     def apply_outcomes(self, source: str, complete: bool) -> None:
         """The poll of ``source`` has settled: apply what it found (see the module doc)."""
-        outcomes = self.outcomes.pop(source, [])
+        self._apply_safely(source, self.outcomes.pop(source, []), complete)
+
+    def _apply_safely(self, source: str, outcomes: list[Outcome], complete: bool) -> None:
         try:
             self._apply(source, outcomes, complete)
         except sqlite3.Error as e:
             self.stats.inc_value("newshound/store/failed")
             log.error("source=%r store error=%s: the poll is not recorded", source, e)
+
+    def apply_reported(self, outcomes: Sequence[Outcome]) -> None:
+        """A poll that put nothing into the crawl (``PollLedger.report``): applied now."""
+        if outcomes:
+            self._apply_safely(outcomes[0].source, list(outcomes), True)
 
     def _apply(self, source: str, outcomes: list[Outcome], complete: bool) -> None:
         keep = complete

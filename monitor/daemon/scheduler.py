@@ -14,7 +14,8 @@ from polling one source, and a restart forgets nothing that matters. A poll tick
 wait for its crawl: a source that answers after 20 s holds its own worker, and the next
 tick starts a crawl in another worker for the sources that have fallen due meanwhile (up to
 ``MAX_CRAWLS`` at once). A source leaves the in-flight set as soon as its row shows a poll
-that ended after the claim, whether or not its crawl has finished.
+after the claim (the crawl's writer records a poll once its entries are stored), whether
+or not its crawl has finished.
 
 SIGTERM/SIGINT: stop scheduling, send SIGTERM on to the busy crawl workers (Scrapy's graceful
 stop), let them and a running delivery finish within ``daemon.shutdown_timeout``, kill

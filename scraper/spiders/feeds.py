@@ -17,7 +17,9 @@ The spider writes nothing: it yields what happened to each source as items
 (``scraper.items``: ``SourcePolled``, ``SourceUnchanged``, ``SourceFailed``,
 ``SourceMoved``, ``PagePolled``, ``PagesForgotten``) beside the entries, and counts in the
 crawl's ``PollLedger`` everything a poll put into the crawl, so the writer
-(``scraper/writer.py``) keeps a body's validators only once all of it has settled. Any
+(``scraper/writer.py``) keeps a body's validators only once all of it has settled. An
+unchanged poll (304, same digest), which leads to nothing, is handed to the writer whole
+through ``PollLedger.report`` rather than as an item: it is most polls. Any
 exception while parsing a source is that source's failure (backoff, ``last_error``).
 
 ``scrapy crawl feeds -a config=newshound.toml`` crawls every enabled source once;
@@ -193,8 +195,7 @@ class FeedsSpider(Spider):
         if response.meta.get("newshound_unchanged"):
             self.crawler.stats.inc_value("newshound/source/unchanged")
             unchanged = SourceUnchanged(source.name, response.status, time.time())
-            out: list[Output] = [*self._note_move(source, response), unchanged]
-            yield from self._emit(source.name, out)
+            self.ledger.report([*self._note_move(source, response), unchanged])
             return
         self._budget[source.name] = self.max_entries
         try:
