@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,9 +47,25 @@ def stored(db: Path) -> int:
         return 0
 
 
+STARTED: list[DaemonProcess] = []
+
+
 def start(config: Path) -> DaemonProcess:
     # setsid: the daemon leads its own process group, with its fork server and workers
-    return DaemonProcess(["--config", str(config)], prefix=["setsid"])
+    daemon = DaemonProcess(["--config", str(config)], prefix=["setsid"])
+    STARTED.append(daemon)
+    return daemon
+
+
+@pytest.fixture(autouse=True)
+def _no_daemon_left() -> Iterator[None]:
+    """A failed test leaves no daemon (nor its workers) running."""
+    yield
+    while STARTED:
+        daemon = STARTED.pop()
+        if daemon.proc.poll() is None:  # still running: it and its group go
+            os.killpg(daemon.proc.pid, signal.SIGKILL)
+        daemon.close()
 
 
 def wait_until(check, timeout: float, what: str, daemon: DaemonProcess) -> None:  # type: ignore[no-untyped-def]
@@ -64,6 +81,7 @@ def kill_all(daemon: DaemonProcess) -> None:
     os.killpg(daemon.proc.pid, signal.SIGKILL)
     daemon.proc.wait(10)
     daemon.close()
+    STARTED.remove(daemon)
 
 
 def alerted(receiver: WebhookReceiver) -> dict[str, set[str]]:
