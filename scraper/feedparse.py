@@ -41,7 +41,7 @@ import feedparser
 import feedparser.api
 from feedparser.encodings import convert_to_utf8
 
-from monitor.store.canonical import canonicalize_url
+from monitor.urls import canonicalize_url
 from scraper.items import FeedEntry
 from scraper.jsonfeed import parse_json_feed
 

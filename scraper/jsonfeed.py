@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
-from monitor.store.canonical import canonicalize_url
+from monitor.urls import canonicalize_url
 from scraper.items import FeedEntry
 
 __all__ = ["parse_json_feed"]
@@ -20,13 +20,16 @@ _FUTURE_SLACK = timedelta(days=2)  # a date more than two days ahead is a publis
 
 
 def _rfc3339(value: Any) -> str | None:
+    """An RFC 3339 date as ISO 8601 UTC; None for one that cannot be read or is out of
+    range (``0001-01-01T00:00:00+01:00`` is before year 1 in UTC): a bad date loses the
+    date, not the item."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
         dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
     return min(dt, datetime.now(UTC) + _FUTURE_SLACK).isoformat(timespec="seconds")
 
 
@@ -65,26 +68,34 @@ def parse_json_feed(body: bytes, url: str, source: str) -> list[FeedEntry]:
     for item in items:
         if not isinstance(item, dict):
             continue
-        guid = str(item["id"]).strip() or None if item.get("id") is not None else None
-        link = _str(item.get("url")) or _str(item.get("external_url")) or ""
-        if not link and guid and guid.startswith(("http://", "https://")):
-            link = guid
-        link = urljoin(_str(doc.get("home_page_url")) or url, link) if link else ""
-        if not link.lower().startswith(("http://", "https://")):
+        try:
+            entry = _entry(item, doc, url, source)
+        except ValueError:  # a link no URL parser takes: this item is lost, not the feed
             continue
-        canonical = canonicalize_url(link)
-        if canonical in seen or (guid and guid in seen):
+        if entry is None:
             continue
-        seen.update(k for k in (canonical, guid) if k)
-        entries.append(
-            FeedEntry(
-                source=source, url=canonical, link=link, guid=guid,
-                title=_str(item.get("title")),
-                summary=_str(item.get("summary")) or _str(item.get("content_html"))
-                or _str(item.get("content_text")),
-                published=_rfc3339(item.get("date_published"))
-                or _rfc3339(item.get("date_modified")),
-                author=_author(item) or _author(doc),
-            )
-        )  # fmt: skip
+        if entry.url in seen or (entry.guid and entry.guid in seen):
+            continue
+        seen.update(k for k in (entry.url, entry.guid) if k)
+        entries.append(entry)
     return entries
+
+
+def _entry(item: dict[str, Any], doc: dict[str, Any], url: str, source: str) -> FeedEntry | None:
+    """One JSON Feed item as an entry; None without an http(s) link. Raises ValueError
+    for a link that does not parse."""
+    guid = str(item["id"]).strip() or None if item.get("id") is not None else None
+    link = _str(item.get("url")) or _str(item.get("external_url")) or ""
+    if not link and guid and guid.startswith(("http://", "https://")):
+        link = guid
+    link = urljoin(_str(doc.get("home_page_url")) or url, link) if link else ""
+    if not link.lower().startswith(("http://", "https://")):
+        return None
+    return FeedEntry(
+        source=source, url=canonicalize_url(link), link=link, guid=guid,
+        title=_str(item.get("title")),
+        summary=_str(item.get("summary")) or _str(item.get("content_html"))
+        or _str(item.get("content_text")),
+        published=_rfc3339(item.get("date_published")) or _rfc3339(item.get("date_modified")),
+        author=_author(item) or _author(doc),
+    )  # fmt: skip

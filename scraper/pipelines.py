@@ -4,10 +4,13 @@
     150 FetchPagePipeline  fetch the article page; its own canonical URL
     200 CleanPipeline      page -> article text and metadata  (monitor.cleaner)
     300 MatchPipeline      article -> terms, rules, evidence  (monitor.matcher)
-    400 StorePipeline      article + matches + outbox rows in one transaction (monitor.store)
+    400 WriterPipeline     article + matches + outbox rows in one transaction, and each
+                           source's outcome once its poll settled (scraper/writer.py)
 
 Each stage is a thin adapter: the work lives in ``monitor`` so the CLI can use it too.
-Dedupe runs before the page is fetched, so a known story costs one SQL lookup.
+Dedupe runs before the page is fetched, so a known story costs one SQL lookup. The stages
+read the store only through the crawl's ``CrawlState`` (``scraper.crawl_state``); the
+writer is the one that writes.
 
 One story, one alert:
 - a known URL (any spelling: ``canonical.url_key``) or GUID is dropped, unless the source
@@ -24,49 +27,32 @@ One story, one alert:
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any, Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.statscollectors import StatsCollector
-from sqlite_utils import Database
 from w3lib.html import remove_tags, replace_entities
 
-from monitor.alerts.routing import plan_alerts
 from monitor.cleaner import CleanedArticle, clean_html, clean_text
 from monitor.cleaner.article import PARAGRAPH_SEPARATOR
 from monitor.cleaner.document import DocumentError
-from monitor.cleaner.site_lines import line_hashes
 from monitor.config import Config
 from monitor.matcher import Matcher
-from monitor.store import open_database
-from monitor.store.articles import (
-    ArticleRecord,
-    OutboxEntry,
-    find_known_article,
-    matched_terms,
-    remember_listed_url,
-    save_article,
-    update_article,
-)
-from monitor.store.canonical import canonicalize_url, page_canonical, url_host, url_key
-from monitor.store.duplicates import find_near_duplicate, text_signature
-from monitor.store.site_lines import record_site_lines, site_boilerplate
-from monitor.store.sources import record_new_items
+from monitor.urls import canonicalize_url, page_canonical, url_host, url_key
+from scraper.crawl_state import CrawlState, crawl_state
 from scraper.errors import download_error
-from scraper.items import ArticlePage, FeedEntry
+from scraper.items import ArticlePage, EntryFailed, FeedEntry
 
 _HTML_TYPES = (b"text/html", b"application/xhtml")
 
 
-class _StorePipelineBase:
-    """A stage that reads the store: one connection per crawl, opened in open_spider."""
+class _StagePipelineBase:
+    """A stage that reads the store through the crawl's ``CrawlState`` (the writer's)."""
 
     def __init__(self, config: Config, stats: StatsCollector) -> None:
         self.config, self.stats = config, stats
-        self.db: Database | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -74,27 +60,28 @@ class _StorePipelineBase:
         pipeline.crawler = crawler  # type: ignore[attr-defined]
         return pipeline
 
+    @property
+    def state(self) -> CrawlState:
+        return crawl_state(self.crawler)  # type: ignore[attr-defined]
+
     def open_spider(self) -> None:
-        self.db = open_database(self.config.storage.path)
-
-    def close_spider(self) -> None:
-        if self.db is not None:
-            self.db.close()
+        pass
 
 
-class DedupePipeline(_StorePipelineBase):
+class DedupePipeline(_StagePipelineBase):
     def open_spider(self) -> None:
         super().open_spider()
         self.seen: set[str] = set()
 
-    def process_item(self, item: FeedEntry) -> ArticlePage:
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FeedEntry):
+            return item  # a source's outcome, for the writer
         keys = {url_key(item.url)} | ({f"{item.source}\x00{item.guid}"} if item.guid else set())
-        assert self.db is not None
         if keys & self.seen:
             self.stats.inc_value("newshound/dedupe/skipped")
             raise DropItem(f"already seen: {item.url}", log_level="DEBUG")
         self.seen |= keys
-        known = find_known_article(self.db, item.url, item.guid, item.source)
+        known = self.state.known_article(item.url, item.guid, item.source)
         if known is None:
             return ArticlePage(entry=item)
         # The same source saying something new about a stored story: it may be edited.
@@ -105,14 +92,16 @@ class DedupePipeline(_StorePipelineBase):
         raise DropItem(f"already seen: {item.url}", log_level="DEBUG")
 
 
-class FetchPagePipeline(_StorePipelineBase):
+class FetchPagePipeline(_StagePipelineBase):
     """Fetch the page behind an entry; on a dead page, fall back to the feed's own text.
 
     The page's own canonical URL (same site only) becomes the URL stored; when that one
     is already stored, the entry is that story (an update candidate) or dropped.
     """
 
-    async def process_item(self, item: FeedEntry | ArticlePage) -> ArticlePage:
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FeedEntry | ArticlePage):
+            return item
         page = item if isinstance(item, ArticlePage) else ArticlePage(entry=item)
         entry = page.entry
         if not entry.link:  # a feed item without a link: its own text is the article
@@ -127,7 +116,7 @@ class FetchPagePipeline(_StorePipelineBase):
             raise DropItem(f"{entry.link}: {e}", log_level="INFO") from None
         except Exception as e:  # timeouts, DNS, connection errors: retried next poll
             self.stats.inc_value("newshound/page/failed")
-            raise DropItem(f"{entry.link}: {download_error(e)}", log_level="INFO") from None
+            raise EntryFailed(f"{entry.link}: {download_error(e)}", log_level="INFO") from None
         if response.status in (404, 410) or (
             response.status == 200
             and not response.headers.get(b"Content-Type", b"text/html").startswith(_HTML_TYPES)
@@ -135,7 +124,7 @@ class FetchPagePipeline(_StorePipelineBase):
             return page  # gone or not a page: the feed's text is all there is
         if response.status != 200:
             self.stats.inc_value("newshound/page/failed")
-            raise DropItem(f"{entry.link}: HTTP {response.status}", log_level="INFO")
+            raise EntryFailed(f"{entry.link}: HTTP {response.status}", log_level="INFO")
         self.stats.inc_value("newshound/page/fetched")
         page.body, page.final_url = response.body, response.url
         page.content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
@@ -147,25 +136,25 @@ class FetchPagePipeline(_StorePipelineBase):
         page.url = page_canonical(page.body or b"", page_url) or canonicalize_url(page_url)
         if page.known_id is not None or url_key(page.url) == url_key(page.entry.url):
             return
-        assert self.db is not None
-        known = find_known_article(self.db, page.url, None, page.entry.source)
+        known = self.state.known_article(page.url, None, page.entry.source)
         if known is None:
             return
-        remember_listed_url(self.db, page.entry.url, known.id)
+        self.state.remember_listed_url(page.entry.url, known.id)
         if known.source != page.entry.source or known.entry_hash == page.entry.entry_hash:
             self.stats.inc_value("newshound/dedupe/canonical_known")
             raise DropItem(f"already stored as {page.url}: {page.entry.link}", log_level="DEBUG")
         page.known_id = known.id
 
 
-class CleanPipeline(_StorePipelineBase):
-    def process_item(self, page: ArticlePage) -> ArticlePage:
-        assert self.db is not None
+class CleanPipeline(_StagePipelineBase):
+    def process_item(self, page: Any) -> Any:
+        if not isinstance(page, ArticlePage):
+            return page
         if page.body is None:
             page.cleaned = _cleaned_from_feed(page.entry)
         else:
             host = url_host(page.final_url or page.entry.link)
-            known = site_boilerplate(self.db, host)
+            known = self.state.site_boilerplate(host)
             try:
                 page.cleaned = clean_html(
                     page.body,
@@ -181,14 +170,13 @@ class CleanPipeline(_StorePipelineBase):
         return page
 
 
-class MatchPipeline(_StorePipelineBase):
+class MatchPipeline(_StagePipelineBase):
     def open_spider(self) -> None:
         self.matcher = Matcher(self.config.terms, self.config.rules)
 
-    def close_spider(self) -> None:
-        pass
-
-    def process_item(self, page: ArticlePage) -> ArticlePage:
+    def process_item(self, page: Any) -> Any:
+        if not isinstance(page, ArticlePage):
+            return page
         assert page.cleaned is not None
         page.result = self.matcher.match(
             title=page.cleaned.title or page.entry.title or "",
@@ -198,79 +186,6 @@ class MatchPipeline(_StorePipelineBase):
         if page.result.matched:
             self.stats.inc_value("newshound/match/matched")
         return page
-
-
-class StorePipeline(_StorePipelineBase):
-    def process_item(self, page: ArticlePage) -> ArticlePage:
-        assert self.db is not None and page.cleaned is not None and page.result is not None
-        entry, cleaned, result = page.entry, page.cleaned, page.result
-        record = ArticleRecord(
-            url=page.url or entry.url, source=entry.source, guid=entry.guid,
-            title=cleaned.title or entry.title, text=cleaned.text,
-            author=cleaned.author or entry.author,
-            published=entry.published or cleaned.published,
-            summary=entry.summary, language=cleaned.language, entry_hash=entry.entry_hash,
-            listed_url=entry.url,
-        )  # fmt: skip
-        matches = [
-            {"term": name, "count": tm.count, "snippet": (tm.snippets or [""])[0],
-             "hits": [{"alias": h.alias, "field": h.field, "offset": h.offset,
-                       "found": h.found, "snippet": h.snippet} for h in tm.hits]}
-            for name, tm in result.terms.items()
-        ]  # fmt: skip
-        if page.known_id is not None:
-            return self._store_update(page, record, matches)
-        signature = text_signature(cleaned.text)
-        original = find_near_duplicate(self.db, signature) if signature is not None else None
-        # A near-duplicate alerts nobody: its first copy already did (or did not match).
-        outbox = [] if original else plan_alerts(self.config.channels, record, result,
-            max_age=self.config.max_age(entry.source), stats=self.stats)  # fmt: skip
-        article_id = save_article(
-            self.db, record, matches, result.rules, outbox,
-            keep_text=self.config.storage.store_all, duplicate_of=original, signature=signature,
-        )  # fmt: skip
-        if article_id is None:
-            raise DropItem(f"stored meanwhile: {record.url}", log_level="DEBUG")
-        if page.body is not None:
-            record_site_lines(
-                self.db, url_host(page.final_url or entry.link), line_hashes(cleaned.text)
-            )
-        record_new_items(self.db, entry.source, 1)
-        self.stats.inc_value("newshound/store/duplicates" if original else "newshound/store/stored")
-        return page
-
-    def _store_update(
-        self, page: ArticlePage, record: ArticleRecord, matches: list[dict[str, Any]]
-    ) -> ArticlePage:
-        assert self.db is not None and page.result is not None and page.known_id is not None
-        changed = update_article(
-            self.db, page.known_id, record, matches, page.result.rules,
-            self._update_alerts(page, record), keep_text=self.config.storage.store_all,
-        )  # fmt: skip
-        if not changed:
-            self.stats.inc_value("newshound/store/unchanged")
-            raise DropItem(f"unchanged: {record.url}", log_level="DEBUG")
-        self.stats.inc_value("newshound/store/updated")
-        return page
-
-    def _update_alerts(self, page: ArticlePage, record: ArticleRecord) -> list[OutboxEntry]:
-        """An update alerts only channels with ``alert_on_updates`` that want a term the
-        stored article did not match before."""
-        assert self.db is not None and page.result is not None and page.known_id is not None
-        added = set(page.result.terms) - matched_terms(self.db, page.known_id)
-        wanted = {
-            c.name
-            for c in self.config.channels
-            if c.alert_on_updates and added and (not c.terms or added & set(c.terms))
-        }
-        if not wanted:
-            return []
-        row = self.db.execute("SELECT url FROM articles WHERE id = ?", [page.known_id]).fetchone()
-        stored = replace(record, url=row[0]) if row else record
-        planned = plan_alerts(
-            self.config.channels, stored, page.result, max_age=self.config.max_age(record.source)
-        )
-        return [e for e in planned if e.channel in wanted]
 
 
 _BLOCK_END = re.compile(r"<\s*(?:/p|/div|/li|/h[1-6]|/blockquote)\b[^>]*>", re.I)

@@ -120,7 +120,7 @@ ITEM_PIPELINES = {
     "scraper.pipelines.FetchPagePipeline": 150,
     "scraper.pipelines.CleanPipeline": 200,
     "scraper.pipelines.MatchPipeline": 300,
-    "scraper.pipelines.StorePipeline": 400,
+    "scraper.writer.WriterPipeline": 400,
 }
 
 # Scrapy's check for ``return value`` in generator callbacks parses the callback's source

@@ -44,6 +44,7 @@ def status(config_path: Path | None, as_json: bool, only_channels: bool) -> None
     from monitor.store import open_database
     from monitor.store.health import channel_health, held_back_counts, substituted_feeds
     from monitor.store.sources import FAILING_STATES, describe_sources
+    from monitor.store.store import store_problem
 
     config = open_config(config_path, secrets=False)
     if not config.storage.path.exists():
@@ -90,9 +91,12 @@ def status(config_path: Path | None, as_json: bool, only_channels: bool) -> None
             click.echo(redact_urls(line))
         for c in channels:
             click.echo(redact_urls(_channel_line(c, now)))
+    problem = store_problem(config.storage.path)  # a full disk: the crawl keeps nothing
+    if problem:
+        click.echo(f"failing   {problem}", err=as_json)
     failing = [s["name"] for s in sources if s["state"] in FAILING_STATES]
     dead = [c.name for c in channels if c.enabled and c.failing]
-    if failing or dead:
+    if failing or dead or problem:
         if not as_json:
             if failing:
                 click.echo(f"{len(failing)} of {len(sources)} sources failing", err=True)

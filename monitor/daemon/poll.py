@@ -18,7 +18,9 @@ source keeps its own worker busy while the next tick gives the sources that fall
 meanwhile to another. The worker gets the daemon's one validated config, narrowed to its
 batch, and sends back its error log lines and the crawl's Scrapy stats over a pipe.
 SIGTERM reaches the worker as Scrapy's own graceful stop; what it had stored is stored,
-one transaction per article. A crawl past its timeout is ended by killing its worker.
+one transaction per article, and a source whose entries were not all stored keeps its
+old validators (``scraper/writer.py``), so the next poll parses it again. A crawl past
+its timeout is ended by killing its worker.
 
 ``run_crawl`` runs ``scrapy crawl feeds`` itself, to completion, for tests and one-off use.
 """
@@ -52,7 +54,8 @@ REPORT_KEYS = (
     "newshound/source/unchanged", "newshound/source/parsed", "newshound/source/failed",
     "newshound/conditional_get/not_modified", "newshound/conditional_get/same_body",
     "newshound/dedupe/skipped", "newshound/page/fetched", "newshound/page/failed",
-    "newshound/store/stored", "newshound/match/matched", "response_received_count",
+    "newshound/store/stored", "newshound/store/failed", "newshound/source/held",
+    "newshound/match/matched", "response_received_count",
     "item_dropped_count", "spider_exceptions/count", "newshound/robotstxt/parsed",
     "robotstxt/forbidden", "newshound/alerts/queued", "newshound/alerts/held_back",
 )  # fmt: skip
@@ -110,7 +113,7 @@ IDLE_TIMEOUT = 600.0  # an idle worker unused this long exits (long intervals, q
 # What the fork server imports once, so that a crawl worker starts in milliseconds.
 PRELOAD = [
     "scrapy.crawler", "scrapy.settings", "scraper.settings", "scraper.spiders.feeds",
-    "scraper.pipelines", "scraper.middlewares.conditional_get",
+    "scraper.pipelines", "scraper.writer", "scraper.middlewares.conditional_get",
     "scraper.middlewares.public_address", "scraper.middlewares.robots_cache",
     "scraper.throttle", "scraper.tls", "monitor.daemon.poll", "monitor.daemon.preload",
 ]  # fmt: skip

@@ -14,7 +14,8 @@ from polling one source, and a restart forgets nothing that matters. A poll tick
 wait for its crawl: a source that answers after 20 s holds its own worker, and the next
 tick starts a crawl in another worker for the sources that have fallen due meanwhile (up to
 ``MAX_CRAWLS`` at once). A source leaves the in-flight set as soon as its row shows a poll
-that ended after the claim, whether or not its crawl has finished.
+after the claim (the crawl's writer records a poll once its entries are stored), whether
+or not its crawl has finished.
 
 SIGTERM/SIGINT: stop scheduling, send SIGTERM on to the busy crawl workers (Scrapy's graceful
 stop), let them and a running delivery finish within ``daemon.shutdown_timeout``, kill
@@ -43,7 +44,6 @@ from monitor.metrics import DaemonMetrics, serve_metrics
 from monitor.store import open_database
 from monitor.store.lock import DatabaseLock
 from monitor.store.sources import (
-    apply_failure_policy,
     describe_sources,
     due_sources,
     polled_since,
@@ -357,11 +357,7 @@ class Daemon:
         for name, claimed in list(self.inflight.items()):
             row = rows.get(name)
             if row is not None and row["last_poll"] >= claimed:
-                del self.inflight[name]
-                if row["failures"]:
-                    row = apply_failure_policy(
-                        self.db, row, max_failures=self.config.daemon.max_failures
-                    )
+                del self.inflight[name]  # its failure, backoff and pause are in the row
                 self._log_outcome(row)
         self.metrics.inflight.set(len(self.inflight))
 
@@ -395,7 +391,8 @@ class Daemon:
                 retry_in=None if row["paused"] else next_in,
             )
         else:
-            log_event(log, "source_polled", logging.INFO if entries else logging.DEBUG,
+            # One line per source only at debug: at info the crawl's one summary line says it
+            log_event(log, "source_polled", logging.DEBUG,
                       source=name, status=row["last_status"],
                       result="unchanged" if row["last_status"] == 304 else "fetched",
                       entries=entries, next_in=next_in)  # fmt: skip

@@ -166,6 +166,8 @@ _ADDED_COLUMNS = (
     ("articles", "url_key", "TEXT"),  # url_key(url): its AMP/mobile/www copies are one
     ("articles", "entry_hash", "TEXT"),  # the listing's title+summary: updates
     ("articles", "text_chars", "INTEGER"),  # len of the cleaned text when stored: health
+    # polls in a row whose validators were held back: not every entry could be stored
+    ("sources", "held_polls", "INTEGER NOT NULL DEFAULT 0"),
 )
 _ADDED_INDEXES = """
 CREATE INDEX IF NOT EXISTS articles_url_key ON articles(url_key);

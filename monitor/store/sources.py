@@ -3,7 +3,7 @@
 The config says which sources exist; this table says how they are doing. ``sync_sources``
 makes the table follow the config (new rows for new sources, url/kind/interval updated),
 never dropping history of a source that is still configured. Every ``record_*`` call also
-sets ``next_poll`` (interval plus jitter, or a backoff: ``monitor.daemon.backoff``), so a
+sets ``next_poll`` (interval plus jitter, or a backoff: ``monitor.store.backoff``), so a
 one-off ``scrapy crawl feeds`` and the daemon schedule alike. ``due_sources`` is what the
 daemon's poll tick asks: which configured sources may be polled now (with the sources of
 the same hosts whose interval has passed, so that a host's feeds go in one crawl).
@@ -21,7 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from monitor.config import SourceConfig
-from monitor.daemon.backoff import (
+from monitor.store.backoff import (
     classify_failure,
     next_delay,
     parse_retry_after,
@@ -139,16 +139,25 @@ def record_fetched(
     last_modified: str | None,
     content_hash: str | None,
     items: int = 0,
+    keep_validators: bool = True,
+    held_polls: int = 0,
+    when: float | None = None,
 ) -> None:
-    """A body that was parsed: keep the validators and hash for the next poll."""
-    now = time.time()
+    """A body that was parsed: the poll's outcome, and (``keep_validators``) the
+    validators and hash the next poll is recognised by. ``held_polls`` counts the polls in
+    a row whose validators were not kept (``Store.source_polled``); ``when``: the time the
+    body was fetched (default: now)."""
+    now = time.time() if when is None else when
+    keep = int(keep_validators)
     with db.conn:
         db.execute(
-            "UPDATE sources SET etag = ?, last_modified = ?, content_hash = ?, last_poll = ?, "
+            "UPDATE sources SET etag = CASE WHEN ? THEN ? ELSE etag END, "
+            "last_modified = CASE WHEN ? THEN ? ELSE last_modified END, "
+            "content_hash = CASE WHEN ? THEN ? ELSE content_hash END, last_poll = ?, "
             "last_success = ?, last_status = ?, last_error = NULL, failures = 0, "
-            "items_seen = items_seen + ?, next_poll = ? WHERE name = ?",
-            [etag, last_modified, content_hash, now, now, status, items,
-             now + next_delay(_interval(db, name)), name],
+            "items_seen = items_seen + ?, next_poll = ?, held_polls = ? WHERE name = ?",
+            [keep, etag, keep, last_modified, keep, content_hash, now, now, status, items,
+             now + next_delay(_interval(db, name)), held_polls, name],
         )  # fmt: skip
 
 
@@ -170,7 +179,7 @@ def record_fetch_failure(
     retry_after: str | bytes | None = None,
     max_failures: int | None = None,
 ) -> None:
-    """A poll that failed: count it, back off (``monitor.daemon.backoff``), maybe pause.
+    """A poll that failed: count it, back off (``monitor.store.backoff``), maybe pause.
 
     ``retry_after`` is the response's Retry-After header, if any; ``max_failures`` is
     ``daemon.max_failures``: that many 404/410/not-a-feed answers in a row pause the source
@@ -266,22 +275,6 @@ def polled_since(db: sqlite_utils.Database, since: float) -> dict[str, dict[str,
     """name -> row for every source whose last poll ended at or after ``since``."""
     return {row["name"]: row for row in db.query(
         "SELECT * FROM sources WHERE last_poll >= ?", [since])}  # fmt: skip
-
-
-def apply_failure_policy(
-    db: sqlite_utils.Database, row: dict[str, Any], *, max_failures: int
-) -> dict[str, Any]:
-    """The daemon's policy on a failed poll the spider recorded; returns the updated row.
-
-    Pauses a source that has been gone or not a feed ``max_failures`` polls in a row. (Its
-    backoff, Retry-After included, is in the row already: ``record_fetch_failure``.)
-    """
-    kind = classify_failure(row["last_status"], row["last_error"])
-    if row["paused"] or not should_pause(kind, row["failures"], max_failures):
-        return row
-    with db.conn:
-        db.execute("UPDATE sources SET paused = 1 WHERE name = ?", [row["name"]])
-    return {**row, "paused": 1}
 
 
 def postpone_source(db: sqlite_utils.Database, name: str, delay: float) -> None:

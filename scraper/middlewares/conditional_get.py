@@ -2,11 +2,12 @@
 
 Scrapy's HTTP cache is not used for this: with RFC2616Policy it was seen to skip requests
 for ~100 days on an old Last-Modified and to refetch no-cache feeds. Instead the source's
-ETag and Last-Modified live in SQLite (``sources`` table) and go out as If-None-Match /
+ETag and Last-Modified live in SQLite (``sources`` table, read through the crawl's
+``CrawlState``) and go out as If-None-Match /
 If-Modified-Since. On the way back, a 304, or a 200 whose body hashes to what we parsed
 last time (build times and generator comments left out: ``body_digest``), is flagged
 ``newshound_unchanged`` so the spider ends that source's work before any parsing. The
-spider saves the new validators only after a successful parse.
+writer keeps the new validators only once every entry of the parsed body is stored.
 
 The states of the crawl's sources are read in one query, on the first request (after the
 spider's ``sync_sources``): each source is asked for once per crawl.
@@ -16,17 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from typing import Self
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
-from sqlite_utils import Database
 
 from monitor.config import Config
-from monitor.store import open_database
-from monitor.store.sources import SourceState, get_source_state, get_source_states
+from scraper.crawl_state import CrawlState, Validators, crawl_state
 
 __all__ = ["ConditionalGetMiddleware", "body_digest"]
 
@@ -46,38 +46,30 @@ def body_digest(body: bytes) -> str:
 
 
 class ConditionalGetMiddleware:
-    def __init__(self, db_path: str, stats: StatsCollector, sources: tuple[str, ...] = ()) -> None:
-        self.db_path, self.stats, self.sources = db_path, stats, sources
-        self._db: Database | None = None
-        self._states: dict[str, SourceState] | None = None
+    def __init__(
+        self, crawler: Crawler, stats: StatsCollector, sources: tuple[str, ...] = ()
+    ) -> None:
+        self.crawler, self.stats, self.sources = crawler, stats, sources
+        self._states: Mapping[str, Validators] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         config: Config = crawler.settings["NEWSHOUND_CONFIG"]
-        mw = cls(str(config.storage.path), crawler.stats, tuple(s.name for s in config.sources))
-        crawler.signals.connect(mw.close, signal=signals.spider_closed)
-        return mw
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        return cls(crawler, crawler.stats, tuple(s.name for s in config.sources))
 
     @property
-    def db(self) -> Database:  # opened on first use, in the reactor thread
-        if self._db is None:
-            self._db = open_database(self.db_path)
-        return self._db
+    def state(self) -> CrawlState:
+        return crawl_state(self.crawler)
 
     def process_request(self, request: Request) -> None:
         source = request.meta.get("newshound_source")
         if not source or not request.meta.get("newshound_conditional"):
             return
         if self._states is None:
-            self._states = get_source_states(self.db, self.sources)
+            self._states = self.state.source_states(self.sources)
         state = self._states.get(source)
         if state is None and source not in self.sources:
-            state = get_source_state(self.db, source)
+            state = self.state.source_state(source)
         request.meta["newshound_state"] = state
         if state is None:
             return

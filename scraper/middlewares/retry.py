@@ -2,7 +2,7 @@
 
 Scrapy retries a 503 at once, twice, whatever the server said. A server that answers
 with ``Retry-After`` has said when it wants to be asked again: the retry is left to the
-daemon, whose next poll of the source honours it (``monitor.daemon.backoff``). A 429 is
+daemon, whose next poll of the source honours it (``monitor.store.backoff``). A 429 is
 not in ``RETRY_HTTP_CODES`` at all: "too many requests" is the one answer an immediate
 retry cannot help.
 """

@@ -3,9 +3,10 @@ and its answers kept in the crawl worker.
 
 Every crawl child is a new crawler, so Scrapy's in-memory cache of parsed robots.txt
 lasted one crawl: each poll of a host began with a robots.txt request. Here a host's
-robots.txt, once fetched, serves every crawl for ``monitor.store.robots.MAX_AGE`` (24 h,
-what RFC 9309 allows); then it is fetched again. The rules are applied exactly as by
-Scrapy (same parser, same user agent); only answers that settle them are kept (see
+robots.txt, once fetched, is kept in the store (through the crawl's ``CrawlState``) and
+serves every crawl for ``monitor.store.robots.MAX_AGE`` (24 h, what RFC 9309 allows);
+then it is fetched again. The rules are applied exactly as by Scrapy (same parser, same
+user agent); only answers that settle them are kept (see
 ``monitor.store.robots.cacheable``), so a 5xx or a failed fetch is retried next crawl.
 
 Parsing is the costly part: a large news site's robots.txt (186 lines, a group per AI
@@ -23,18 +24,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
-from sqlite_utils import Database
 
-from monitor.config import Config
-from monitor.store import open_database
-from monitor.store.robots import kept_robots, save_robots
+from scraper.crawl_state import CrawlState
 
 MAX_ANSWERS = 50_000  # ~10 MB at most; the feeds polled again are the last used, kept
 # (url, user agent) -> (fetch time of the robots.txt that answered, allowed), oldest first
@@ -44,26 +42,17 @@ ANSWERS: OrderedDict[tuple[str | bytes, str | bytes], tuple[float, bool]] = Orde
 class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)  # NotConfigured unless ROBOTSTXT_OBEY
-        config: Config = crawler.settings["NEWSHOUND_CONFIG"]
-        self.db_path = str(config.storage.path)
-        self._db: Database | None = None
-        crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @property
-    def db(self) -> Database:  # opened on first use, in the reactor thread
-        if self._db is None:
-            self._db = open_database(self.db_path)
-        return self._db
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+    def state(self) -> CrawlState | None:
+        """The crawl's, made by the writer pipeline; None in a crawl without one (``scrapy
+        crawl discover``), which then asks for robots.txt as Scrapy does."""
+        return getattr(self.crawler, "newshound_state", None)
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
-        if url.netloc not in self._parsers:
-            kept = kept_robots(self.db, f"{url.scheme}://{url.netloc}")
+        if url.netloc not in self._parsers and self.state is not None:
+            kept = self.state.kept_robots(f"{url.scheme}://{url.netloc}")
             if kept is not None:
                 self._parsers[url.netloc] = KeptRobots(self, *kept)
                 self._stats.inc_value("newshound/robotstxt/cached")
@@ -73,7 +62,9 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._stats.inc_value("newshound/robotstxt/parsed")
         await super()._parse_robots(response, netloc, request)
         url = urlparse_cached(request)
-        fetched = save_robots(self.db, f"{url.scheme}://{netloc}", response.status, response.body)
+        if self.state is None:
+            return
+        fetched = self.state.save_robots(f"{url.scheme}://{netloc}", response.status, response.body)
         parser = self._parsers[netloc]
         if fetched is not None and isinstance(parser, RobotParser):  # kept: answers too
             self._parsers[netloc] = KeptRobots(self, response.body, fetched, parser)

@@ -9,8 +9,18 @@ a str for a path or URL and would open it. Listing pages and sitemaps are parsed
 
 What a source leads to besides its own URL (the next listing page, a sitemap index's
 children, a homepage's feed) is fetched by follow-up requests made in ``entries_from``;
-child sitemaps and discovered feeds keep their own validators (``monitor.store.pages``)
-so they too are skipped when unchanged.
+child sitemaps and discovered feeds keep their own validators so they too are skipped
+when unchanged. At most ``MAX_ENTRIES`` entries and follow-up requests per source and
+poll, whatever its kind, counted across its follow-ups (``NEWSHOUND_MAX_ENTRIES``).
+
+The spider writes nothing: it yields what happened to each source as items
+(``scraper.items``: ``SourcePolled``, ``SourceUnchanged``, ``SourceFailed``,
+``SourceMoved``, ``PagePolled``, ``PagesForgotten``) beside the entries, and counts in the
+crawl's ``PollLedger`` everything a poll put into the crawl, so the writer
+(``scraper/writer.py``) keeps a body's validators only once all of it has settled. An
+unchanged poll (304, same digest), which leads to nothing, is handed to the writer whole
+through ``PollLedger.report`` rather than as an item: it is most polls. Any
+exception while parsing a source is that source's failure (backoff, ``last_error``).
 
 ``scrapy crawl feeds -a config=newshound.toml`` crawls every enabled source once;
 ``-a url=https://…/feed`` crawls one feed with the built-in watch terms; ``-a due=1``
@@ -20,39 +30,32 @@ so they too are skipped when unchanged.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urljoin
 
-from scrapy import Request, Spider, signals
+from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from sqlite_utils import Database
 from twisted.python.failure import Failure
 
 from monitor.config import Config, SourceConfig, default_config, load_config
 from monitor.safety import install_secret_filter
-from monitor.store import open_database
-from monitor.store.articles import find_known
-from monitor.store.pages import (
-    PageState,
-    discovered_feed,
-    forget_pages,
-    get_page_state,
-    own_pages,
-    record_page,
-)
-from monitor.store.sources import (
-    record_fetch_failure,
-    record_fetched,
-    record_unchanged_many,
-    sync_sources,
-)
+from scraper.crawl_state import CrawlState, PageValidators, PollLedger, crawl_ledger, crawl_state
 from scraper.errors import download_error
-from scraper.feedparse import parse_feed_entries
-from scraper.items import FeedEntry
+from scraper.feedparse import MAX_ENTRIES, parse_feed_entries
+from scraper.items import (
+    FeedEntry,
+    PagePolled,
+    PagesForgotten,
+    SourceFailed,
+    SourceMoved,
+    SourcePolled,
+    SourceUnchanged,
+)
 from scraper.middlewares.conditional_get import body_digest
 from scraper.spiders.discovery import (
     COMMON_FEED_PATHS,
@@ -69,11 +72,12 @@ REDISCOVER_AFTER = 7 * 86400.0  # a homepage's feed is looked for again after a 
 # its own URL is asked again a day later: a move undone, or redirected elsewhere, is seen.
 RECHECK_MOVE_AFTER = 86400.0
 MAX_SITEMAP_DEPTH = 2  # index -> index -> sitemap
-# Unchanged polls are written in batches: this many, or this many seconds after the first
-# one waiting, and at the end of the crawl. A crash loses at most a batch of "unchanged"
-# records, and a lost one only makes that source due again: it is polled once more.
-UNCHANGED_BATCH = 200
-UNCHANGED_FLUSH_AFTER = 1.0
+
+# What the spider's callbacks yield: entries, follow-up requests, and what happened.
+Output = (
+    FeedEntry | Request | SourcePolled | SourceUnchanged | SourceFailed | SourceMoved
+    | PagePolled | PagesForgotten
+)  # fmt: skip
 
 
 def resolve_config(settings_config: Config | None, config: str | None, url: str | None) -> Config:
@@ -98,10 +102,8 @@ class FeedsSpider(Spider):
         super().__init__(**kwargs)
         self.config = config
         self.due_only = due_only
-        self._db: Database | None = None
         self._sources = {s.name: s for s in config.sources}
-        self._unchanged: list[tuple[str, int, float, float]] = []
-        self._flush_call: Any = None
+        self._budget: dict[str, int] = {}  # entries and follow-ups left, per source's poll
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -121,14 +123,20 @@ class FeedsSpider(Spider):
         due_only = str(kwargs.pop("due", "")).lower() in ("1", "true", "yes")
         spider = cls(config, due_only, *args, **kwargs)
         spider._set_crawler(crawler)
-        crawler.signals.connect(spider.closed_db, signal=signals.spider_closed)
         return spider
 
     @property
-    def db(self) -> Database:
-        if self._db is None:
-            self._db = open_database(self.config.storage.path)
-        return self._db
+    def state(self) -> CrawlState:
+        return crawl_state(self.crawler)
+
+    @property
+    def max_entries(self) -> int:
+        """Entries and follow-up requests per source and poll (``NEWSHOUND_MAX_ENTRIES``)."""
+        return self.settings.getint("NEWSHOUND_MAX_ENTRIES", MAX_ENTRIES)
+
+    @property
+    def ledger(self) -> PollLedger:
+        return crawl_ledger(self.crawler)
 
     def source(self, name: str) -> SourceConfig:
         """``config.source(name)``, by a dict: a crawl asks once per response."""
@@ -137,51 +145,26 @@ class FeedsSpider(Spider):
         except KeyError:
             return self.config.source(name)
 
-    def _record_unchanged(self, source: SourceConfig, status: int) -> None:
-        self._unchanged.append((source.name, status, time.time(), source.interval))
-        if len(self._unchanged) >= UNCHANGED_BATCH:
-            self.flush_unchanged()
-        elif self._flush_call is None:
-            from scrapy.utils.asyncio import call_later
-
-            self._flush_call = call_later(UNCHANGED_FLUSH_AFTER, self.flush_unchanged)
-
-    def flush_unchanged(self) -> None:
-        """Write the unchanged polls recorded so far, in one transaction."""
-        if self._flush_call is not None:
-            self._flush_call.cancel()  # a no-op when it is this very call
-            self._flush_call = None
-        polls, self._unchanged = self._unchanged, []
-        if polls:
-            record_unchanged_many(self.db, polls)
-
-    def closed_db(self) -> None:
-        self.flush_unchanged()
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+    def _emit(self, name: str, out: Sequence[Output]) -> Sequence[Output]:
+        """``out``, counted in the poll ledger of source ``name`` before it is yielded."""
+        self.ledger.expect(name, len(out))
+        return out
 
     def sources_to_poll(self) -> list[SourceConfig]:
-        enabled = [s for s in self.config.sources if s.enabled]
-        sync_sources(self.db, enabled)
+        enabled = [s for s in self.config.sources if s.enabled]  # synced by the writer
         if not self.due_only:
             return enabled
-        due = {
-            row[0]
-            for row in self.db.execute(
-                "SELECT name FROM sources WHERE next_poll <= ? AND paused = 0", [time.time()]
-            )
-        }
+        due = self.state.sources_due([s.name for s in enabled], time.time())
         return [s for s in enabled if s.name in due]
 
     async def start(self) -> AsyncIterator[Request]:
         sources = self.sources_to_poll()
-        pages = own_pages(self.db, {source.name for source in sources})
+        pages = self.state.own_pages({source.name for source in sources})
         for source in sources:
             yield self.source_request(source, pages.get(source.name, {}))
 
-    def source_request(self, source: SourceConfig, pages: dict[str, PageState]) -> Request:
-        """The poll of ``source``; ``pages`` are its ``own_pages``."""
+    def source_request(self, source: SourceConfig, pages: Any) -> Request:
+        """The poll of ``source``; ``pages`` are its ``own_pages`` (url -> state)."""
         url, conditional = source.url, True
         moved = next((page for page in pages.values() if page.role == "moved"), None)
         if moved is not None and moved.found >= time.time() - RECHECK_MOVE_AFTER:
@@ -207,63 +190,66 @@ class FeedsSpider(Spider):
             },
         )
 
-    def parse_source(self, response: Response) -> Iterator[FeedEntry | Request]:
+    def parse_source(self, response: Response) -> Iterator[Output]:
         source = self.source(response.meta["newshound_source"])
         if response.meta.get("newshound_unchanged"):
-            self._note_move(source, response)
-            self._record_unchanged(source, response.status)
             self.crawler.stats.inc_value("newshound/source/unchanged")
+            unchanged = SourceUnchanged(source.name, response.status, time.time())
+            self.ledger.report([*self._note_move(source, response), unchanged])
             return
+        self._budget[source.name] = self.max_entries
         try:
             entries = self.entries_from(response, source)
-        except ValueError as e:
-            self._forget_failed_move(source.name, response.meta, response.url)
-            record_fetch_failure(
-                self.db, source.name, status=response.status, error=str(e),
-                max_failures=self.config.daemon.max_failures,
-            )  # fmt: skip
-            self.logger.warning("source=%r url=%s error=%s", source.name, response.url, e)
+        except Exception as e:  # noqa: BLE001 - any parse error is this source's failure
+            error = str(e) if isinstance(e, ValueError) else f"cannot parse: {e!r}"
+            self.logger.warning("source=%r url=%s error=%s", source.name, response.url, error)
+            failed = SourceFailed(source.name, response.status, error)
+            failure: list[Output] = [
+                *self._forget_failed_move(source.name, response.meta, response.url),
+                failed,
+            ]
+            yield from self._emit(source.name, failure)
             return
-        self._note_move(source, response)
-        record_fetched(
-            self.db, source.name, status=response.status,
-            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
-            content_hash=response.meta.get("newshound_body_hash"),
-            items=sum(isinstance(e, FeedEntry) for e in entries),
+        polled = SourcePolled(
+            source.name, response.status, _header(response, b"ETag"),
+            _header(response, b"Last-Modified"), response.meta.get("newshound_body_hash"),
+            sum(isinstance(e, FeedEntry) for e in entries), time.time(),
         )  # fmt: skip
         self.crawler.stats.inc_value("newshound/source/parsed")
-        self.logger.info("source=%r entries=%d", source.name, len(entries))
-        yield from entries
+        self.logger.info("source=%r entries=%d", source.name, polled.items)
+        parsed: list[Output] = [*self._note_move(source, response), polled, *entries]
+        yield from self._emit(source.name, parsed)
 
-    def _note_move(self, source: SourceConfig, response: Response) -> None:
+    def _note_move(self, source: SourceConfig, response: Response) -> list[SourceMoved]:
         """Remember where the source's own URL moved when every redirect on the way was
         permanent, so the next polls ask there directly (one request, not two); forget it
         when the source's URL answers for itself again or redirects only for now."""
         moved = response.meta.get("newshound_moved")
         first = first_url(response.meta, response.url)
         if first not in (source.url, moved):
-            return  # a discovered feed's poll: not the source's own URL
+            return []  # a discovered feed's poll: not the source's own URL
         lasting = lasting_url(response)
         if lasting != first:  # redirected, and every hop permanent
-            forget_pages(self.db, source.name, "moved")
-            record_page(self.db, source.name, lasting, "moved")  # found: now
             if lasting != moved:
                 self.logger.warning(
                     "source=%r moved permanently to %s: polled there from now on; "
                     "set the source's url to it", source.name, lasting,
                 )  # fmt: skip
-        elif first == source.url and moved is not None:
-            forget_pages(self.db, source.name, "moved")
+            return [SourceMoved(source.name, lasting)]  # found: now
+        if first == source.url and moved is not None:
             self.logger.info("source=%r url=%s no longer moved", source.name, source.url)
+            return [SourceMoved(source.name, None)]
+        return []
 
-    def _forget_failed_move(self, name: str, meta: dict[str, Any], url: str) -> None:
+    def _forget_failed_move(self, name: str, meta: dict[str, Any], url: str) -> list[SourceMoved]:
         """The URL a source moved to failed (``meta`` and ``url``: the failed request's, or
         its response's): the next poll asks the source's own URL."""
         moved = meta.get("newshound_moved")
         if moved is not None and first_url(meta, url) == moved:
-            forget_pages(self.db, name, "moved")
+            return [SourceMoved(name, None)]
+        return []
 
-    def entries_from(self, response: Response, source: SourceConfig) -> list[FeedEntry | Request]:
+    def entries_from(self, response: Response, source: SourceConfig) -> list[Output]:
         """The items a source's body lists, and the follow-up requests it leads to.
 
         ``kind = "auto"`` goes by the body: a feed or JSON Feed, a sitemap, else an HTML
@@ -283,26 +269,56 @@ class FeedsSpider(Spider):
             return self._listing_items(response, source, page=1)
         if kind == "homepage":
             return self._discovery_items(response, source)
-        return list(parse_feed_entries(response.body, response.url, response.headers, source.name))
+        entries = parse_feed_entries(response.body, response.url, response.headers, source.name)
+        return self._capped(source.name, list(entries))
+
+    def _capped(self, name: str, out: list[Output]) -> list[Output]:
+        """``out`` with at most what is left of the poll's ``MAX_ENTRIES`` entries and
+        follow-up requests; the rest is dropped (on purpose: the poll is complete)."""
+        left = self._budget.get(name, self.max_entries)
+        kept: list[Output] = []
+        dropped = 0
+        for item in out:
+            if isinstance(item, FeedEntry | Request):
+                if left <= 0:
+                    dropped += 1
+                    continue
+                left -= 1
+            kept.append(item)
+        self._budget[name] = left
+        if dropped:
+            self.crawler.stats.inc_value("newshound/source/capped", dropped)
+            self.logger.warning(
+                "source=%r lists more than %d entries and links this poll; %d not followed",
+                name, self.max_entries, dropped,
+            )  # fmt: skip
+        return kept
 
     def _follow_up(
         self, url: str, source: SourceConfig, callback: Any, role: str, **meta: Any
     ) -> Request:
-        """A request a source leads to; ``role`` "sitemap"/"feed" ones carry validators."""
+        """A request a source leads to; ``role`` "sitemap"/"feed" ones carry validators.
+        Its callback or errback settles it in the poll ledger (``_settle_follow_up``)."""
         headers = {}
-        state = get_page_state(self.db, source.name, url) if role != "page" else None
+        state = self.state.page_state(source.name, url) if role != "page" else None
         if state and state.etag:
             headers["If-None-Match"] = state.etag
         if state and state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
         return Request(
             url, callback=callback, errback=self.follow_up_failed, headers=headers,
+            dont_filter=True,  # a dropped request would never settle its poll
             meta={
                 "newshound_source": source.name, "newshound_role": role,
                 "handle_httpstatus_list": [304],
                 "download_maxsize": self.settings.getint("NEWSHOUND_FEED_MAXSIZE"), **meta,
             },
         )  # fmt: skip
+
+    def _settle_follow_up(self, name: str, out: Sequence[Output], ok: bool = True) -> None:
+        """A follow-up request has been answered with ``out``: count that in, settle it."""
+        self.ledger.expect(name, len(out))
+        self.ledger.done(name, ok)
 
     def _unchanged_follow_up(self, response: Response) -> bool:
         """True for a 304, or a body that hashes as last time; else remembers the hash."""
@@ -311,88 +327,86 @@ class FeedsSpider(Spider):
             return True
         digest = body_digest(response.body)
         name, url = response.meta["newshound_source"], _requested_url(response)
-        state = get_page_state(self.db, name, url)
+        state = self.state.page_state(name, url)
         response.meta["newshound_body_hash"] = digest
         if state is not None and state.content_hash == digest:
             self.crawler.stats.inc_value("newshound/source/unchanged_follow_up")
             return True
         return False
 
-    def _remember_follow_up(self, response: Response, role: str) -> None:
-        record_page(
-            self.db, response.meta["newshound_source"], _requested_url(response), role,
+    def _follow_up_polled(self, response: Response, role: str) -> PagePolled:
+        return PagePolled(
+            response.meta["newshound_source"], _requested_url(response), role,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
             content_hash=response.meta.get("newshound_body_hash"),
         )  # fmt: skip
 
     # --- sitemaps ------------------------------------------------------------------
 
-    def _sitemap_items(
-        self, response: Response, source: SourceConfig, depth: int
-    ) -> list[FeedEntry | Request]:
+    def _sitemap_items(self, response: Response, source: SourceConfig, depth: int) -> list[Output]:
         page = parse_sitemap(response.body, response.url, source.name, source.max_age)
         self.crawler.stats.inc_value("newshound/sitemap/old_skipped", page.skipped_old)
-        items: list[FeedEntry | Request] = list(page.entries)
+        items: list[Output] = list(page.entries)
         if page.is_index and depth == 0:
-            record_page(self.db, source.name, _requested_url(response), "sitemapindex")
+            items.append(PagePolled(source.name, _requested_url(response), "sitemapindex"))
         if page.is_index and depth < MAX_SITEMAP_DEPTH:
             items += [
                 self._follow_up(url, source, self.parse_sitemap_child, "sitemap", depth=depth + 1)
                 for url in page.children
             ]
-        return items
+        return self._capped(source.name, items)
 
-    def parse_sitemap_child(self, response: Response) -> Iterator[FeedEntry | Request]:
+    def parse_sitemap_child(self, response: Response) -> Iterator[Output]:
         source = self.source(response.meta["newshound_source"])
-        if self._unchanged_follow_up(response):
-            return
-        try:
-            items = self._sitemap_items(response, source, response.meta["depth"])
-        except ValueError as e:
-            self.logger.warning("source=%r url=%s error=%s", source.name, response.url, e)
-            return
-        self._remember_follow_up(response, "sitemap")
+        items: list[Output] = []
+        if not self._unchanged_follow_up(response):
+            try:
+                items = self._sitemap_items(response, source, response.meta["depth"])
+                items.append(self._follow_up_polled(response, "sitemap"))
+            except Exception as e:  # noqa: BLE001 - a broken child loses itself only
+                items = []
+                self.logger.warning("source=%r url=%s error=%s", source.name, response.url, e)
+        self._settle_follow_up(source.name, items)
         yield from items
 
     # --- listing pages -------------------------------------------------------------
 
-    def _listing_items(
-        self, response: Response, source: SourceConfig, page: int
-    ) -> list[FeedEntry | Request]:
+    def _listing_items(self, response: Response, source: SourceConfig, page: int) -> list[Output]:
         listing = parse_listing(response, source)
-        items: list[FeedEntry | Request] = list(listing.entries)
+        items: list[Output] = list(listing.entries)
         # The next page only while this one still lists something new: a known page
         # means the rest was read on an earlier poll.
         if (
             listing.next_url
             and page < source.max_pages
-            and any(find_known(self.db, e.url, e.guid, e.source) is None for e in listing.entries)
+            and any(
+                self.state.known_article(e.url, e.guid, e.source) is None for e in listing.entries
+            )
         ):
             items.append(
                 self._follow_up(listing.next_url, source, self.parse_listing_next, "page",
                                 page=page + 1)
             )  # fmt: skip
-        return items
+        return self._capped(source.name, items)
 
-    def parse_listing_next(self, response: Response) -> Iterator[FeedEntry | Request]:
+    def parse_listing_next(self, response: Response) -> Iterator[Output]:
         source = self.source(response.meta["newshound_source"])
-        if response.status != 200:
-            return
-        try:
-            yield from self._listing_items(response, source, response.meta["page"])
-        except ValueError as e:
-            self.logger.warning("source=%r url=%s error=%s", source.name, response.url, e)
+        items: list[Output] = []
+        if response.status == 200:
+            try:
+                items = self._listing_items(response, source, response.meta["page"])
+            except Exception as e:  # noqa: BLE001 - a broken next page loses itself only
+                self.logger.warning("source=%r url=%s error=%s", source.name, response.url, e)
+        self._settle_follow_up(source.name, items)
+        yield from items
 
     # --- homepages: discovery --------------------------------------------------------
 
-    def _discovery_items(
-        self, response: Response, source: SourceConfig
-    ) -> list[FeedEntry | Request]:
+    def _discovery_items(self, response: Response, source: SourceConfig) -> list[Output]:
         announced = feed_links(response.body, response.url)
         candidates = announced or [urljoin(response.url, p) for p in COMMON_FEED_PATHS]
         self.logger.info("source=%r homepage, feed candidates=%s", source.name, candidates[:3])
-        forget_pages(self.db, source.name, "feed")
-        return [self._candidate_request(source, candidates, 0)]
+        return [PagesForgotten(source.name, "feed"), self._candidate_request(source, candidates, 0)]
 
     def _candidate_request(self, source: SourceConfig, candidates: list[str], i: int) -> Request:
         return self._follow_up(
@@ -400,48 +414,57 @@ class FeedsSpider(Spider):
             candidates=candidates, candidate=i,
         )  # fmt: skip
 
-    def parse_discovered_feed(self, response: Response) -> Iterator[FeedEntry | Request]:
+    def parse_discovered_feed(self, response: Response) -> Iterator[Output]:
         source = self.source(response.meta["newshound_source"])
-        if response.status == 304:
-            return
-        try:
-            entries = parse_feed_entries(response.body, response.url, response.headers, source.name)
-        except ValueError as e:
-            self.logger.info("source=%r candidate %s: %s", source.name, response.url, e)
-            yield from self._next_candidate(response.meta, source)
-            return
-        self._unchanged_follow_up(response)  # for the hash only: the feed is new to us
-        self._remember_follow_up(response, "feed")
-        self.crawler.stats.inc_value("newshound/discovery/found")
-        self.logger.warning("source=%r url=%s is not a feed: using %s found on it",
-                            source.name, source.url, response.url)  # fmt: skip
-        yield from entries
+        items: list[Output] = []
+        if response.status != 304:
+            try:
+                entries = parse_feed_entries(
+                    response.body, response.url, response.headers, source.name
+                )
+            except Exception as e:  # noqa: BLE001 - not a feed: the next candidate
+                self.logger.info("source=%r candidate %s: %s", source.name, response.url, e)
+                items = self._next_candidate(response.meta, source)
+            else:
+                self._unchanged_follow_up(response)  # for the hash only: the feed is new to us
+                self.crawler.stats.inc_value("newshound/discovery/found")
+                self.logger.warning("source=%r url=%s is not a feed: using %s found on it",
+                                    source.name, source.url, response.url)  # fmt: skip
+                items = [
+                    self._follow_up_polled(response, "feed"),
+                    *self._capped(source.name, list(entries)),
+                ]
+        self._settle_follow_up(source.name, items)
+        yield from items
 
-    def _next_candidate(self, meta: dict[str, Any], source: SourceConfig) -> Iterator[Request]:
+    def _next_candidate(self, meta: dict[str, Any], source: SourceConfig) -> list[Output]:
         candidates, i = meta.get("candidates") or [], meta.get("candidate", 0) + 1
         if i < len(candidates):
-            yield self._candidate_request(source, candidates, i)
-            return
+            return [self._candidate_request(source, candidates, i)]
         error = f"no feed found on the homepage ({source.url}); tried {len(candidates)} URLs"
-        # status 200: the homepage answered, it just offers no feed (counts towards a pause)
-        record_fetch_failure(
-            self.db, source.name, status=200, error=error,
-            max_failures=self.config.daemon.max_failures,
-        )  # fmt: skip
         self.logger.warning("source=%r error=%s", source.name, error)
+        # status 200: the homepage answered, it just offers no feed (counts towards a pause)
+        return [SourceFailed(source.name, 200, error)]
 
-    def follow_up_failed(self, failure: Failure) -> Iterator[Request]:
+    def follow_up_failed(self, failure: Failure) -> Iterator[Output]:
         request = failure.request  # type: ignore[attr-defined]
+        name = request.meta["newshound_source"]
         self.crawler.stats.inc_value("newshound/source/follow_up_failed")
         self.logger.info(
-            "source=%r url=%s error=%s", request.meta["newshound_source"], request.url,
-            download_error(failure),
+            "source=%r url=%s error=%s", name, request.url, download_error(failure),
         )  # fmt: skip
+        items: list[Output] = []
         if request.meta.get("newshound_role") == "feed":
-            source = self.source(request.meta["newshound_source"])
-            yield from self._next_candidate(request.meta, source)
+            items = self._next_candidate(request.meta, self.source(name))
+        # Refused (robots.txt, address) or gone: nothing to retry. Anything else may pass:
+        # the poll is incomplete, and its validators wait for a later poll.
+        settled = failure.check(IgnoreRequest) or (
+            failure.check(HttpError) and failure.value.response.status in (404, 410)
+        )
+        self._settle_follow_up(name, items, ok=bool(settled))
+        yield from items
 
-    def source_failed(self, failure: Failure) -> None:
+    def source_failed(self, failure: Failure) -> Iterator[Output]:
         request = failure.request  # type: ignore[attr-defined]
         name = request.meta["newshound_source"]
         status, retry_after = None, None
@@ -451,13 +474,21 @@ class FeedsSpider(Spider):
             error = f"HTTP {status}"
         else:
             error = download_error(failure)
-        self._forget_failed_move(name, request.meta, request.url)
-        record_fetch_failure(
-            self.db, name, status=status, error=error, retry_after=retry_after,
-            max_failures=self.config.daemon.max_failures,
-        )  # fmt: skip
         self.crawler.stats.inc_value("newshound/source/failed")
         self.logger.warning("source=%r url=%s error=%s", name, request.url, error)
+        failed = SourceFailed(name, status, error, retry_after)
+        out: list[Output] = [*self._forget_failed_move(name, request.meta, request.url), failed]
+        yield from self._emit(name, out)
+
+
+def discovered_feed(pages: Any, max_age: float) -> str | None:
+    """The feed found on the source's homepage within ``max_age`` seconds, if any, among
+    the source's own pages (url -> state)."""
+    cutoff = time.time() - max_age
+    feeds: list[PageValidators] = [
+        page for page in pages.values() if page.role == "feed" and page.found >= cutoff
+    ]
+    return max(feeds, key=lambda page: page.found).url if feeds else None
 
 
 def _requested_url(response: Response) -> str:

@@ -27,7 +27,7 @@ from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 
 from monitor.config import SourceConfig
-from monitor.store.canonical import canonicalize_url
+from monitor.urls import canonicalize_url
 from scraper.items import FeedEntry
 
 __all__ = ["ListingPage", "parse_listing", "is_xpath"]
@@ -74,10 +74,10 @@ def _date(value: str | None) -> str | None:
 
     try:
         dt = dateparser.parse(value, fuzzy=True)
-    except (ValueError, OverflowError):
+        dt = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+        return min(dt.astimezone(UTC), datetime.now(UTC)).isoformat(timespec="seconds")
+    except (ValueError, OverflowError):  # unreadable or out of range: the date is lost
         return None
-    dt = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-    return min(dt.astimezone(UTC), datetime.now(UTC)).isoformat(timespec="seconds")
 
 
 def _item_fields(node: Selector, source: SourceConfig) -> tuple[str | None, str | None]:

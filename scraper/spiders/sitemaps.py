@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from scrapy.utils.gz import gunzip
 
-from monitor.store.canonical import canonicalize_url
+from monitor.urls import canonicalize_url
 from scraper.items import FeedEntry
 
 __all__ = ["SitemapPage", "parse_sitemap", "is_sitemap"]
@@ -67,15 +67,17 @@ def _root_name(body: bytes) -> str | None:
 
 
 def _date(text: str | None) -> datetime | None:
-    """A W3C datetime (``2026-11-28``, ``2026-11-28T10:00:00+01:00``) as aware UTC."""
+    """A W3C datetime (``2026-11-28``, ``2026-11-28T10:00:00+01:00``) as aware UTC; None
+    when unreadable or out of range (``0001-01-01T00:00:00+01:00`` is before year 1 in
+    UTC): a bad date loses the date, not the sitemap."""
     if not text:
         return None
     text = text.strip().replace("Z", "+00:00")
     try:
         dt = datetime.fromisoformat(text)
-    except ValueError:
+        return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _child_text(el: etree._Element, *names: str) -> str | None:

@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 SURFACE = {
-    "monitor.store": ["open_database"],
+    "monitor.store": ["Store", "open_database"],
     "monitor.config": ["Config", "ConfigError", "load_config", "default_config", "parse_interval"],
     "monitor.cli": ["main", "config_option", "json_option", "open_config"],
     "monitor.netcheck": ["AddressRefused", "check_url", "check_address"],

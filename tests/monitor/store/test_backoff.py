@@ -1,4 +1,4 @@
-"""The poll schedule after a success or a failure (monitor/daemon/backoff.py)."""
+"""The poll schedule after a success or a failure (monitor/store/backoff.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from monitor.daemon.backoff import (
+from monitor.store.backoff import (
     classify_failure,
     next_delay,
     parse_retry_after,

@@ -1,7 +1,8 @@
 """When to poll a source next: the interval plus jitter, or a graded backoff after a failure.
 
-Pure functions, called by ``monitor.store.sources`` when a poll's outcome is recorded, so
-``scrapy crawl feeds`` and the daemon schedule alike. The classes of failure:
+Pure functions, beside the rows they govern: ``monitor.store.sources`` calls them when a
+poll's outcome is recorded (by the crawl's writer), so ``scrapy crawl feeds`` and the
+daemon schedule alike. The classes of failure:
 
 - ``transient``  timeouts, DNS and connection errors, 5xx, other 4xx: exponential backoff
   from the source's interval (1×, 2×, 4×, … capped at six hours or the interval).
