@@ -42,8 +42,10 @@ def test_wheel_in_a_fresh_venv_runs_the_demo_from_any_folder(tmp_path: Path) -> 
     (wheel,) = wheels.glob("newshound-*.whl")
     venv.create(tmp_path / "venv", system_site_packages=True)  # pip: this one's, below
     python = tmp_path / "venv" / "bin" / "python"
+    # --force-reinstall: the checkout's own editable install of the same version is visible
+    # through the system site-packages, and pip would call the wheel already installed.
     _run(sys.executable, "-m", "pip", "--python", python, "install", "--no-index", "--quiet",
-         wheel, cwd=tmp_path)  # fmt: skip
+         "--force-reinstall", "--no-deps", wheel, cwd=tmp_path)  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     folder = tmp_path / "anywhere"
     folder.mkdir()
