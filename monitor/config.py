@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from monitor.normalize import NOTHING_TO_MATCH, normal_form
+from monitor.query import QuerySyntaxError, parse_query
+
 __all__ = ["Config", "ConfigError", "load_config", "default_config", "parse_interval"]
 
 
@@ -137,6 +140,15 @@ class TermConfig:
     def spellings(self) -> tuple[str, ...]:
         """The name and every alias, each once, in order."""
         return tuple(dict.fromkeys((self.name, *self.aliases)))
+
+    def keyed_spellings(self) -> tuple[tuple[str, str], ...]:
+        """Every spelling as written, with its config key: ``("name", …)``,
+        ``("aliases[0]", …)``…, then the ``exclude`` phrases ``("exclude[0]", …)``…"""
+        return (
+            ("name", self.name),
+            *((f"aliases[{i}]", a) for i, a in enumerate(self.aliases)),
+            *((f"exclude[{i}]", x) for i, x in enumerate(self.exclude)),
+        )
 
     def inflects(self, spelling: str) -> bool:
         """True if ``spelling`` (the name or an alias) also finds its inflected forms."""
@@ -547,12 +559,11 @@ def _read_term(r: _Reader, raw: Any, where: str) -> TermConfig:
         inflect=r.get(t, where, "inflect", bool, True),
         inflect_aliases=inflect_aliases,
     )
-    from monitor.matcher import Matcher
-
-    try:  # the matcher's own check: a spelling that normalises to nothing, say
-        Matcher([term])
-    except ValueError as e:
-        raise ConfigError(f"{r.file}: {where}: {e}") from None
+    for key, text in term.keyed_spellings():  # as the matcher refuses them
+        if not normal_form(text):
+            raise ConfigError(
+                f"{r.file}: {where}: term {name!r}: {key} = {text!r}: {NOTHING_TO_MATCH}"
+            )
     return term
 
 
@@ -588,8 +599,6 @@ def _read_rule(r: _Reader, raw: Any, where: str, term_names: set[str]) -> RuleCo
     t = r.check_keys(raw, where, {"name", "query"})
     name = r.get(t, where, "name", str, required=True)
     query = r.get(t, where, "query", str, required=True)
-    from monitor.matcher.rules import QuerySyntaxError, parse_query
-
     try:
         parsed = parse_query(query)
     except QuerySyntaxError as e:

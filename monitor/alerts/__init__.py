@@ -4,7 +4,7 @@
 ``[[channels]]`` entry; the delivery job is ``monitor/daemon/deliver.py``.
 """
 
-from monitor.alerts.base import build_channel
+from monitor.alerts.channels import build_channel
 from monitor.alerts.routing import plan_alerts
 
 __all__ = ["build_channel", "plan_alerts"]

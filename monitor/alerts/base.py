@@ -1,37 +1,22 @@
-"""What a channel is: the ``Channel`` protocol, the ``Delivery`` it sends, and the type table.
+"""What a channel is: the ``Channel`` protocol and the ``Delivery`` it sends.
 
 Between the outbox (``monitor/store/outbox.py``, which holds the rows) and the delivery
 job (``monitor/daemon/deliver.py``, which decides what is due). A channel only sends: it
 takes one :class:`Delivery` (one alert, or a batch of them for a digest or a rate-limit
-overflow) and returns, or raises :class:`DeliveryError` saying whether to retry.
+overflow) and returns, or raises :class:`DeliveryError` saying whether to retry. The
+``{type: class}`` table and ``build_channel`` are in ``channels.py``, beside the channels
+they import, so this module imports none of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from monitor.config import ChannelConfig, NetworkConfig
+from monitor.store.outbox import Alert
 
-__all__ = ["Alert", "Channel", "Delivery", "DeliveryError", "build_channel", "close_channel"]
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One outbox row as a channel sees it.
-
-    ``kind`` is "article" (payload from ``routing.article_payload``) or "health" (payload
-    from ``store.outbox.enqueue_health_alert``). ``created`` is unix time.
-    """
-
-    id: int
-    event_id: str
-    kind: str
-    payload: dict[str, Any]
-    created: float
-    attempts: int = 1  # this one included
+__all__ = ["Channel", "Delivery", "DeliveryError", "close_channel"]
 
 
 @dataclass(frozen=True)
@@ -76,30 +61,6 @@ class Channel(Protocol):
 
     async def send(self, delivery: Delivery) -> None:
         """Deliver once or raise DeliveryError. The caller enforces the per-attempt deadline."""
-
-
-def build_channel(
-    config: ChannelConfig, network: NetworkConfig | None = None, *, keep_alive: bool = False
-) -> Channel:
-    """The channel for ``config.type`` (console, webhook, email, apprise).
-
-    ``keep_alive``: a webhook keeps its connection between sends; the caller then ends
-    with :func:`close_channel`.
-    """
-    from monitor.alerts.apprise import AppriseChannel
-    from monitor.alerts.console import ConsoleChannel
-    from monitor.alerts.email import EmailChannel
-    from monitor.alerts.webhook import WebhookChannel
-
-    network = network or NetworkConfig()
-    if config.type == "webhook":
-        return WebhookChannel(config, network, keep_alive=keep_alive)
-    types: dict[str, Callable[[ChannelConfig, NetworkConfig], Channel]] = {
-        "console": ConsoleChannel,
-        "email": EmailChannel,
-        "apprise": AppriseChannel,
-    }
-    return types[config.type](config, network)
 
 
 async def close_channel(channel: Channel) -> None:

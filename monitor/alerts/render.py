@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from monitor.alerts.base import Alert, Delivery
+from monitor.alerts.base import Delivery
+from monitor.store.outbox import Alert
 
 __all__ = ["flatten_line", "safe_url", "article_view", "render_email", "summary_line"]
 

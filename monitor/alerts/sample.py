@@ -12,8 +12,10 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-from monitor.alerts.base import Alert, Delivery, DeliveryError, build_channel
+from monitor.alerts.base import Delivery, DeliveryError
+from monitor.alerts.channels import build_channel
 from monitor.config import ChannelConfig, NetworkConfig
+from monitor.store.outbox import Alert
 
 __all__ = ["sample_delivery", "send_test_alert"]
 

@@ -40,10 +40,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.alerts.base import Alert, Delivery, DeliveryError
+from monitor.alerts.base import Delivery, DeliveryError
 from monitor.alerts.threads import in_own_thread
 from monitor.config import ChannelConfig, NetworkConfig
 from monitor.netcheck import AddressRefused, check_address, check_url
+from monitor.store.outbox import Alert
 
 __all__ = ["WebhookChannel", "webhook_body", "sign"]
 

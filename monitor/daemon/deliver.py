@@ -34,14 +34,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from monitor.alerts.base import (
-    Alert,
-    Channel,
-    Delivery,
-    DeliveryError,
-    build_channel,
-    close_channel,
-)
+from monitor.alerts.base import Channel, Delivery, DeliveryError, close_channel
+from monitor.alerts.channels import build_channel
 from monitor.alerts.policy import (
     GIVE_UP_AFTER,
     digest_fire_time,
@@ -53,6 +47,7 @@ from monitor.config import ChannelConfig, Config, NetworkConfig
 from monitor.daemon.logs import log_event
 from monitor.store import open_database
 from monitor.store import outbox as ob
+from monitor.store.outbox import Alert
 
 __all__ = ["deliver_due", "drain_outbox", "DeliveryReport", "ChannelReport"]
 

@@ -2,9 +2,10 @@
 
 ``Matcher(config.terms, config.rules).match(title=, summary=, body=)`` -> ``MatchResult``.
 Term semantics are in DESIGN.md ("Term semantics") and in the module docstrings:
-``normalize.py`` (text before matching), ``boundaries.py`` (what a whole word is),
-``index.py`` (the automaton and the case rule), ``rules.py`` (query syntax),
-``snippets.py`` (evidence), ``matcher.py`` (putting them together).
+``monitor/normalize.py`` (text before matching), ``boundaries.py`` (what a whole word is),
+``index.py`` (the automaton and the case rule), ``monitor/query.py`` (rule query syntax),
+``snippets.py`` (evidence), ``matcher.py`` (putting them together). Normalisation and the
+query syntax sit below ``monitor.config``, which checks spellings and queries with them.
 """
 
 from monitor.matcher.matcher import Matcher

@@ -1,6 +1,6 @@
 """Word boundaries: is an automaton hit a whole word, or part of a longer one?
 
-Runs after the automaton (``index.py``) on normalised text (``normalize.py``), so the only
+Runs after the automaton (``index.py``) on normalised text (``monitor/normalize.py``), so the only
 apostrophe left is ``'`` and every space is ``" "``.
 
 A *word character* is a letter, digit, combining mark or ``_`` of a script written with

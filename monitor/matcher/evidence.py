@@ -13,9 +13,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from monitor.matcher.index import Spelling
-from monitor.matcher.normalize import NormalizedText
 from monitor.matcher.result import MAX_HITS, MAX_SNIPPETS, Hit, TermMatch
 from monitor.matcher.snippets import make_snippet
+from monitor.normalize import NormalizedText
 
 __all__ = ["Found", "LazyTerms", "make_hits", "make_term_match", "resolve_overlaps"]
 

@@ -3,7 +3,7 @@
 Built once per config by :class:`~monitor.matcher.Matcher` (``matcher.py``) from the terms'
 names and aliases, their ``exclude`` phrases and the quoted phrases of the rules: one
 automaton per view (below), each run over its *view* of the normalised text
-(``normalize.py``); each candidate it reports is then
+(``monitor/normalize.py``); each candidate it reports is then
 checked exactly: same letters (case-folded), same case for spellings that keep it, and word
 boundaries (``boundaries.py``). A 400-alternative case-insensitive regex does the same job
 about 75x slower.
@@ -49,7 +49,7 @@ from monitor.matcher.boundaries import (
     starts_word,
 )
 from monitor.matcher.inflection import Inflector, inflectable
-from monitor.matcher.normalize import NormalizedText, fold_case, normalize_text
+from monitor.normalize import NormalizedText, fold_case, normal_form
 
 __all__ = ["Kind", "Spelling", "SpellingIndex", "keeps_case", "make_spelling"]
 
@@ -98,7 +98,7 @@ def make_spelling(
 ) -> Spelling | None:
     """A :class:`Spelling` for ``text``, or None if it normalises to nothing. With an
     ``inflector``, its inflectable words also find their inflected forms."""
-    normal = normalize_text(text.strip()).text.strip()
+    normal = normal_form(text)
     if not normal:
         return None
     words: list[tuple[int, int, int]] = []

@@ -6,7 +6,7 @@ Stage 3 of the pipeline (after the cleaner, before the store); also behind
     matcher = Matcher(config.terms, config.rules)
     result = matcher.match(title=..., summary=..., body=...)
 
-Each field is normalised (``normalize.py``), scanned once by the automaton of every spelling
+Each field is normalised (``monitor/normalize.py``), scanned once by the automaton of every spelling
 (``index.py``), boundary-checked (``boundaries.py``); then per term: hits in fields the term
 does not watch are dropped, hits covered by one of its ``exclude`` phrases are cancelled,
 and overlapping hits of one term are resolved leftmost-longest ("Vladimir Putin" is one hit
@@ -22,9 +22,9 @@ from monitor.config import RuleConfig, TermConfig
 from monitor.matcher.evidence import Found, LazyTerms, resolve_overlaps
 from monitor.matcher.index import Kind, Spelling, SpellingIndex, keeps_case, make_spelling
 from monitor.matcher.inflection import Inflector
-from monitor.matcher.normalize import normalize_text
 from monitor.matcher.result import MatchResult
-from monitor.matcher.rules import Query, QuerySyntaxError, parse_query
+from monitor.normalize import NOTHING_TO_MATCH, normalize_text
+from monitor.query import Query, QuerySyntaxError, parse_query
 
 __all__ = ["Matcher"]
 
@@ -135,11 +135,9 @@ _ALIAS, _EXCLUDE = Kind.ALIAS, Kind.EXCLUDE
 def _term_spellings(index: int, term: TermConfig, inflector: Inflector) -> list[Spelling]:
     """The spellings of one term: its name and aliases (which also find their inflected
     forms, unless ``inflect = false``), then its exclude phrases (exact)."""
-    wanted = [(Kind.ALIAS, "name", term.name)]
-    wanted += [(Kind.ALIAS, f"aliases[{i}]", a) for i, a in enumerate(term.aliases)]
-    wanted += [(Kind.EXCLUDE, f"exclude[{i}]", x) for i, x in enumerate(term.exclude)]
     out: list[Spelling] = []
-    for kind, where, text in wanted:
+    for where, text in term.keyed_spellings():
+        kind = Kind.EXCLUDE if where.startswith("exclude") else Kind.ALIAS
         inflects = kind is Kind.ALIAS and term.inflects(text)
         spelling = make_spelling(
             kind,
@@ -149,10 +147,7 @@ def _term_spellings(index: int, term: TermConfig, inflector: Inflector) -> list[
             inflector if inflects else None,
         )
         if spelling is None:
-            raise ValueError(
-                f"term {term.name!r}: {where} = {text!r}: nothing to match "
-                "(only spaces or invisible characters)"
-            )
+            raise ValueError(f"term {term.name!r}: {where} = {text!r}: {NOTHING_TO_MATCH}")
         out.append(spelling)
     return out
 

@@ -32,9 +32,25 @@ from typing import Any
 
 import sqlite_utils
 
-from monitor.alerts.base import Alert
+__all__ = ["Alert", "enqueue_health_alert", "health_event_id", "claim_alerts", "ChannelState"]
 
-__all__ = ["enqueue_health_alert", "health_event_id", "claim_alerts", "ChannelState"]
+
+@dataclass(frozen=True)
+class Alert:
+    """One outbox row as a channel sees it.
+
+    ``kind`` is "article" (payload from ``monitor.alerts.routing.article_payload``) or
+    "health" (payload from :func:`enqueue_health_alert`). ``created`` is unix time. It lives
+    beside the rows it is read from; the channels (``monitor/alerts/``) import it from here.
+    """
+
+    id: int
+    event_id: str
+    kind: str
+    payload: dict[str, Any]
+    created: float
+    attempts: int = 1  # this one included
+
 
 HEALTH_STATES = ("failing", "silent", "empty", "recovered")
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.matcher.normalize import fold_case, normalize_text
+from monitor.normalize import fold_case, normalize_text
 
 
 @pytest.mark.parametrize(

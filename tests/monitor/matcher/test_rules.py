@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.config import ConfigError, parse_config
-from monitor.matcher.rules import And, Not, Or, Phrase, QuerySyntaxError, TermRef, parse_query
+from monitor.query import And, Not, Or, Phrase, QuerySyntaxError, TermRef, parse_query
 
 
 def test_precedence_is_not_then_and_then_or() -> None:

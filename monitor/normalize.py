@@ -30,7 +30,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
-__all__ = ["NormalizedText", "normalize_text", "fold_case"]
+__all__ = ["NormalizedText", "normalize_text", "fold_case", "normal_form", "NOTHING_TO_MATCH"]
 
 # Whitespace other than " ". The rarer Unicode spaces (U+2000-U+200A, U+202F, U+205F,
 # U+3000) are left to NFKC, which makes them " " too: looking for each of them in every
@@ -103,6 +103,16 @@ def fold_case(text: str) -> str:
     if "ς" in folded:
         folded = folded.replace("ς", "σ")
     return folded
+
+
+# Why a spelling whose normal form is empty is refused (by config validation and the matcher).
+NOTHING_TO_MATCH = "nothing to match (only spaces or invisible characters)"
+
+
+def normal_form(text: str) -> str:
+    """A spelling (alias, ``exclude`` or quoted phrase) as matching compares it: normalised
+    and stripped; "" when nothing is left to match."""
+    return normalize_text(text.strip()).text.strip()
 
 
 def normalize_text(text: str) -> NormalizedText:

@@ -1,7 +1,8 @@
 """Rule queries: parse ``query`` strings, evaluate them against an article's matches.
 
 Used by ``monitor/config.py`` (validation: :func:`parse_query`, ``term_names()``) and by
-:class:`~monitor.matcher.Matcher` (evaluation after the terms are matched).
+:class:`~monitor.matcher.Matcher` (evaluation after the terms are matched). It imports
+nothing of newshound, so it sits below ``monitor.config`` in the layers (pyproject.toml).
 
 Grammar, loosest binding first (so ``NOT`` > ``AND`` > ``OR``)::
 
