@@ -173,7 +173,6 @@ class DiscoverySpider(Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-
         config_path = kwargs.pop("config", None)
         config = load_config(Path(config_path)) if config_path else default_config()
         if "source" in kwargs:
