@@ -55,10 +55,10 @@ def fetch_source(source: SourceConfig, config_path: Path | None) -> SourceReport
             'not a feed: a page that announces no feed; for a listing set kind = "page" '
             "and an item selector",
         )  # fmt: skip
-    return SourceReport(source, True, _what(found[0], source.url))
+    return SourceReport(source, True, _describe_found(found[0], source.url))
 
 
-def _what(found: dict, url: str) -> str:
+def _describe_found(found: dict, url: str) -> str:
     """What the crawl found at a source: ``feed, 7 items``, ``sitemap, 12 entries``…"""
     if found["kind"] == "listing":
         return f"listing page, {_count(found['entries'], 'item')} on its first page"

@@ -213,7 +213,7 @@ class DiscoverySpider(Spider):
             entries = parse_feed_entries(response.body, response.url, response.headers, "discover")
         except ValueError as e:
             self.logger.info("url=%s not a feed: %s", response.url, e)
-            self.fail(response.meta, response.url, str(e))
+            self.record_failure(response.meta, response.url, str(e))
             return
         requested = response.request.url if response.request is not None else response.url
         self.found[requested] = {
@@ -236,12 +236,12 @@ class DiscoverySpider(Spider):
                          "children": len(page.children) if page.is_index else None}  # fmt: skip
         except ValueError as e:
             self.logger.info("url=%s error=%s", response.url, e)
-            self.fail(response.meta, response.url, str(e))
+            self.record_failure(response.meta, response.url, str(e))
             return
         url = lasting_url(response)
         self.found[url] = {"url": url, "title": None, **found}
 
-    def fail(self, meta: dict[str, Any], url: str, error: str) -> None:
+    def record_failure(self, meta: dict[str, Any], url: str, error: str) -> None:
         """Why the request for ``url`` (and its redirects) failed: the start URL as given."""
         self.failed[self.url if meta.get("discover_start") else first_url(meta, url)] = error
 
@@ -249,7 +249,7 @@ class DiscoverySpider(Spider):
         request: Request = failure.request  # type: ignore[attr-defined]
         error = download_error(failure)
         self.logger.info("url=%s error=%s", request.url, error)
-        self.fail(request.meta, request.url, error)
+        self.record_failure(request.meta, request.url, error)
 
     def closed(self, reason: str) -> None:
         order = {url: i for i, url in enumerate(self.candidates)}
