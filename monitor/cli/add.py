@@ -126,16 +126,20 @@ def add_opml(config: Config, path: Path, interval: str, print_only: bool) -> Non
 
 def discover(url: str, config_path: Path | None) -> list[dict]:
     """What ``scrapy crawl discover`` found at ``url``: ``[{"url", "kind", "title"}, …]``."""
-    found, stderr = discovery_crawl(url, config_path)
-    if found is None:
+    report, stderr = discovery_crawl(url, config_path)
+    if report is None:
         tail = "\n".join(stderr.strip().splitlines()[-5:])
         raise click.ClickException(f"discovery of {url} failed:\n{tail}")
+    found: list[dict] = report["found"]
     return found
 
 
-def discovery_crawl(url: str, config_path: Path | None) -> tuple[list[dict] | None, str]:
-    """Run ``scrapy crawl discover`` on ``url``: what it found (None if the crawl itself
-    failed) and its log."""
+def discovery_crawl(
+    url: str, config_path: Path | None, source: str | None = None
+) -> tuple[dict | None, str]:
+    """Run ``scrapy crawl discover`` on ``url`` (read as the config's ``source``, if
+    given): its report, ``{"found": [...], "failed": {url: error}}`` (None if the crawl
+    itself failed), and its log."""
     from monitor.daemon.poll import crawl_env
 
     with tempfile.TemporaryDirectory(prefix="newshound-add-") as tmp:
@@ -144,6 +148,8 @@ def discovery_crawl(url: str, config_path: Path | None) -> tuple[list[dict] | No
                "-a", f"out={out}"]  # fmt: skip
         if config_path is not None:
             cmd += ["-a", f"config={Path(config_path).resolve()}"]
+        if source is not None:
+            cmd += ["-a", f"source={source}"]
         proc = subprocess.run(
             cmd, env=crawl_env(), capture_output=True, text=True, timeout=300, check=False
         )

@@ -39,8 +39,9 @@ def check(config_path: Path | None, fetch: bool) -> None:
     database can live at its path (a writable folder; a SQLite file or none yet).
 
     Exits non-zero with the reason on a bad config. With --fetch, each source is also
-    fetched once (robots.txt and the address rules apply) and reported: feed and its
-    items, sitemap, listing page, a page whose feed is read instead, or the error.
+    fetched once (robots.txt and the address rules apply; the database is not touched)
+    and reported: a feed and its items, a sitemap and its entries, a listing page and the
+    items its selectors find, a page whose feed is read instead, or the error.
 
     Example: newshound check --config newshound.toml
     """

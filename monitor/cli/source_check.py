@@ -2,13 +2,13 @@
 
 Each source goes through the discovery crawl behind ``newshound add`` (``scrapy crawl
 discover``: robots.txt, the public-address check, the same timeouts), a few at a time.
-The answer is one line per source: a feed and its items, a sitemap, a listing page, a page
-whose announced feed is read instead, or what went wrong.
+The answer is one line per source: a feed and its items, a sitemap and its entries (an
+index: its sitemaps), a listing page and the items its selectors find, a page whose
+announced feed is read instead, or what went wrong (from the crawl's report, not its log).
 """
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,6 @@ from monitor.config import Config, SourceConfig
 __all__ = ["SourceReport", "fetch_sources"]
 
 AT_ONCE = 4  # discovery crawls running together (each is a Scrapy process)
-_ERROR = re.compile(r"\burl=(\S+) error=(.+)$")
 
 
 @dataclass(frozen=True)
@@ -43,26 +42,37 @@ def fetch_sources(config: Config) -> list[SourceReport]:
 def fetch_source(source: SourceConfig, config_path: Path | None) -> SourceReport:
     from monitor.cli.add import discovery_crawl
 
-    found, log = discovery_crawl(source.url, config_path)
-    if found is None:
+    report, log = discovery_crawl(source.url, config_path, source.name)
+    if report is None:
         tail = log.strip().splitlines()[-1:] or ["no output"]
         return SourceReport(source, False, f"the fetch crawl failed: {tail[0]}")
-    errors = [m.group(2).strip() for line in log.splitlines() if (m := _ERROR.search(line))
-              and m.group(1) == source.url]  # fmt: skip
-    if errors:
-        return SourceReport(source, False, errors[0])
-    if source.kind == "page":
-        return SourceReport(source, True, 'listing page (kind = "page"): answered')
+    found, failed = report["found"], report["failed"]
+    if source.url in failed:
+        return SourceReport(source, False, failed[source.url])
     if not found:
         return SourceReport(
             source, False,
             'not a feed: a page that announces no feed; for a listing set kind = "page" '
             "and an item selector",
         )  # fmt: skip
-    first = found[0]
-    if first["kind"] == "sitemap":
-        return SourceReport(source, True, "sitemap")
-    items = f"{first.get('entries', 0)} items"
-    if first["url"] == source.url:
-        return SourceReport(source, True, f"feed, {items}")
-    return SourceReport(source, True, f"not a feed: using {first['url']} found on it, {items}")
+    return SourceReport(source, True, _describe_found(found[0], source.url))
+
+
+def _describe_found(found: dict, url: str) -> str:
+    """What the crawl found at a source: ``feed, 7 items``, ``sitemap, 12 entries``…"""
+    if found["kind"] == "listing":
+        return f"listing page, {_count(found['entries'], 'item')} on its first page"
+    if found["kind"] == "sitemap":
+        skipped = found.get("skipped") or 0
+        older = f" ({skipped} older than max_age or undated, not read)" if skipped else ""
+        if found.get("children") is not None:
+            return f"sitemap index, {_count(found['children'], 'sitemap')}{older}"
+        return f"sitemap, {_count(found['entries'], 'entry', 'entries')}{older}"
+    items = _count(found.get("entries", 0), "item")
+    if found["url"] == url:
+        return f"feed, {items}"
+    return f"not a feed: using {found['url']} found on it, {items}"
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"

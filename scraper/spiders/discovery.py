@@ -9,8 +9,9 @@
   type="application/rss+xml|atom+xml|feed+json">``), comment feeds last;
   ``COMMON_FEED_PATHS`` are tried in order when it announces none.
 - ``DiscoverySpider`` (``scrapy crawl discover -a url=U -a out=F.json``): the crawl
-  behind ``newshound add``; finds a URL's feeds through Scrapy (robots.txt, the public
-  address check) and writes what it found as JSON.
+  behind ``newshound add`` and ``newshound check --fetch``; finds a URL's feeds through
+  Scrapy (robots.txt, the public address check) and writes what it found, and each URL's
+  error, as JSON.
 
 ``FeedsSpider`` uses the same functions for ``kind = "auto"`` sources that turn out to be
 a homepage (scraper/spiders/feeds.py).
@@ -31,10 +32,12 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from monitor.config import Config, SourceConfig, default_config, load_config
 from scraper.errors import download_error
 from scraper.feedparse import defused_utf8, parse_feed_entries
 from scraper.feedparse import read_feed as parse_feed_document
-from scraper.spiders.sitemaps import is_sitemap
+from scraper.spiders.listings import parse_listing
+from scraper.spiders.sitemaps import is_sitemap, parse_sitemap
 
 __all__ = [
     "COMMON_FEED_PATHS", "PERMANENT_REDIRECTS", "body_kind", "feed_links", "first_url",
@@ -135,30 +138,45 @@ def feed_title(body: bytes) -> str | None:
     return _str(parsed.feed.get("title"))
 
 
-class DiscoverySpider(Spider):
-    """``scrapy crawl discover -a url=U -a out=F [-a config=C]``: what feeds U offers.
+def _source(config: Config, name: str) -> SourceConfig:
+    for source in config.sources:
+        if source.name == name:
+            return source
+    raise ValueError(f"source {name!r} is not in the config {config.path}")
 
-    Writes a JSON list to ``out``: ``{"url", "kind": "feed"|"sitemap", "title",
-    "entries"}``, in the order a user would want them (the URL itself when it is a feed
-    or sitemap; else the page's announced feeds; else the first common path that works).
+
+class DiscoverySpider(Spider):
+    """``scrapy crawl discover -a url=U -a out=F [-a config=C [-a source=NAME]]``: what
+    feeds U offers; with ``source``, U is read as that source of the config is (its
+    ``kind``, its listing selectors).
+
+    Writes JSON to ``out``: ``{"found": [...], "failed": {url: error}}``. ``found`` lists
+    ``{"url", "kind": "feed"|"sitemap"|"listing", "title", "entries"}`` (a sitemap index:
+    ``"children"`` too; a sitemap: ``"skipped"``, its entries older than ``max_age`` or
+    undated), in the order a user would want them (the URL itself when it is a feed,
+    sitemap or listing; else the page's announced feeds; else the first common path that
+    works). ``failed`` has each requested URL that failed, and why, in one line.
     """
 
     name = "discover"
     custom_settings = {"ITEM_PIPELINES": {}}
 
-    def __init__(self, url: str, out: str, **kwargs: Any) -> None:
+    def __init__(
+        self, url: str, out: str, source: SourceConfig | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        self.url, self.out = url, Path(out)
+        self.url, self.out, self.source = url, Path(out), source
         self.found: dict[str, dict[str, Any]] = {}
+        self.failed: dict[str, str] = {}
         self.candidates: list[str] = []
         self.probing = False  # trying COMMON_FEED_PATHS: the first that works is enough
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        from monitor.config import default_config, load_config
-
         config_path = kwargs.pop("config", None)
         config = load_config(Path(config_path)) if config_path else default_config()
+        if "source" in kwargs:
+            kwargs["source"] = _source(config, kwargs["source"])
         crawler.settings.set("NEWSHOUND_CONFIG", config, priority="spider")
         if config.network.user_agent:
             crawler.settings.set("USER_AGENT", config.network.user_agent, priority="spider")
@@ -167,13 +185,19 @@ class DiscoverySpider(Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
-        yield Request(self.url, callback=self.parse_start, errback=self.failed, dont_filter=True)
+        yield Request(
+            self.url, callback=self.parse_start, errback=self.failed_request, dont_filter=True,
+            meta={"discover_start": True},
+        )  # fmt: skip
 
     def parse_start(self, response: Response) -> Iterator[Request]:
-        kind = body_kind(response.body)
-        if kind == "sitemap":
-            url = lasting_url(response)
-            self.found[url] = {"url": url, "kind": "sitemap", "title": None}
+        kind, source = body_kind(response.body), self.source
+        if source is not None and source.kind != "auto":
+            kind = source.kind
+        if kind == "html" and source is not None and source.item:
+            kind = "page"
+        if kind in ("sitemap", "page"):
+            self.read_index(response, kind)
             return
         if kind in ("feed", "json"):
             self.check_feed(response)
@@ -182,13 +206,14 @@ class DiscoverySpider(Spider):
         self.probing = not announced
         self.candidates = announced or [urljoin(response.url, p) for p in COMMON_FEED_PATHS]
         for url in self.candidates:
-            yield Request(url, callback=self.check_feed, errback=self.failed)
+            yield Request(url, callback=self.check_feed, errback=self.failed_request)
 
     def check_feed(self, response: Response) -> None:
         try:
             entries = parse_feed_entries(response.body, response.url, response.headers, "discover")
         except ValueError as e:
             self.logger.info("url=%s not a feed: %s", response.url, e)
+            self.record_failure(response.meta, response.url, str(e))
             return
         requested = response.request.url if response.request is not None else response.url
         self.found[requested] = {
@@ -196,8 +221,35 @@ class DiscoverySpider(Spider):
             "entries": len(entries),
         }  # fmt: skip
 
-    def failed(self, failure: Failure) -> None:
-        self.logger.info("url=%s error=%s", failure.request.url, download_error(failure))  # type: ignore[attr-defined]
+    def read_index(self, response: Response, kind: str) -> None:
+        """A sitemap (its entries, or an index's children) or, for a source with ``item``
+        selectors, a listing page (the article links they find, as the crawl reads them)."""
+        source = self.source
+        try:
+            if kind == "page" and source is not None:
+                found = {"kind": "listing", "entries": len(parse_listing(response, source).entries)}
+            else:
+                max_age = source.max_age if source is not None else float("inf")
+                page = parse_sitemap(response.body, response.url, "discover", max_age)
+                found = {"kind": "sitemap", "entries": len(page.entries),
+                         "skipped": page.skipped_old,
+                         "children": len(page.children) if page.is_index else None}  # fmt: skip
+        except ValueError as e:
+            self.logger.info("url=%s error=%s", response.url, e)
+            self.record_failure(response.meta, response.url, str(e))
+            return
+        url = lasting_url(response)
+        self.found[url] = {"url": url, "title": None, **found}
+
+    def record_failure(self, meta: dict[str, Any], url: str, error: str) -> None:
+        """Why the request for ``url`` (and its redirects) failed: the start URL as given."""
+        self.failed[self.url if meta.get("discover_start") else first_url(meta, url)] = error
+
+    def failed_request(self, failure: Failure) -> None:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        error = download_error(failure)
+        self.logger.info("url=%s error=%s", request.url, error)
+        self.record_failure(request.meta, request.url, error)
 
     def closed(self, reason: str) -> None:
         order = {url: i for i, url in enumerate(self.candidates)}
@@ -205,4 +257,5 @@ class DiscoverySpider(Spider):
         unique = list({r["url"]: r for _, r in results}.values())
         if self.probing:
             unique = unique[:1]
-        self.out.write_text(json.dumps(unique, ensure_ascii=False), encoding="utf-8")
+        report = {"found": unique, "failed": self.failed}
+        self.out.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
+from monitor.cli.add import discovery_crawl
 from monitor.config import load_config
 from monitor.fixture_site import FixtureSite, Reply
 from scraper.spiders.discovery import body_kind, feed_links
@@ -152,3 +153,21 @@ def test_add_keeps_where_a_permanent_redirect_leads_and_where_a_temporary_one_st
         expected = site.url(kept)
     assert result.exit_code == 0, result.output
     assert [s.url for s in load_config(config).sources] == [expected]
+
+
+def test_discovery_reports_each_failed_url_as_data(tmp_path: Path) -> None:
+    story = b"<html><head><title>A story</title></head><body><p>Just words.</p></body></html>"
+    with FixtureSite(SITE) as site:
+        site.routes["/story.html"] = lambda _: Reply(200, story, {"Content-Type": "text/html"})
+        gone, page = site.url("/gone.rss"), site.url("/story.html")
+        config = write_config(
+            tmp_path,
+            f'[[sources]]\nname = "Gone"\nurl = "{gone}"\n'
+            f'[[sources]]\nname = "Story"\nurl = "{page}"\nkind = "feed"\n',
+        )
+        missing, _ = discovery_crawl(gone, config, "Gone")
+        not_feed, _ = discovery_crawl(page, config, "Story")
+    assert missing == {"found": [], "failed": {gone: "HTTP 404"}}
+    assert not_feed is not None and not_feed["found"] == []
+    assert list(not_feed["failed"]) == [page]  # read as the feed it is configured as
+    assert not_feed["failed"][page] == f"not a feed ({page}): no feed entries"
