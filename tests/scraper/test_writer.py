@@ -16,9 +16,9 @@ import pytest
 from monitor.daemon.poll import crawl_command, crawl_env
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
 from monitor.store.store import MAX_HELD_POLLS
+from tests.scraper.test_crawl import crawl
 from tests.support import FIXTURES, ROOT, write_site_config
 from tests.support.sources import rows, write_config
-from tests.scraper.test_crawl import crawl
 
 COUNT_CONNECTIONS = """
 import atexit, sqlite3, sys
