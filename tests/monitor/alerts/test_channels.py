@@ -26,6 +26,15 @@ def test_alerts_package_exports() -> None:
     assert monitor.alerts.__all__ == ["build_channel", "plan_alerts"]
 
 
+def test_every_type_config_accepts_has_a_channel_and_no_other() -> None:
+    """config cannot import the channels (it sits below them), so it lists the types
+    itself: a type it accepts but cannot build would fail at the first alert."""
+    from monitor.alerts.channels import CHANNELS
+    from monitor.config import CHANNEL_TYPES
+
+    assert set(CHANNEL_TYPES) == set(CHANNELS)
+
+
 def test_rate_limit_rolls_the_rest_into_one_batch(make_config, webhook) -> None:
     config = make_config(webhook_channel(webhook, extra='rate_limit = "2/h"'))
     for i in range(5):
