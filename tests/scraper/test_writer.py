@@ -151,6 +151,59 @@ def test_a_bad_date_in_a_json_feed_loses_the_date_not_the_feed(tmp_path: Path) -
     assert rows(db, "SELECT failures, last_error FROM sources") == [(0, None)]
 
 
+# A parser bug no real input reaches any more (the bad fields above lose themselves):
+# injected into the crawl process, as sitecustomize, for one source only.
+PARSER_BUG = """
+import scraper.spiders.feeds as feeds
+entries_from = feeds.FeedsSpider.entries_from
+def broken(self, response, source):
+    if source.name == "Broken":
+        raise RuntimeError("a parser bug")
+    return entries_from(self, response, source)
+feeds.FeedsSpider.entries_from = broken
+"""
+
+
+def test_an_exception_in_a_source_s_parse_is_that_source_s_failure(tmp_path: Path) -> None:
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(PARSER_BUG, encoding="utf-8")
+    with FixtureSite(tmp_path / "empty") as site:
+        (tmp_path / "empty").mkdir(exist_ok=True)
+        doc = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "T",
+            "items": [{"id": "1", "url": f"{site.base}/story/1.html", "title": "Story 1"}],
+        }
+        site.routes["/feed.json"] = lambda _: Reply(
+            200, json.dumps(doc).encode(), {"Content-Type": "application/feed+json"}
+        )
+        site.routes["/story/1.html"] = lambda _: Reply(
+            200, story_page("Story 1"), {"Content-Type": "text/html"}
+        )
+        feed = site.url("/feed.json")
+        config = write_config(
+            tmp_path,
+            f'[[sources]]\nname = "Broken"\nurl = "{feed}?b"\n\n'
+            f'[[sources]]\nname = "Healthy"\nurl = "{feed}"\n',
+        )
+        env = crawl_env()
+        env["PYTHONPATH"] = f"{shim}:{env['PYTHONPATH']}"
+        result = subprocess.run(
+            crawl_command(config), env=env, capture_output=True, text=True, timeout=120
+        )
+    assert result.returncode == 0, result.stderr[-4000:]
+    db = tmp_path / "news.db"
+    assert rows(db, "SELECT source FROM articles") == [("Healthy",)]
+    [(failures, error, next_poll, hash_)] = rows(
+        db, "SELECT failures, last_error, next_poll, content_hash FROM sources "
+        "WHERE name = 'Broken'",
+    )  # fmt: skip
+    assert failures == 1 and "RuntimeError('a parser bug')" in error
+    assert next_poll > datetime.now(UTC).timestamp()  # backed off, not retried every tick
+    assert hash_ is None  # nothing recorded as read: the next poll parses it again
+
+
 def test_a_bad_date_in_a_news_sitemap_loses_the_date_not_the_sitemap(tmp_path: Path) -> None:
     with FixtureSite(tmp_path / "empty") as site:
         (tmp_path / "empty").mkdir(exist_ok=True)
