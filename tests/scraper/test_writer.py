@@ -17,7 +17,7 @@ from monitor.daemon.poll import crawl_command, crawl_env
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
 from monitor.store.store import MAX_HELD_POLLS
 from tests.scraper.test_crawl import crawl
-from tests.support import FIXTURES, ROOT, write_site_config
+from tests.support import ROOT, SITE, write_site_config
 from tests.support.sources import rows, write_config
 
 COUNT_CONNECTIONS = """
@@ -35,7 +35,7 @@ execute(sys.argv[1:])
 
 
 def test_a_crawl_of_the_fixture_site_opens_one_sqlite_connection(tmp_path: Path) -> None:
-    with FixtureSite(FIXTURES / "site") as site:
+    with FixtureSite(SITE) as site:
         config = write_site_config(site, tmp_path)
         cmd = crawl_command(config)
         proc = subprocess.run(
