@@ -68,13 +68,14 @@ def _no_daemon_left() -> Iterator[None]:
         daemon.close()
 
 
-def wait_until(check, timeout: float, what: str, daemon: DaemonProcess) -> None:  # type: ignore[no-untyped-def]
+def wait_until(check, timeout: float, what: str, daemon: DaemonProcess, progress=None) -> None:  # type: ignore[no-untyped-def]
     deadline = time.time() + timeout
     while time.time() < deadline:
         if check():
             return
         time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; log:\n{daemon.log_tail()}")
+    got = f" ({progress()})" if progress else ""
+    raise AssertionError(f"timed out waiting for {what}{got}; log:\n{daemon.log_tail()}")
 
 
 def kill_all(daemon: DaemonProcess) -> None:
@@ -96,8 +97,15 @@ def alerted(receiver: WebhookReceiver) -> dict[str, set[str]]:
 def run_to_the_end(config: Path, db: Path, receiver: WebhookReceiver) -> None:
     daemon = start(config)
     try:
-        wait_until(lambda: stored(db) >= STORIES and len(alerted(receiver)) >= STORIES, 120,
-                   "every story stored and alerted", daemon)  # fmt: skip
+        # a generous bound (a loaded CI machine crawls, cleans and delivers 200 stories);
+        # the message says how far it got
+        wait_until(
+            lambda: stored(db) >= STORIES and len(alerted(receiver)) >= STORIES,
+            240,
+            "every story stored and alerted",
+            daemon,
+            progress=lambda: f"{stored(db)} stored, {len(alerted(receiver))} alerted",
+        )
     finally:
         assert daemon.stop(signal.SIGTERM) == 0, daemon.log_tail()
         daemon.close()
