@@ -41,7 +41,7 @@ MIN_WORDS = 30  # shorter texts (teasers, captions) say too little to call a cop
 WINDOW = 7 * 86400.0
 _SEED = 7  # fixed: signatures must compare across runs
 _WORD = re.compile(r"\w+", re.UNICODE)
-_CHUNK = 8192  # shingles per slice: a 4 MB array
+_CHUNK = 2048  # shingles per slice: a 1 MB array (4 MB slices cost 9 MB of peak)
 
 
 def text_signature(text: str) -> np.ndarray | None:
