@@ -50,8 +50,9 @@ __all__ = [
 _MAX_FORM_WORDS = 60
 # Longer lines are never furniture; the phrase patterns never see them (no slow regex).
 _MAX_FURNITURE_CHARS = 1000
-# Verdicts on that many recent short lines are remembered (a page has ~30 lines).
-_CACHED_LINES = 4096
+# Verdicts on that many recent short lines are remembered: a page has ~30 lines, a page of
+# watch terms 10,000 after the cut (MAX_PAGE_TEXT); the line model asks again about each.
+_CACHED_LINES = 16_384
 _MAX_PREFIX_WORDS = 25
 _MAX_EDGE_WORDS = 25
 _MAX_FRAGMENT_WORDS = 20

@@ -20,8 +20,11 @@ Options, chosen on the Zyte article benchmark (``python bench/cleaner.py
 
 from __future__ import annotations
 
+import ctypes
+from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import lxml.html
@@ -33,7 +36,13 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, repair_faulty_html
 from trafilatura.xml import xmltotxt
 
-from monitor.cleaner.document import MAX_DOCUMENT_BYTES, MAX_ELEMENTS, DocumentError, decode_html
+from monitor.cleaner.document import (
+    MAX_DOCUMENT_BYTES,
+    MAX_ELEMENTS,
+    MAX_PAGE_TEXT,
+    DocumentError,
+    decode_html,
+)
 from monitor.cleaner.metadata import read_metadata
 from monitor.cleaner.teasers import drop_teasers
 
@@ -92,6 +101,7 @@ def extract_article(
 
     Never raises on malformed markup: a page with no findable article gives no lines.
     Raises :class:`DocumentError` for a page of more than ``MAX_ELEMENTS`` elements.
+    Only the first ``MAX_PAGE_TEXT`` characters of the page's visible text are read.
     """
     if isinstance(html, bytes):
         html = decode_html(html, content_type)
@@ -110,6 +120,9 @@ def extract_article(
                 f"page has {chars / 2**20:.1f} MB of text; the cleaner accepts at most "
                 f"{MAX_DOCUMENT_BYTES // 2**20} MB"
             )
+    big = len(html) > MAX_PAGE_TEXT  # shorter markup cannot hold more text
+    if big:
+        _cut_text(tree, MAX_PAGE_TEXT)
     drop_teasers(tree)  # other stories' headlines and excerpts, by shape (teasers.py)
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
     options = copy(_EXTRACTOR)  # shallow: only the URL differs, for trafilatura's log lines
@@ -119,6 +132,8 @@ def extract_article(
     if sum(map(len, lines)) < SECOND_OPINION_BELOW:
         lines, kinds = _second_opinion(tree, url, lines, kinds)
     meta = read_metadata(tree)
+    if big:
+        _release_freed_memory()
     return Extraction(
         lines=lines,
         kinds=kinds,
@@ -207,6 +222,41 @@ def _kind(element: _Element) -> str:
     if element.tag == "head":
         return str(element.get("rend") or "h2")
     return str(element.tag)
+
+
+def _no_trim() -> int:
+    return 0
+
+
+# trafilatura's copies of a big page's tree are freed, but glibc keeps their pages: later
+# stages would add to them. malloc_trim(0) hands them back (a no-op elsewhere).
+_release_freed_memory: Callable[[], int]
+try:
+    _release_freed_memory = partial(ctypes.CDLL("libc.so.6").malloc_trim, 0)
+except (OSError, AttributeError):
+    _release_freed_memory = _no_trim
+
+
+def _cut_text(tree: HtmlElement, limit: int) -> None:
+    """Remove from ``tree`` whatever follows the text node in which its visible text
+    passes ``limit`` characters (that node stays whole)."""
+    total = 0
+    for node in _VISIBLE_TEXT(tree):
+        total += len(node)
+        if total > limit:
+            break
+    else:
+        return
+    element = node.getparent()
+    if not node.is_tail:  # the element's own text: its children come after it
+        for child in list(element):
+            element.remove(child)  # with its tail
+        element.tail = None
+    while (parent := element.getparent()) is not None:
+        for later in list(element.itersiblings()):
+            parent.remove(later)
+        parent.tail = None
+        element = parent
 
 
 # libxml2 counts without a Python object per element (trafilatura's parser drops comments

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.html
 import pytest
 import trafilatura
 from hypothesis import example, given, settings
@@ -11,8 +12,14 @@ from hypothesis import strategies as st
 from trafilatura.utils import repair_faulty_html
 
 from monitor.cleaner import clean_html, extract
-from monitor.cleaner.document import DocumentError, decode_html, read_document
-from monitor.cleaner.extract import EXTRACT_OPTIONS, _body_lines, _repair, extract_article
+from monitor.cleaner.document import MAX_PAGE_TEXT, DocumentError, decode_html, read_document
+from monitor.cleaner.extract import (
+    EXTRACT_OPTIONS,
+    _body_lines,
+    _cut_text,
+    _repair,
+    extract_article,
+)
 
 PARAGRAPHS = [
     "Russia and China signed an agreement on Tuesday to build a second gas pipeline, "
@@ -124,6 +131,35 @@ def test_page_with_megabytes_of_text_refused_fast_but_big_scripts_are_fine() -> 
         b"<body><article>" + article + b"</article></body></html>"
     )
     assert "Putin met Xi" in clean_html(scripted).text
+
+
+def test_text_past_the_page_limit_is_not_read() -> None:
+    para = "Putin met Xi in Beijing on Monday to talk about trade, officials said."
+    count = MAX_PAGE_TEXT // len(para) + 2_000
+    body = "".join(f"<p>{i}: {para}</p>" for i in range(count))
+    html = f"<html><body><article>{body}</article><p>Written after it all.</p></body></html>"
+    lines = extract_article(html).lines
+    assert [line.split(":")[0] for line in lines] == [str(i) for i in range(len(lines))]
+    assert MAX_PAGE_TEXT - 100 < sum(map(len, lines)) <= MAX_PAGE_TEXT + 100
+    half = "".join(f"<p>{i}: {para}</p>" for i in range(count // 2))
+    script = "<script>var s = '" + "x" * MAX_PAGE_TEXT + "';</script>"  # not text
+    whole = (
+        f"<html><body>{script}<article>{half}<p>Written after it all.</p></article></body></html>"
+    )
+    assert len(extract_article(whole).lines) == count // 2 + 1  # under the limit: all of it
+
+
+@pytest.mark.parametrize(
+    ("limit", "kept"), [(3, "aaaa"), (5, "aaaabb"), (7, "aaaabbcc"), (9, "aaaabbccdd")]
+)
+def test_cut_keeps_the_text_node_that_passes_the_limit_and_nothing_after(
+    limit: int, kept: str
+) -> None:
+    tree = lxml.html.fromstring(
+        "<html><body><div><p>aaaa<b>bb</b>cc</p><p>dd</p></div><p>ee</p>ff</body></html>"
+    )
+    _cut_text(tree, limit)
+    assert tree.text_content() == kept
 
 
 @pytest.mark.parametrize(
