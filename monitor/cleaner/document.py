@@ -122,11 +122,33 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
             pass
         content_type = _as_header(content_type)
         if http_content_type_encoding(content_type) is None:
-            if html_body_declared_encoding(data) is None:
+            if _declared_encoding(data) is None:
                 guess = charset_normalizer.from_bytes(data).best()
                 if guess is not None:
                     return str(guess)
-    return html_to_unicode(_as_header(content_type), data)[1]
+    header = _as_header(content_type)
+    try:
+        return html_to_unicode(header, data)[1]
+    except BaseException as e:  # w3lib's prescan (Rust) panics on a page ending in "<meta"
+        _reraise_unless_panic(e)
+        return data.decode(http_content_type_encoding(header) or "utf-8", "replace")
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    try:
+        return html_body_declared_encoding(data)
+    except BaseException as e:
+        _reraise_unless_panic(e)
+        return None
+
+
+def _reraise_unless_panic(e: BaseException) -> None:
+    """w3lib's encoding sniffing is Rust (frostwork): on some truncated markup it panics,
+    and pyo3's ``PanicException`` derives from BaseException, not Exception. A hostile
+    page must not take the crawl worker down: such a panic is caught where w3lib is
+    called, and anything else goes on up."""
+    if type(e).__name__ != "PanicException":
+        raise e
 
 
 def _as_header(content_type: str | None) -> str | None:

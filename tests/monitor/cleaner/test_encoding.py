@@ -65,3 +65,11 @@ def test_declared_utf8_with_a_stray_byte_keeps_its_declaration() -> None:
     data = page(GERMAN, '<meta charset="utf-8">').encode("utf-8").replace(b"</h1>", b"\xe9</h1>")
     assert decode_html(data).count("\ufffd") == 1
     assert clean_html(data).text == "\n\n".join(GERMAN)
+
+
+def test_a_page_ending_in_an_open_meta_tag_is_cleaned_not_a_crash() -> None:
+    """w3lib's charset prescan (Rust) panics on a body ending in ``<meta``; the panic is
+    a BaseException, which would take the crawl worker down with a hostile page."""
+    body = b"<html><body><p>Putin met Xi in Beijing today for talks on trade.</p><meta"
+    assert "Putin met Xi" in clean_html(body, "http://news.example/a").text
+    assert decode_html("é<meta".encode("latin-1"), "text/html; charset=latin-1") == "é<meta"
