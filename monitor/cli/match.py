@@ -24,6 +24,12 @@ from monitor.matcher.matcher import MAX_MATCHED_CHARS
 MAX_BYTES = 50 * 1024 * 1024
 
 
+class MatchError(click.ClickException):
+    """An error (a bad config, an unreadable file): exit 2, as grep's, not 1 (no match)."""
+
+    exit_code = 2
+
+
 @click.command("match")
 @config_option()
 @click.option("--title", default="", help="The article's headline (matched as the title field).")
@@ -40,8 +46,7 @@ def match(config_path: Path | None, title: str, summary: str, path: str) -> None
         config = open_config(config_path)
         body = _read(path)
     except click.ClickException as e:
-        e.exit_code = 2
-        raise
+        raise MatchError(e.message) from None
     if len(body) > MAX_MATCHED_CHARS:
         click.echo(f"{path}: only the first {MAX_MATCHED_CHARS:,} characters are matched", err=True)
     result = Matcher(config.terms, config.rules).match(title=title, summary=summary, body=body)
