@@ -35,8 +35,6 @@ from pathlib import Path
 from unittest.mock import patch
 
 import click
-import html_text
-import readability
 import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -219,7 +217,12 @@ def trafilatura_with(**options: bool) -> Extractor:
 
 
 def run_readability(page: Page) -> str:
-    """readability-lxml's article HTML, as text by html-text (paragraphs kept apart)."""
+    """readability-lxml's article HTML, as text by html-text (paragraphs kept apart).
+    Imported here: they are the bench extra's (pip install -e ".[test,bench]"), and
+    bench/train_line_model.py, which the tests run, imports this module without them."""
+    import html_text
+    import readability
+
     try:
         summary = readability.Document(page.html).summary(html_partial=True)
     except Exception:  # readability raises on pages it cannot parse: that page scores 0
