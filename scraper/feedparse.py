@@ -41,6 +41,7 @@ import feedparser
 import feedparser.api
 from feedparser.encodings import convert_to_utf8
 
+from monitor.safety import printable
 from monitor.urls import canonicalize_url
 from scraper.items import FeedEntry
 from scraper.jsonfeed import parse_json_feed
@@ -62,7 +63,6 @@ _FIRST_ELEMENT = re.compile(rb"<\w")
 _DECLARATION = re.compile(rb"<!\s*(?:ENTITY|DOCTYPE|ELEMENT|ATTLIST|NOTATION)", re.I)
 _SPACE = re.compile(rb"\s*")
 # C0/C1 controls and Unicode line/paragraph separators never belong in a one-line field.
-_LINE_BREAKERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]+")
 
 
 log = logging.getLogger(__name__)
@@ -293,9 +293,7 @@ def _entry_key(source: str, guid: str | None, title: str | None, summary: str | 
 
 def _one_line(value: Any) -> str:
     """A title, author or GUID on one line: CR, LF, tabs, U+2028 and controls -> space."""
-    if not isinstance(value, str):
-        return ""
-    return " ".join(_LINE_BREAKERS.sub(" ", value).split())
+    return printable(value) if isinstance(value, str) else ""
 
 
 def _published(e: Any, now: float) -> tuple[str | None, str | None]:
