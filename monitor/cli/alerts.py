@@ -109,11 +109,15 @@ def _ids(text: str) -> list[int]:
         raise click.BadParameter(f"{text!r}: expected an alert id, ids like 3,4, or all") from None
 
 
-def _line(r: dict[str, Any], configured: set[str]) -> str:
+def _title(r: dict[str, Any]) -> str:
+    """An outbox row's article on one line: its title, else its URL, else the event id."""
     from monitor.alerts.render import flatten_line
 
-    title = flatten_line(r["title"] or r["url"] or r["event_id"], 80)
-    line = f"#{r['id']} {r['state']:<7} {r['channel']}: {title}"
+    return flatten_line(r["title"] or r["url"] or r["event_id"], 80)
+
+
+def _line(r: dict[str, Any], configured: set[str]) -> str:
+    line = f"#{r['id']} {r['state']:<7} {r['channel']}: {_title(r)}"
     if r["attempts"]:
         line += f" ({r['attempts']} attempts)"
     if r["state"] == "pending" and r["next_attempt"] and r["attempts"]:
@@ -133,17 +137,14 @@ def _seconds(since: str) -> float:
 
 
 def _show_sent(rows: list[dict[str, Any]], as_json: bool) -> None:
-    from monitor.alerts.render import flatten_line
-
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo("no alerts sent in that time")
     for r in rows:
-        title = flatten_line(r["title"] or r["url"] or r["event_id"], 80)
         click.echo(f"#{r['id']} {datetime.fromtimestamp(r['sent_at']):%Y-%m-%d %H:%M:%S} "
-                   f"{r['channel']}: {title}")  # fmt: skip
+                   f"{r['channel']}: {_title(r)}")  # fmt: skip
 
 
 def _send_test(config: Config, name: str) -> None:
