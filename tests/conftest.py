@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, settings
 
 from monitor.fixture_site import FixtureSite
 from tests.support import SITE, write_site_config
+from tests.support.redis_server import RedisServer
 from tests.support.tls import ThrowawayCA
 
 # CI runs the property tests derandomized (the same examples every run, so a red build
@@ -74,3 +75,10 @@ def trust_test_ca(test_ca: CertAuthority, monkeypatch: pytest.MonkeyPatch) -> Ce
     monkeypatch.setenv("SSL_CERT_FILE", str(test_ca.ca_file))
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     return test_ca
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port, for this test alone."""
+    with RedisServer() as r:
+        yield r
