@@ -82,3 +82,9 @@ def redis_server() -> Iterator[RedisServer]:
     """A real redis-server on a free loopback port, for this test alone."""
     with RedisServer() as r:
         yield r
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers per core. Most tests wait on a subprocess, a server or a
+    socket rather than compute, so one worker per core leaves the cores half idle."""
+    return 2 * (os.cpu_count() or 1)
