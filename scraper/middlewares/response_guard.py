@@ -12,6 +12,10 @@ Each refusal is an ``IgnoreRequest`` whose message starts with ``too large:``, s
 spider records it as the source's ``last_error`` and the pipeline drops the page. The
 same wording replaces Scrapy's messages for an oversized or bomb-sized download.
 
+A body that ends in ``<meta`` (a page cut off mid-tag) gets one space appended: w3lib's
+encoding prescan (Rust, frostwork 0.2) panics on it, and the panic, a BaseException,
+would fail the source in the spider's ``response.text`` or selectors.
+
 Limits are settings (``scraper/settings.py``): ``NEWSHOUND_PAGE_MAX_ELEMENTS``,
 ``NEWSHOUND_FEED_MAX_ELEMENTS``, ``NEWSHOUND_MAX_TEXT_RUN``, ``NEWSHOUND_PAGE_MAX_TEXT``.
 """
@@ -26,7 +30,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 
 __all__ = ["BodyLimits", "BoundedDecompressionMiddleware", "ResponseGuardMiddleware"]
@@ -80,6 +84,16 @@ def _longest_text_run(body: bytes) -> int:
     return max((m.end() - m.start() for m in _TEXT_RUN.finditer(body)), default=0)
 
 
+def _with_body(response: Response, body: bytes) -> Response:
+    """``response`` with another body. Not ``response.replace(body=...)``: that reads
+    every attribute of the old response, its encoding too, which runs the very prescan
+    that panics; the encoding given at construction (``_encoding``) is carried instead."""
+    kwargs = {a: getattr(response, a) for a in response.attributes if a not in ("body", "encoding")}
+    if isinstance(response, TextResponse):
+        kwargs["encoding"] = response._encoding
+    return type(response)(body=body, **kwargs)
+
+
 def _mib(n: int) -> str:
     return f"{n / 2**20:.1f} MiB"
 
@@ -117,6 +131,8 @@ class ResponseGuardMiddleware:
         if reason:
             self.stats.inc_value("newshound/guard/too_large")
             raise IgnoreRequest(f"{reason}; {response.url} refused")
+        if response.body[-5:].lower() == b"<meta":
+            return _with_body(response, response.body + b" ")
         return response
 
     def process_exception(self, request: Request, exception: BaseException) -> None:

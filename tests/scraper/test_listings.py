@@ -10,7 +10,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from monitor.config import SourceConfig
-from monitor.fixture_site import FixtureSite
+from monitor.fixture_site import FixtureSite, Reply
 from scraper.spiders.listings import is_xpath, parse_listing
 from tests.support.sources import SOURCES, crawl, rows, serve, write_config
 
@@ -142,3 +142,16 @@ def test_unchanged_listing_is_not_parsed_or_paginated_again(
     assert [r.path for r in pages] == ["/news/"]
     assert "If-None-Match" in pages[0].headers
     assert not [r for r in again if r.path.startswith("/articles/")]
+
+
+def test_a_listing_page_cut_off_inside_a_meta_tag_is_still_read(tmp_path: Path) -> None:
+    """w3lib's encoding prescan panics on a short body with no declared charset that ends
+    in "<meta" (a page cut off mid-tag); the page's stories are stored all the same."""
+    cut = (b'<html><body><article class="teaser"><h2><a href="/articles/putin-visit.html">'
+           b"Visit</a></h2></article>\n<META")  # fmt: skip
+    with serve("listing") as (site,):
+        site.routes["/news/"] = lambda _: Reply(200, cut, {"Content-Type": "text/html"})
+        crawl(write_config(tmp_path, SOURCE.format(base=site.base)))
+    stored = rows(tmp_path / "news.db", "SELECT url FROM articles")
+    assert [urlsplit(u).path for (u,) in stored] == ["/articles/putin-visit.html"]
+    assert rows(tmp_path / "news.db", "SELECT last_error FROM sources") == [(None,)]
