@@ -85,7 +85,11 @@ class Store:
         not disturbed, and the file is neither created nor migrated. Raises
         ``sqlite3.OperationalError`` when it cannot be opened."""
         conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-        store = cls.over(conn)
+        try:
+            store = cls.over(conn)
+        except BaseException:
+            conn.close()
+            raise
         store._owned = True
         return store
 
