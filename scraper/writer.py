@@ -40,9 +40,7 @@ from scrapy.statscollectors import StatsCollector
 from monitor.alerts.routing import plan_alerts
 from monitor.cleaner.site_lines import line_hashes
 from monitor.config import Config
-from monitor.store import Store
-from monitor.store.articles import ArticleRecord, OutboxEntry
-from monitor.store.duplicates import text_signature
+from monitor.store import ArticleRecord, OutboxEntry, Store, text_signature
 from monitor.urls import url_host
 from scraper.crawl_state import PollLedger
 from scraper.items import (

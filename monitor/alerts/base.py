@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from monitor.store.outbox import Alert
+from monitor.store import Alert
 
 __all__ = ["Channel", "Delivery", "DeliveryError", "close_channel"]
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from monitor.alerts.base import Delivery
-from monitor.store.outbox import Alert
+from monitor.store import Alert
 
 __all__ = ["flatten_line", "safe_url", "article_view", "render_email", "summary_line"]
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from monitor.config import ChannelConfig
 from monitor.matcher import MatchResult
-from monitor.store.articles import ArticleRecord, OutboxEntry
+from monitor.store import ArticleRecord, OutboxEntry
 
 
 def wants_article(channel: ChannelConfig, result: MatchResult) -> bool:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from monitor.alerts.base import Delivery, DeliveryError
 from monitor.alerts.channels import build_channel
 from monitor.config import ChannelConfig, NetworkConfig
-from monitor.store.outbox import Alert
+from monitor.store import Alert
 
 __all__ = ["sample_delivery", "send_test_alert"]
 

@@ -44,7 +44,7 @@ from monitor.alerts.base import Delivery, DeliveryError
 from monitor.alerts.threads import in_own_thread
 from monitor.config import ChannelConfig, NetworkConfig
 from monitor.netcheck import AddressRefused, check_address, check_url
-from monitor.store.outbox import Alert
+from monitor.store import Alert
 
 __all__ = ["WebhookChannel", "webhook_body", "sign"]
 

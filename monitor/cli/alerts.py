@@ -44,9 +44,7 @@ def alerts(
 
     Example: newshound alerts --test desk --config newshound.toml
     """
-    from monitor.store import open_database
-    from monitor.store import outbox as ob
-    from monitor.store.health import sent_alerts
+    from monitor.store import Store
 
     config = open_config(
         config_path, secrets=deliver or retry is not None or test_channel is not None
@@ -67,28 +65,28 @@ def alerts(
         for error in report.errors:
             click.echo(f"  {error}", err=True)
         return
-    db = open_database(config.storage.path)
+    store = Store(config.storage.path)
     try:
         if retry is not None:
             ids = None if retry == "all" else _ids(retry)
-            click.echo(f"{ob.retry_alerts(db, ids)} alerts due again")
+            click.echo(f"{store.outbox.retry_alerts(ids)} alerts due again")
             return
         if enable is not None:
             if enable not in {c.name for c in config.channels}:
                 raise click.ClickException(f"no channel named {enable!r} in the config")
-            done = ob.enable_channel(db, enable)
+            done = store.outbox.enable_channel(enable)
             click.echo(f"channel {enable!r} " + ("enabled" if done else "was not disabled"))
             return
         if show == "sent":
-            _show_sent(sent_alerts(db, time.time() - _seconds(since or "1d")), as_json)
+            _show_sent(store.sent_alerts(time.time() - _seconds(since or "1d")), as_json)
             return
         states = {"pending": ["pending", "sending"], "failed": ["failed"]}.get(
             show or "", ["pending", "sending", "failed"]
         )
-        rows = ob.list_alerts(db, states)
-        channel_states = ob.channel_states(db)
+        rows = store.outbox.list_alerts(states)
+        channel_states = store.outbox.channel_states()
     finally:
-        db.close()
+        store.close()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

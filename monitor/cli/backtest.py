@@ -12,11 +12,11 @@ import sqlite3
 from pathlib import Path
 
 import click
-import sqlite_utils
 
 from monitor.cli import config_option, open_config
 from monitor.matcher import Matcher
 from monitor.matcher.backtest import BacktestReport, Change, run_backtest
+from monitor.store import Store
 
 _MARKS = {"new": "+", "gone": "-", "changed": "~"}
 
@@ -34,13 +34,13 @@ def backtest(config_path: Path | None, as_json: bool) -> None:
     path = config.storage.path
     if not Path(path).is_file():
         raise click.ClickException(f"{path}: no database yet (set [storage] path in the config)")
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    store = Store.read_only(path)
     try:
-        report = run_backtest(sqlite_utils.Database(conn), matcher)
+        report = run_backtest(store.db, matcher)  # the matcher's own read of two tables
     except sqlite3.DatabaseError as e:
         raise click.ClickException(f"{path}: cannot read the articles: {e}") from None
     finally:
-        conn.close()
+        store.close()
     for change in report.changes:
         click.echo(_json(change) if as_json else _line(change))
     if not as_json:

@@ -10,7 +10,7 @@ from monitor.cli import config_option, open_config
 from monitor.config import Config
 from monitor.netcheck import AddressRefused, check_url
 from monitor.safety import expat_warning, redact_url
-from monitor.store.location import database_problem
+from monitor.store import database_problem
 
 
 def find_problems(config: Config) -> list[str]:

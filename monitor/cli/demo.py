@@ -9,8 +9,7 @@ import click
 
 from monitor.daemon.poll import run_crawl
 from monitor.fixture_site import FixtureSite
-from monitor.store import open_database
-from monitor.store.articles import iter_matched_articles
+from monitor.store import Store
 
 SITE = Path(__file__).resolve().parent.parent / "demo" / "site"  # package data: in the wheel too
 
@@ -35,12 +34,12 @@ def demo(keep: Path | None) -> None:
         result = run_crawl(config, timeout=120)
         if result.returncode != 0:
             raise click.ClickException("crawl failed:\n" + result.stderr[-3000:])
-        db = open_database(folder / "demo.db")
+        store = Store(folder / "demo.db")
         try:
-            rows = list(iter_matched_articles(db))
-            seen = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+            rows = list(store.matched_articles())
+            seen = store.count_articles()
         finally:
-            db.close()
+            store.close()
     for row in rows:
         click.echo(f"\n{row['title']}\n  {row['url']}")
         click.echo(f"  terms: {', '.join(row['terms'])}" + (

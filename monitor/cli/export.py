@@ -14,8 +14,7 @@ import click
 from monitor.cli import config_option, open_config
 from monitor.config import parse_interval
 from monitor.safety import printable
-from monitor.store import open_database
-from monitor.store.articles import iter_matched_articles
+from monitor.store import Store, render_atom
 
 _CSV_FIELDS = [
     "url", "title", "source", "published", "fetched", "updated", "terms", "rules", "snippets",
@@ -73,15 +72,15 @@ def export(
     _check_names(rules, {r.name for r in config.rules}, "--rule", "rule")
     if not config.storage.path.exists():
         raise click.ClickException(f"{config.storage.path}: no database yet (run newshound first)")
-    db = open_database(config.storage.path)
+    store = Store(config.storage.path)
     try:
         rows = list(
-            iter_matched_articles(
-                db, terms=terms, rules=rules, since=since_iso(since), duplicates=duplicates
+            store.matched_articles(
+                terms=terms, rules=rules, since=since_iso(since), duplicates=duplicates
             )
         )
     finally:
-        db.close()
+        store.close()
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -96,8 +95,6 @@ def export(
             writer.writerow({k: printable(v) if isinstance(v, str) else v for k, v in row.items()})
         click.echo(out.getvalue(), nl=False)
     else:
-        from monitor.store.atom import render_atom
-
         wanted = [f"term {t}" for t in terms] + [f"rule {r}" for r in rules]
         title = "newshound: " + (", ".join(wanted) if wanted else "matched articles")
         click.echo(render_atom(rows, title=title))

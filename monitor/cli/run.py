@@ -13,7 +13,7 @@ import click
 
 from monitor.cli import config_option, open_config
 from monitor.config import parse_interval
-from monitor.store.location import database_problem
+from monitor.store import database_problem
 
 if TYPE_CHECKING:
     from monitor.daemon.scheduler import Daemon
@@ -67,7 +67,7 @@ def run(
     from monitor.daemon.notify import Notifier
     from monitor.daemon.scheduler import Daemon
     from monitor.safety import install_secret_filter
-    from monitor.store.lock import LockHeld
+    from monitor.store import LockHeld
 
     try:
         limit = parse_interval(deliver_limit)

@@ -10,8 +10,7 @@ import click
 
 from monitor.cli import config_option, json_option, open_config
 from monitor.cli.export import since_iso, since_option
-from monitor.store import open_database
-from monitor.store.search import SearchError, rebuild_search_index, search_articles
+from monitor.store import SearchError, Store
 
 MAX_LIMIT = 1_000_000  # SQLite takes a 64-bit LIMIT; a larger one was a traceback
 
@@ -46,14 +45,14 @@ def search(
     config = open_config(config_path, secrets=False)
     if not config.storage.path.exists():
         raise click.ClickException(f"{config.storage.path}: no database yet (run newshound first)")
-    db = open_database(config.storage.path)
+    store = Store(config.storage.path)
     try:
-        rebuild_search_index(db)
-        hits = search_articles(db, query, terms=terms, since=since_iso(since), limit=limit)
+        store.rebuild_search_index()
+        hits = store.search(query, terms=terms, since=since_iso(since), limit=limit)
     except SearchError as e:
         raise click.ClickException(str(e)) from None
     finally:
-        db.close()
+        store.close()
     if as_json:
         for hit in hits:
             click.echo(json.dumps(asdict(hit), ensure_ascii=False))

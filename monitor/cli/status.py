@@ -10,7 +10,7 @@ import click
 
 from monitor.cli import config_option, json_option, open_config
 from monitor.safety import redact_urls
-from monitor.store.health import ChannelHealth
+from monitor.store import ChannelHealth
 
 
 def _ago(ts: float | None, now: float) -> str:
@@ -41,24 +41,21 @@ def status(config_path: Path | None, as_json: bool, only_channels: bool) -> None
 
     Example: newshound status --config newshound.toml --json
     """
-    from monitor.store import open_database
-    from monitor.store.health import channel_health, held_back_counts, substituted_feeds
-    from monitor.store.sources import FAILING_STATES, describe_sources
-    from monitor.store.store import store_problem
+    from monitor.store import FAILING_STATES, Store, store_problem
 
     config = open_config(config_path, secrets=False)
     if not config.storage.path.exists():
         raise click.ClickException(
             f"no database at {config.storage.path}: run `newshound run` first"
         )
-    db = open_database(config.storage.path)
+    store = Store(config.storage.path)
     try:
-        sources = describe_sources(db, config.sources)
-        channels = channel_health(db, config.channels)
-        held = held_back_counts(db, config)
-        feeds = substituted_feeds(db)
+        sources = store.describe_sources(config.sources)
+        channels = store.channel_health(config.channels)
+        held = store.held_back_counts(config)
+        feeds = store.substituted_feeds()
     finally:
-        db.close()
+        store.close()
     for s in sources:
         s["held_back"], s["using"] = held.get(s["name"], 0), feeds.get(s["name"])
     now = time.time()

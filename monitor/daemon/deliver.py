@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from monitor.alerts.base import Channel, Delivery, DeliveryError, close_channel
 from monitor.alerts.channels import build_channel
 from monitor.alerts.policy import (
@@ -45,9 +43,7 @@ from monitor.alerts.policy import (
 )
 from monitor.config import ChannelConfig, Config, NetworkConfig
 from monitor.daemon.logs import log_event
-from monitor.store import open_database
-from monitor.store import outbox as ob
-from monitor.store.outbox import Alert
+from monitor.store import Alert, ChannelState, Outbox, Store, pass_owner
 
 __all__ = ["deliver_due", "drain_outbox", "DeliveryReport", "ChannelReport"]
 
@@ -108,16 +104,17 @@ async def deliver_due(
     """
     clock: Callable[[], float] = (lambda: now) if now is not None else time.time
     report = DeliveryReport()
-    db = open_database(db_path)
+    store = Store(db_path)
     try:
-        owner = ob.pass_owner(secrets.token_hex(4))
+        outbox = store.outbox
+        owner = pass_owner(secrets.token_hex(4))
         passes = []
         for c in config.channels:
             if c.enabled:
                 report.channels[c.name] = ChannelReport()
                 passes.append(
                     _ChannelPass(
-                        db, c, config.network, owner, clock, budget, report.channels[c.name]
+                        outbox, c, config.network, owner, clock, budget, report.channels[c.name]
                     )
                 )
         results = await asyncio.gather(*(p.run() for p in passes), return_exceptions=True)
@@ -129,7 +126,7 @@ async def deliver_due(
                           extra={"newshound_fields": {"channel": p.config.name}})  # fmt: skip
                 p.report.errors.append(f"channel {p.config.name!r}: internal error: {result!r}")
     finally:
-        db.close()
+        store.close()
     return report
 
 
@@ -158,10 +155,10 @@ class _ChannelPass:
     """One channel, one call: take the channel, send what is due, mark it, let go."""
 
     def __init__(
-        self, db: sqlite_utils.Database, config: ChannelConfig, network: NetworkConfig,
+        self, outbox: Outbox, config: ChannelConfig, network: NetworkConfig,
         owner: str, clock: Callable[[], float], budget: float, report: ChannelReport,
     ) -> None:  # fmt: skip
-        self.db, self.config, self.owner, self.clock = db, config, owner, clock
+        self.outbox, self.config, self.owner, self.clock = outbox, config, owner, clock
         self.budget, self.report = budget, report
         self.network = network
         self.name = config.name
@@ -169,8 +166,8 @@ class _ChannelPass:
         self.limit = rate_limit(config)
 
     async def run(self) -> None:
-        state = ob.acquire_channel(
-            self.db, self.name, self.owner, self.clock(), self.budget + self.config.timeout + 30
+        state = self.outbox.acquire_channel(
+            self.name, self.owner, self.clock(), self.budget + self.config.timeout + 30
         )
         if state is None:
             self.report.busy = True
@@ -182,12 +179,12 @@ class _ChannelPass:
             finally:
                 await close_channel(self.channel)
         finally:
-            ob.release_channel(self.db, self.name, self.owner)
+            self.outbox.release_channel(self.name, self.owner)
 
     def _hold(self, kinds: tuple[str, ...] = ("article", "health")) -> None:
-        self.report.held += ob.count_due(self.db, self.name, float("inf"), kinds)
+        self.report.held += self.outbox.count_due(self.name, float("inf"), kinds)
 
-    async def _drain(self, state: ob.ChannelState) -> None:
+    async def _drain(self, state: ChannelState) -> None:
         now = self.clock()
         if state.disabled:
             self.report.disabled = state.disabled
@@ -196,9 +193,9 @@ class _ChannelPass:
             return self._hold()
         deadline = time.monotonic() + self.budget
         if state.batch:  # an open batch goes first, as it was: same id, same articles
-            alerts = ob.claim_batch(self.db, self.name, state.batch, now, lease=self.lease)
+            alerts = self.outbox.claim_batch(self.name, state.batch, now, lease=self.lease)
             if not alerts:
-                ob.update_channel_state(self.db, self.name, batch=None)
+                self.outbox.update_channel_state(self.name, batch=None)
             else:
                 delivery = Delivery(self.name, state.batch["event_id"], tuple(alerts), batch=True)
                 if not await self._send(delivery):
@@ -212,14 +209,14 @@ class _ChannelPass:
             await self._send_articles(deadline)
 
     async def _send_one(self, kinds: tuple[str, ...]) -> bool:
-        alerts = ob.claim_alerts(self.db, self.name, self.clock(), lease=self.lease, kinds=kinds)
+        alerts = self.outbox.claim_alerts(self.name, self.clock(), lease=self.lease, kinds=kinds)
         if not alerts:
             return False
         return await self._send(Delivery(self.name, alerts[0].event_id, tuple(alerts)))
 
     async def _send_batch(self, created_before: float | None = None) -> bool:
-        batch_id, alerts = ob.open_batch(
-            self.db, self.name, self.clock(), lease=self.lease, limit=MAX_BATCH,
+        batch_id, alerts = self.outbox.open_batch(
+            self.name, self.clock(), lease=self.lease, limit=MAX_BATCH,
             created_before=created_before,
         )  # fmt: skip
         if not alerts:
@@ -233,9 +230,9 @@ class _ChannelPass:
             if self.limit is not None:
                 count, window = self.limit
                 now = self.clock()
-                sends = ob.load_channel_state(self.db, self.name).sends
+                sends = self.outbox.channel_state(self.name).sends
                 allowance = count - sum(1 for t in sends if t > now - window)
-                due = ob.count_due(self.db, self.name, now, ("article",))
+                due = self.outbox.count_due(self.name, now, ("article",))
                 if due == 0:
                     return
                 if allowance <= 0:
@@ -252,8 +249,9 @@ class _ChannelPass:
         """Immediate alerts, no rate limit: claim ``CLAIM_CHUNK`` at a time (one query and
         one transaction), send them one by one, and put back what was not attempted."""
         while time.monotonic() < deadline:
-            alerts = ob.claim_alerts(self.db, self.name, self.clock(), lease=self.lease,
-                                     kinds=("article",), limit=CLAIM_CHUNK)  # fmt: skip
+            alerts = self.outbox.claim_alerts(
+                self.name, self.clock(), lease=self.lease, kinds=("article",), limit=CLAIM_CHUNK
+            )
             if not alerts:
                 return
             sent = 0
@@ -265,18 +263,18 @@ class _ChannelPass:
                     if not await self._send(Delivery(self.name, alert.event_id, (alert,))):
                         return
             finally:  # also when cancelled: the rest were claimed but never tried
-                ob.release_alerts(self.db, [a.id for a in alerts[sent:]])
+                self.outbox.release_alerts([a.id for a in alerts[sent:]])
 
     async def _send_digests(self, deadline: float) -> None:
         while time.monotonic() < deadline:
             now = self.clock()
-            oldest = ob.oldest_due(self.db, self.name, now, ("article",))
+            oldest = self.outbox.oldest_due(self.name, now, ("article",))
             if oldest is None:
                 return
             fire = digest_fire_time(self.config, oldest)
             if fire > now:
                 self.report.next_digest = fire
-                self.report.held += ob.count_due(self.db, self.name, now, ("article",))
+                self.report.held += self.outbox.count_due(self.name, now, ("article",))
                 return
             if not await self._send_batch(created_before=fire):
                 return
@@ -300,10 +298,9 @@ class _ChannelPass:
         else:
             articles = any(a.kind == "article" for a in delivery.alerts)
             window = self.limit[1] if self.limit and articles else None
-            ob.mark_sent(
-                self.db, self.name, ids, self.clock(), close_batch=delivery.batch,
-                record_send=window,
-            )  # fmt: skip
+            self.outbox.mark_sent(
+                self.name, ids, self.clock(), close_batch=delivery.batch, record_send=window
+            )
             self.report.sent += len(ids)
             self.report.messages += 1
             log_event(log, "alert_sent", channel=self.name, event_id=delivery.event_id,
@@ -315,11 +312,11 @@ class _ChannelPass:
         now = self.clock()
         message = error.message
         if not error.permanent and not _given_up(delivery.alerts, now):
-            failures = ob.load_channel_state(self.db, self.name).failures + 1
+            failures = self.outbox.channel_state(self.name).failures + 1
             retry_at = now + retry_delay(failures, error.retry_after)
             attempt = max(a.attempts for a in delivery.alerts)
             when = datetime.fromtimestamp(retry_at).strftime("%Y-%m-%d %H:%M:%S")
-            ob.mark_retry(self.db, self.name, ids, retry_at, message)
+            self.outbox.mark_retry(self.name, ids, retry_at, message)
             self.report.retrying += len(ids)
             self.report.errors.append(f"{message}; attempt {attempt}, next at {when}")
             log_event(log, "alert_retry", logging.WARNING, channel=self.name,
@@ -329,8 +326,8 @@ class _ChannelPass:
         if not error.permanent:
             message += f"; given up after {GIVE_UP_AFTER / 86400:g} days of retries"
         disable = message if error.gone else None
-        ob.mark_failed(
-            self.db, self.name, ids, message, close_batch=delivery.batch, disable=disable
+        self.outbox.mark_failed(
+            self.name, ids, message, close_batch=delivery.batch, disable=disable
         )
         self.report.failed += len(ids)
         self.report.errors.append(message)

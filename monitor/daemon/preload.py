@@ -87,7 +87,7 @@ def warm_up() -> None:
     from monitor.cleaner.pipeline import clean_html
     from monitor.config import default_config
     from monitor.matcher import Matcher
-    from monitor.store.duplicates import text_signature
+    from monitor.store import text_signature
     from scraper.feedparse import parse_feed_entries
 
     parse_feed_entries(_WARM_FEED, "https://example.org/feed", {}, "warm-up")

@@ -37,19 +37,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.config import Config
 from monitor.daemon.logs import log_crawl, log_event
-from monitor.daemon.maintain import checkpoint_wal, maintain
+from monitor.daemon.maintain import maintain
 from monitor.daemon.notify import Notifier
 from monitor.daemon.poll import REPORT_KEYS, Crawl, CrawlLauncher, wait_crawl
 from monitor.metrics import DaemonMetrics, serve_metrics
-from monitor.store import open_database
-from monitor.store.lock import DatabaseLock
-from monitor.store.sources import (
-    describe_sources,
-    due_sources,
-    polled_since,
-    postpone_source,
-    sync_sources,
-)
+from monitor.store import Store
 
 __all__ = ["Daemon"]
 
@@ -98,14 +90,13 @@ class Daemon:
     # --- life cycle ------------------------------------------------------------------
 
     async def run(self) -> int:
-        self.db = open_database(self.config.storage.path)
-        self.lock = DatabaseLock(self.db, stale_after=LOCK_STALE_AFTER)
+        self.store = Store(self.config.storage.path)
+        self.lock = self.store.lock(stale_after=LOCK_STALE_AFTER)
         server = None
         try:
             self.lock.acquire()  # LockHeld: another daemon polls this database
-            sync_sources(self.db, [s for s in self.config.sources if s.enabled])
-            self.items_seen = {r[0]: r[1] for r in self.db.execute(
-                "SELECT name, items_seen FROM sources")}  # fmt: skip
+            self.store.sync_sources([s for s in self.config.sources if s.enabled])
+            self.items_seen = self.store.items_seen()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.request_stop, sig)
@@ -172,7 +163,7 @@ class Daemon:
         """One poll over every due source, then maintenance and one delivery."""
 
         async def cycle() -> None:
-            due = due_sources(self.db, self.enabled)
+            due = self.store.due_sources(self.enabled)
             if due:
                 self._start_crawl(due, time.time())
             while self.crawl_tasks:
@@ -223,11 +214,11 @@ class Daemon:
         try:
             self.launcher.close()
             self.lock.release()
-            busy, wal, done = checkpoint_wal(self.db, "TRUNCATE")
+            busy, wal, done = self.store.checkpoint_wal("TRUNCATE")
             log_event(log, "daemon_stopped", exit_code=self.exit_code, wal_pages=wal,
                       checkpointed=done, pending_alerts=self._pending_alerts())  # fmt: skip
         finally:
-            self.db.close()
+            self.store.close()
             self.notifier.close()
 
     def poll_alive(self) -> bool:
@@ -248,8 +239,8 @@ class Daemon:
             log_event(log, "tick_busy", logging.DEBUG, crawls=len(self.crawls),
                       in_flight=len(self.inflight))  # fmt: skip
             return
-        due = due_sources(self.db, self.enabled, now=now, exclude=self.inflight,
-                          limit=self.batch_size)  # fmt: skip
+        due = self.store.due_sources(self.enabled, now=now, exclude=self.inflight,
+                                     limit=self.batch_size)  # fmt: skip
         if due:
             self._start_crawl(due, now)
         self._update_gauges()
@@ -282,7 +273,7 @@ class Daemon:
         assert task is not None
         self.busy.add(task)
         try:
-            report = maintain(self.db, self.config)
+            report = maintain(self.store, self.config)
             log_event(log, "maintained", logging.DEBUG, deleted=report.deleted,
                       silent=len(report.silent), health_alerts=report.alerts)  # fmt: skip
         except Exception:
@@ -353,7 +344,7 @@ class Daemon:
         """Take every in-flight source whose poll has ended out of the set; log it."""
         if not self.inflight:
             return
-        rows = polled_since(self.db, min(self.inflight.values()))
+        rows = self.store.polled_since(min(self.inflight.values()))
         for name, claimed in list(self.inflight.items()):
             row = rows.get(name)
             if row is not None and row["last_poll"] >= claimed:
@@ -367,7 +358,7 @@ class Daemon:
             if self.inflight.get(name) == claimed:
                 del self.inflight[name]
                 if retry_in is not None:
-                    postpone_source(self.db, name, retry_in)
+                    self.store.postpone_source(name, retry_in)
                     log_event(log, "source_not_polled", logging.WARNING, source=name,
                               retry_in=retry_in)  # fmt: skip
         self.metrics.inflight.set(len(self.inflight))
@@ -408,16 +399,15 @@ class Daemon:
             return
         self.gauges_at = now
         states: dict[str, int] = {}
-        for s in describe_sources(self.db, self.config.sources):
+        for s in self.store.describe_sources(self.config.sources):
             states[s["state"]] = states.get(s["state"], 0) + 1
         for state in ("new", "ok", "failing", "paused", "silent", "disabled"):
             self.metrics.sources.labels(state).set(states.get(state, 0))
-        for state, n in self.db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"):
+        for state, n in self.store.outbox.counts().items():
             self.metrics.outbox.labels(state).set(n)
 
     def _pending_alerts(self) -> int:
-        row = self.db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()
-        return int(row[0]) if row else 0
+        return self.store.outbox.counts().get("pending", 0)
 
     def _warn_once(self, key: str, event: str, **fields: Any) -> None:
         if key not in self._warned:

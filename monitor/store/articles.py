@@ -308,5 +308,10 @@ def iter_matched_articles(
         }
 
 
+def count_articles(db: sqlite_utils.Database) -> int:
+    """Every stored article, matched or not."""
+    return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+
 def _marks(values: Sequence[str]) -> str:
     return ",".join("?" * len(values))

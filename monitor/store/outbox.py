@@ -418,6 +418,12 @@ def list_alerts(db: sqlite_utils.Database, states: Sequence[str]) -> list[dict[s
     return out
 
 
+def count_by_state(db: sqlite_utils.Database) -> dict[str, int]:
+    """Rows per state (pending, sending, sent, failed); states with none are absent."""
+    rows = db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+    return {state: int(n) for state, n in rows}
+
+
 def retry_alerts(db: sqlite_utils.Database, ids: Sequence[int] | None) -> int:
     """Rows due now again with their attempts reset; ``None``: every failed row.
 

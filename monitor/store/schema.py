@@ -187,6 +187,13 @@ def open_database(path: Path | str) -> sqlite_utils.Database:
     return db
 
 
+def checkpoint_wal(db: sqlite_utils.Database, mode: str = "PASSIVE") -> tuple[int, int, int]:
+    """``PRAGMA wal_checkpoint(mode)``: (busy, wal pages, pages checkpointed)."""
+    assert mode in ("PASSIVE", "FULL", "RESTART", "TRUNCATE")
+    row = db.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+    return (row[0], row[1], row[2]) if row else (0, 0, 0)
+
+
 def _fingerprint() -> int:
     """This schema's fingerprint, kept in ``PRAGMA user_version`` (a signed 32-bit int)."""
     text = f"{SCHEMA_VERSION}\n{SCHEMA_SQL}\n{_ADDED_COLUMNS}\n{_ADDED_INDEXES}"

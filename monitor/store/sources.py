@@ -277,6 +277,11 @@ def polled_since(db: sqlite_utils.Database, since: float) -> dict[str, dict[str,
         "SELECT * FROM sources WHERE last_poll >= ?", [since])}  # fmt: skip
 
 
+def items_seen(db: sqlite_utils.Database) -> dict[str, int]:
+    """name -> how many feed items each source has listed so far."""
+    return {name: int(n) for name, n in db.execute("SELECT name, items_seen FROM sources")}
+
+
 def postpone_source(db: sqlite_utils.Database, name: str, delay: float) -> None:
     """Set the next poll ``delay`` seconds from now without recording an outcome."""
     with db.conn:

@@ -1,13 +1,21 @@
 """``Store``: the one face of the database, as Miniflux's ``storage.Storage``.
 
 One object holding one SQLite connection (opened on first use) and a transaction helper,
-with a method for each thing its callers need: the crawl's writer
-(``scraper/writer.py``) applies what a crawl found through it, and the crawl's reads
-(known articles, validators, robots rules, site lines) go through the same object, so
-one crawl opens one connection. The SQL lives in the per-entity modules beside it
-(``sources.py``, ``pages.py``, ``articles.py``, ``robots.py``, ``site_lines.py``); the
-failure and backoff policy is applied where the source rows are written
-(``sources.record_fetch_failure``, with ``monitor.store.backoff``'s delays).
+with a method for each thing its callers need, and the only way code outside
+``monitor/store/`` reaches the database (import-linter's ``store-face`` contract):
+
+- the crawl's writer (``scraper/writer.py``) applies what a crawl found through it, and
+  the crawl's reads (known articles, validators, robots rules, site lines) go through the
+  same object, so one crawl opens one connection;
+- the daemon (``monitor/daemon/``): due sources, the lock, maintenance, and the outbox
+  (``Store.outbox``, an :class:`~monitor.store.store_outbox.Outbox` on the same connection);
+- the CLI's reports, search and export, and the web UI (``Store.over`` its read-only
+  connection).
+
+The SQL lives in the per-entity modules beside it (``sources.py``, ``pages.py``,
+``articles.py``, ``outbox.py``, ``health.py``, ``source_health.py``, ``search.py`` ...),
+and so do the transactions; the failure and backoff policy is applied where the source
+rows are written (``sources.record_fetch_failure``, with ``monitor.store.backoff``'s delays).
 
 The read methods a crawl uses are few and narrow on purpose: a worker on another
 machine will get them from Redis instead (issue #19).
@@ -24,9 +32,21 @@ from typing import Any
 
 import sqlite_utils
 
-from monitor.config import SourceConfig
-from monitor.store import articles, pages, robots, site_lines, sources
-from monitor.store.schema import open_database
+from monitor.config import ChannelConfig, Config, SourceConfig
+from monitor.store import (
+    articles,
+    health,
+    pages,
+    retention,
+    robots,
+    search,
+    site_lines,
+    source_health,
+    sources,
+)
+from monitor.store.lock import DatabaseLock
+from monitor.store.schema import checkpoint_wal, open_database
+from monitor.store.store_outbox import Outbox
 
 __all__ = ["MAX_HELD_POLLS", "Store", "store_problem"]
 
@@ -44,6 +64,34 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db: sqlite_utils.Database | None = None
+        self._owned = True
+
+    @classmethod
+    def over(cls, connection: sqlite3.Connection | sqlite_utils.Database) -> Store:
+        """A Store on a connection opened elsewhere (Datasette's read-only one, a test's):
+        no schema check, and ``close()`` leaves the connection open."""
+        if isinstance(connection, sqlite_utils.Database):
+            db = connection
+        else:
+            db = sqlite_utils.Database(connection, recursive_triggers=False, execute_plugins=False)
+        row = db.execute("PRAGMA database_list").fetchone()
+        store = cls(row[2] if row and row[2] else ":memory:")
+        store._db, store._owned = db, False
+        return store
+
+    @classmethod
+    def read_only(cls, path: Path | str) -> Store:
+        """A Store that only reads the file at ``path`` (``mode=ro``): a running daemon is
+        not disturbed, and the file is neither created nor migrated. Raises
+        ``sqlite3.OperationalError`` when it cannot be opened."""
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            store = cls.over(conn)
+        except BaseException:
+            conn.close()
+            raise
+        store._owned = True
+        return store
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -52,15 +100,24 @@ class Store:
         return self._db
 
     def close(self) -> None:
-        if self._db is not None:
+        if self._db is not None and self._owned:
             self._db.close()
-            self._db = None
+        self._db = None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         with self.db.conn:
             yield self.db
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox rows and channel states (delivery, health alerts, ``alerts``)."""
+        return Outbox(self.db)
+
+    def checkpoint_wal(self, mode: str = "PASSIVE") -> tuple[int, int, int]:
+        """``PRAGMA wal_checkpoint(mode)``: (busy, wal pages, pages checkpointed)."""
+        return checkpoint_wal(self.db, mode)
 
     # --- sources -----------------------------------------------------------------------
 
@@ -74,6 +131,37 @@ class Store:
             "SELECT name FROM sources WHERE next_poll <= ? AND paused = 0", [now]
         )
         return {name for (name,) in rows if name in wanted}
+
+    def due_sources(
+        self,
+        names: Collection[str],
+        *,
+        now: float | None = None,
+        exclude: Collection[str] = (),
+        limit: int | None = None,
+    ) -> list[str]:
+        """The daemon's tick: of ``names``, the sources whose next poll has come, oldest
+        due first, then their host's companions; ``exclude``: already being polled."""
+        return sources.due_sources(self.db, names, now=now, exclude=exclude, limit=limit)
+
+    def polled_since(self, since: float) -> dict[str, dict[str, Any]]:
+        """name -> row of every source whose last poll ended at or after ``since``."""
+        return sources.polled_since(self.db, since)
+
+    def postpone_source(self, name: str, delay: float) -> None:
+        """Next poll ``delay`` seconds from now, no outcome recorded (a crawl that failed)."""
+        sources.postpone_source(self.db, name, delay)
+
+    def items_seen(self) -> dict[str, int]:
+        return sources.items_seen(self.db)
+
+    def describe_sources(self, configured: Sequence[SourceConfig]) -> list[dict[str, Any]]:
+        """Each configured source, in config order, with its state and its row's columns."""
+        return sources.describe_sources(self.db, configured)
+
+    def lock(self, *, stale_after: float) -> DatabaseLock:
+        """The daemon's lock: one poller per database (``acquire`` raises ``LockHeld``)."""
+        return DatabaseLock(self.db, stale_after=stale_after)
 
     def source_states(self, names: Collection[str]) -> dict[str, sources.SourceState]:
         return sources.get_source_states(self.db, names)
@@ -229,6 +317,78 @@ class Store:
 
     def record_site_lines(self, host: str, hashes: Iterable[str]) -> None:
         site_lines.record_site_lines(self.db, host, hashes)
+
+    # --- stored articles: export, demo, search ----------------------------------------------
+
+    def count_articles(self) -> int:
+        return articles.count_articles(self.db)
+
+    def matched_articles(
+        self,
+        *,
+        terms: Sequence[str] = (),
+        rules: Sequence[str] = (),
+        since: str | None = None,
+        duplicates: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """Stored matched articles, newest first, with their terms, rules and snippets
+        (``newshound export``, ``demo``); ``since``: ISO 8601 UTC."""
+        return articles.iter_matched_articles(
+            self.db, terms=terms, rules=rules, since=since, duplicates=duplicates
+        )
+
+    def search(
+        self, query: str, *, terms: Sequence[str] = (), since: str | None = None, limit: int = 50
+    ) -> list[search.SearchHit]:
+        """Full-text search, best first; raises ``SearchError`` for an unusable query."""
+        return search.search_articles(self.db, query, terms=terms, since=since, limit=limit)
+
+    def rebuild_search_index(self) -> bool:
+        return search.rebuild_search_index(self.db)
+
+    # --- maintenance ---------------------------------------------------------------------
+
+    def prune_articles(self, keep_seconds: float, *, now: float | None = None) -> int:
+        """Delete unmatched articles stored more than ``keep_seconds`` ago; how many."""
+        return retention.prune_old_articles(self.db, keep_seconds, now=now)
+
+    def prune_robots(self, *, now: float | None = None) -> int:
+        return robots.prune_robots(self.db, now=now)
+
+    def source_rows(self) -> list[dict[str, Any]]:
+        return source_health.source_rows(self.db)
+
+    def new_item_sources(self) -> list[tuple[str, float, bool]]:
+        """(name, last_new_item, silent) of each source that ever brought a new item."""
+        return source_health.new_item_sources(self.db)
+
+    def new_item_times(self, source: str, limit: int = 50) -> list[str]:
+        return source_health.new_item_times(self.db, source, limit)
+
+    def set_silent(self, name: str, silent: bool) -> None:
+        source_health.set_silent(self.db, name, silent)
+
+    def set_health_state(self, name: str, state: str) -> None:
+        source_health.set_health_state(self.db, name, state)
+
+    def empty_text_run(self, source: str, count: int) -> tuple[str, str] | None:
+        """(first ``fetched``, latest URL) of the source's run of empty-text articles;
+        None unless its last ``count`` page articles all have empty text."""
+        return source_health.empty_text_run(self.db, source, count)
+
+    # --- reports: newshound status and alerts ------------------------------------------------
+
+    def channel_health(self, channels: Sequence[ChannelConfig]) -> list[health.ChannelHealth]:
+        return health.channel_health(self.db, channels)
+
+    def sent_alerts(self, since: float | None = None) -> list[dict[str, Any]]:
+        return health.sent_alerts(self.db, since)
+
+    def held_back_counts(self, config: Config) -> dict[str, int]:
+        return health.held_back_counts(self.db, config)
+
+    def substituted_feeds(self) -> dict[str, str]:
+        return health.substituted_feeds(self.db)
 
 
 def store_problem(path: Path | str) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from monitor.store.search import MARK_CLOSE, MARK_OPEN
+from monitor.store import MARK_CLOSE, MARK_OPEN
 
 __all__ = ["mark_snippet", "mark_hits", "paragraphs"]
 

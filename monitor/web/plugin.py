@@ -1,10 +1,10 @@
 """newshound's pages as a Datasette plugin: front page, article, sources, alerts, Atom, login.
 
 One :class:`NewshoundPlugin` serves one Datasette instance (its hooks ignore any other).
-Pages read through Datasette's read-only connections (``queries.py`` and the store's own
-read functions); the one write, retrying an alert, calls ``store.outbox.retry_alerts`` on a
-connection of its own, only for a logged-in actor and only by POST with Datasette's CSRF
-token (asgi-csrf checks every POST that carries cookies).
+Pages read through Datasette's read-only connections (``queries.py``, and a ``Store`` over
+that connection for the store's own reads); the one write, retrying an alert, goes through
+a ``Store`` of its own (``store.outbox.retry_alerts``), only for a logged-in actor and only
+by POST with Datasette's CSRF token (asgi-csrf checks every POST that carries cookies).
 """
 
 from __future__ import annotations
@@ -16,17 +16,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import sqlite_utils
 from datasette import Forbidden, NotFound, hookimpl
 from datasette.app import Datasette
 from datasette.utils.asgi import Request, Response
 
 from monitor.config import Config
-from monitor.store import open_database
-from monitor.store.atom import render_atom
-from monitor.store.outbox import channel_states, retry_alerts
-from monitor.store.search import SearchError, search_articles
-from monitor.store.sources import describe_sources
+from monitor.store import SearchError, Store, render_atom
 from monitor.web import queries
 from monitor.web.chart import render_chart, term_colours
 from monitor.web.marks import mark_hits, mark_snippet, paragraphs
@@ -36,11 +31,6 @@ __all__ = ["NewshoundPlugin", "ACTOR_ID"]
 ACTOR_ID = "newshound"  # the one actor a login or a bearer token makes
 RETRY = "newshound-retry-alert"  # the permission that retrying an alert needs
 ALERT_STATES = ("pending", "sending", "failed", "sent")
-
-
-def _store(conn: Any) -> sqlite_utils.Database:
-    """The store's read functions take a sqlite-utils Database: wrap the connection as is."""
-    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
 
 
 class NewshoundPlugin:
@@ -133,7 +123,7 @@ class NewshoundPlugin:
         if query:
             terms = [filters.term] if filters.term else []
             try:
-                hits = await self._read(lambda c: search_articles(_store(c), query, terms=terms))
+                hits = await self._read(lambda c: Store.over(c).search(query, terms=terms))
             except SearchError as e:
                 error = str(e)
         articles = await self._read(
@@ -173,9 +163,9 @@ class NewshoundPlugin:
     async def sources_page(self, request: Request) -> Response:
         if denied := await self._guard(request):
             return denied
-        sources = await self._read(lambda c: describe_sources(_store(c), self.config.sources))
+        sources = await self._read(lambda c: Store.over(c).describe_sources(self.config.sources))
         totals = await self._read(queries.channel_totals)
-        states = await self._read(lambda c: channel_states(_store(c)))
+        states = await self._read(lambda c: Store.over(c).outbox.channel_states())
         channels = [
             {"name": ch.name, "type": ch.type, "enabled": ch.enabled,
              "state": states.get(ch.name), **totals.get(ch.name, {})}
@@ -213,11 +203,11 @@ class NewshoundPlugin:
     def _retry(self, alert_id: int) -> int:
         """The write: the store's own retry, on a connection of its own (as ``newshound
         alerts --retry ID`` does), in a worker thread so the pages go on being served."""
-        db = open_database(self.config.storage.path)
+        store = Store(self.config.storage.path)
         try:
-            return retry_alerts(db, [alert_id])
+            return store.outbox.retry_alerts([alert_id])
         finally:
-            db.close()
+            store.close()
 
     async def atom_feed(self, request: Request) -> Response:
         if denied := await self._guard(request):

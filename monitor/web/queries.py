@@ -2,7 +2,7 @@
 
 Each function takes a ``sqlite3.Connection`` (Datasette's read connection, opened
 ``mode=ro``) and returns plain dicts for a template. Nothing here writes: the one write
-the web UI makes (retrying an alert) goes through ``monitor.store.outbox``.
+the web UI makes (retrying an alert) goes through ``monitor.store.Store``.
 """
 
 from __future__ import annotations

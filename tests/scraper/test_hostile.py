@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import socket
 import socketserver
 import sqlite3
@@ -262,8 +263,10 @@ class Run:
         shim = tmp / "shim"
         shim.mkdir()
         (shim / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+        # The shim first, then the PYTHONPATH this run was given: the tree under test.
+        path = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH")) if p)
         self.env = {
-            "PATH": "/usr/bin:/bin", "HOME": str(tmp), "PYTHONPATH": str(shim),
+            "PATH": "/usr/bin:/bin", "HOME": str(tmp), "PYTHONPATH": path,
             "TEST_WEBHOOK_SECRET": WEBHOOK_SECRET, "TEST_SMTP_PASSWORD": SMTP_PASSWORD,
         }  # fmt: skip
 

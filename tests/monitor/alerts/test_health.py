@@ -7,7 +7,7 @@ import asyncio
 
 from monitor.daemon.deliver import deliver_due
 from monitor.daemon.maintain import maintain
-from monitor.store import open_database
+from monitor.store import Store, open_database
 from monitor.store.sources import sync_sources
 from tests.monitor.alerts.conftest import SECRET, store_article
 
@@ -47,7 +47,7 @@ def run_maintenance(config) -> tuple:  # type: ignore[no-untyped-def]
     db = open_database(config.storage.path)
     try:
         sync_sources(db, config.sources)
-        return maintain(db, config).health_changes
+        return maintain(Store.over(db), config).health_changes
     finally:
         db.close()
 

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from monitor.config import ChannelConfig, Config, DaemonConfig, SourceConfig, StorageConfig
 from monitor.daemon.maintain import maintain
-from monitor.store import open_database
+from monitor.store import Store, open_database
 from monitor.store.articles import ArticleRecord, save_article
 from monitor.store.robots import kept_robots, save_robots
 from monitor.store.sources import (
@@ -60,10 +60,15 @@ def test_retention_deletes_old_unmatched_articles_only(setup) -> None:
     add_article(db, "https://e.org/old-unmatched", now - 40 * DAY, 0)
     add_article(db, "https://e.org/old-matched", now - 40 * DAY, 1)
     add_article(db, "https://e.org/new-unmatched", now - DAY, 0)
-    assert maintain(db, config, now=now).deleted == 1
+    assert maintain(Store.over(db), config, now=now).deleted == 1
     left = {u for (u,) in db.execute("SELECT url FROM articles")}
     assert left == {"https://e.org/old-matched", "https://e.org/new-unmatched"}
-    assert maintain(db, replace(config, storage=replace(config.storage, keep=None))).deleted == 0
+    assert (
+        maintain(
+            Store.over(db), replace(config, storage=replace(config.storage, keep=None))
+        ).deleted
+        == 0
+    )
 
 
 def test_robots_answers_past_their_day_are_deleted(setup) -> None:
@@ -73,7 +78,7 @@ def test_robots_answers_past_their_day_are_deleted(setup) -> None:
     now = time.time()
     save_robots(db, "https://old.example", 200, b"User-agent: *", now=now - 2 * DAY)
     save_robots(db, "https://fresh.example", 200, b"User-agent: *", now=now - 3600)
-    maintain(db, config, now=now)
+    maintain(Store.over(db), config, now=now)
     assert [o for (o,) in db.execute("SELECT origin FROM robots_txt")] == ["https://fresh.example"]
     kept = kept_robots(db, "https://fresh.example", now=now)
     assert kept is not None and kept[0] == b"User-agent: *"
@@ -83,11 +88,11 @@ def test_failing_source_alerts_health_channels_once_and_again_on_recovery(setup)
     db, config = setup
     for _ in range(3):
         record_fetch_failure(db, "s", status=503, error="HTTP 503")
-    first = maintain(db, config)
+    first = maintain(Store.over(db), config)
     assert first.health_changes == (("s", "ok", "failing"),) and first.alerts == 1
-    assert maintain(db, config).alerts == 0  # told once
+    assert maintain(Store.over(db), config).alerts == 0  # told once
     record_unchanged(db, "s", 304)
-    assert maintain(db, config).health_changes == (("s", "failing", "ok"),)
+    assert maintain(Store.over(db), config).health_changes == (("s", "failing", "ok"),)
     alerts = health_alerts(db)
     assert [(c, a["state"]) for c, a in alerts] == [("ops", "failing"), ("ops", "recovered")]
     assert "HTTP 503" in alerts[0][1]["message"]
@@ -100,9 +105,9 @@ def test_source_quiet_far_longer_than_its_rhythm_is_flagged_silent(setup) -> Non
         add_article(db, f"https://e.org/{i}", start + i * 7200, 1)
     with db.conn:
         db.execute("UPDATE sources SET last_new_item = ? WHERE name = 's'", [start + 5 * 7200])
-    report = maintain(db, config, now=start + 5 * 7200 + 3600)
+    report = maintain(Store.over(db), config, now=start + 5 * 7200 + 3600)
     assert report.silent == ()
-    report = maintain(db, config, now=start + 5 * 7200 + 2 * DAY)
+    report = maintain(Store.over(db), config, now=start + 5 * 7200 + 2 * DAY)
     assert report.silent == ("s",)
     assert [a["state"] for _, a in health_alerts(db)] == ["silent"]
 
@@ -127,9 +132,9 @@ def test_source_giving_empty_text_alerts_once_and_again_on_recovery(setup) -> No
     store(db, "https://e.org/ok", "A proper article body.")
     store(db, "https://e.org/e1", "")
     store(db, "https://e.org/e2", "  \n ")  # whitespace is empty too
-    assert maintain(db, config).health_changes == ()  # two empty are not yet a pattern
+    assert maintain(Store.over(db), config).health_changes == ()  # two empty are not yet a pattern
     store(db, "https://e.org/e3", "")
-    report = maintain(db, config)
+    report = maintain(Store.over(db), config)
     assert report.health_changes == (("s", "ok", "empty"),) and report.alerts == 1
     [(channel, alert)] = health_alerts(db)
     assert channel == "ops" and alert["state"] == "empty"  # only the health = true channel
@@ -137,11 +142,11 @@ def test_source_giving_empty_text_alerts_once_and_again_on_recovery(setup) -> No
     fetched = db.execute("SELECT fetched FROM articles WHERE url = 'https://e.org/e1'").fetchone()
     assert alert["since"] == fetched[0]  # the run's first empty article
     store(db, "https://e.org/e4", "")
-    assert maintain(db, config).alerts == 0  # told once, however long it lasts
+    assert maintain(Store.over(db), config).alerts == 0  # told once, however long it lasts
     store(db, "https://e.org/back", "Text again.")
-    recovered = maintain(db, config)
+    recovered = maintain(Store.over(db), config)
     assert recovered.health_changes == (("s", "empty", "ok"),) and recovered.alerts == 1
-    assert maintain(db, config).alerts == 0
+    assert maintain(Store.over(db), config).alerts == 0
     assert states(db) == [("ops", "empty"), ("ops", "recovered")]
     assert "has recovered" in health_alerts(db)[1][1]["message"]
 
@@ -159,7 +164,7 @@ def test_linkless_items_duplicates_and_old_rows_do_not_count_as_empty(setup) -> 
                 "INSERT INTO articles (url, source, fetched, content_hash, text_chars) "
                 "VALUES (?, 's', '2026-01-01', 'h', NULL)", [f"https://e.org/old{i}"],
             )  # fmt: skip
-    assert maintain(db, config).health_changes == ()
+    assert maintain(Store.over(db), config).health_changes == ()
     assert health_alerts(db) == []
 
 
@@ -169,13 +174,13 @@ def test_failing_outranks_empty_and_a_crashed_run_does_not_announce_twice(setup)
         store(db, f"https://e.org/e{i}", "")
     for _ in range(3):
         record_fetch_failure(db, "s", status=503, error="HTTP 503")
-    assert maintain(db, config).health_changes == (("s", "ok", "failing"),)
+    assert maintain(Store.over(db), config).health_changes == (("s", "ok", "failing"),)
     record_unchanged(db, "s", 304)  # polls work again, but the pages still give no text
-    assert maintain(db, config).health_changes == (("s", "failing", "empty"),)
+    assert maintain(Store.over(db), config).health_changes == (("s", "failing", "empty"),)
     # a run that queued its alert and died before recording the state: the rerun is silent
     with db.conn:
         db.execute("UPDATE sources SET health_state = 'failing'")
-    assert maintain(db, config).alerts == 0
+    assert maintain(Store.over(db), config).alerts == 0
     assert states(db) == [("ops", "failing"), ("ops", "empty")]
 
 
