@@ -17,9 +17,11 @@ What is committed when (and why an interrupted crawl loses nothing):
   feed) has been answered and settled in turn. Only then are the body's validators
   (ETag, Last-Modified, digest) kept. A crawl killed before that leaves the source's row
   as it was: the next poll fetches and parses the body again, and dedupe skips what was
-  stored. An entry whose page failed for now (``EntryFailed``) or could not be written
-  settles as incomplete: the poll is recorded, the old validators stay, for at most
-  ``monitor.store.store.MAX_HELD_POLLS`` polls in a row;
+  stored. An entry whose page failed for now (``EntryFailed``) settles as incomplete:
+  the poll is recorded, the old validators stay, for at most
+  ``monitor.store.store.MAX_HELD_POLLS`` polls in a row. An entry the database refused
+  (``EntryNotStored``: a full disk) holds them for as long as that lasts: a disk full
+  for longer than three polls must not lose the entries it refused;
 - unchanged polls: in batches (``UNCHANGED_BATCH`` or ``UNCHANGED_FLUSH_AFTER``), and at
   the end of the crawl. Losing one only makes that source due again.
 """
@@ -46,6 +48,7 @@ from scraper.crawl_state import PollLedger
 from scraper.items import (
     ArticlePage,
     EntryFailed,
+    EntryNotStored,
     FeedEntry,
     PagePolled,
     PagesForgotten,
@@ -77,6 +80,7 @@ class WriterPipeline:
         self.ledger.on_settled = self.apply_outcomes
         self.ledger.on_report = self.apply_reported
         self.outcomes: dict[str, list[Outcome]] = {}
+        self.refused: set[str] = set()  # sources with an entry the database refused
         self.unchanged: list[tuple[str, int, float, float]] = []
         self._flush_call: Any = None
         self._intervals = {s.name: s.interval for s in config.sources}
@@ -107,6 +111,8 @@ class WriterPipeline:
         self._settle(item, True)
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
+        if isinstance(exception, EntryNotStored):
+            self.refused.add((item.entry if isinstance(item, ArticlePage) else item).source)
         self._settle(item, not isinstance(exception, EntryFailed))
 
     def item_error(self, item: Any) -> None:
@@ -119,11 +125,15 @@ class WriterPipeline:
 
     def apply_outcomes(self, source: str, complete: bool) -> None:
         """The poll of ``source`` has settled: apply what it found (see the module doc)."""
-        self._apply_safely(source, self.outcomes.pop(source, []), complete)
+        refused = source in self.refused
+        self.refused.discard(source)
+        self._apply_safely(source, self.outcomes.pop(source, []), complete, refused)
 
-    def _apply_safely(self, source: str, outcomes: list[Outcome], complete: bool) -> None:
+    def _apply_safely(
+        self, source: str, outcomes: list[Outcome], complete: bool, refused: bool = False
+    ) -> None:
         try:
-            self._apply(source, outcomes, complete)
+            self._apply(source, outcomes, complete, refused)
         except sqlite3.Error as e:
             self.stats.inc_value("newshound/store/failed")
             log.error("source=%r store error=%s: the poll is not recorded", source, e)
@@ -133,13 +143,16 @@ class WriterPipeline:
         if outcomes:
             self._apply_safely(outcomes[0].source, list(outcomes), True)
 
-    def _apply(self, source: str, outcomes: list[Outcome], complete: bool) -> None:
+    def _apply(
+        self, source: str, outcomes: list[Outcome], complete: bool, refused: bool = False
+    ) -> None:
         keep = complete
         for o in outcomes:
             if isinstance(o, SourcePolled):
                 keep = self.store.source_polled(
                     o.source, status=o.status, etag=o.etag, last_modified=o.last_modified,
                     content_hash=o.content_hash, items=o.items, complete=complete, when=o.when,
+                    refused=refused,
                 )  # fmt: skip
                 if not complete:
                     self.stats.inc_value("newshound/source/held")
@@ -192,7 +205,7 @@ class WriterPipeline:
             return self._store_article(item)
         except sqlite3.Error as e:  # a full disk, a locked file: the next poll tries again
             self.stats.inc_value("newshound/store/failed")
-            raise EntryFailed(f"{item.entry.url}: not stored: {e}", log_level="ERROR") from None
+            raise EntryNotStored(f"{item.entry.url}: not stored: {e}", log_level="ERROR") from None
 
     def _store_article(self, page: ArticlePage) -> ArticlePage:
         assert page.cleaned is not None and page.result is not None

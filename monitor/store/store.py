@@ -180,18 +180,21 @@ class Store:
         items: int,
         complete: bool,
         when: float | None = None,
+        refused: bool = False,
     ) -> bool:
         """A body that was parsed. ``complete``: every entry it listed is stored or was
         dropped on purpose, so its validators and digest may be kept; otherwise the old
         ones stay (the next poll parses it again), up to ``MAX_HELD_POLLS`` polls in a
-        row. Returns True when the new validators were kept."""
+        row. ``refused``: the database refused one of its entries (a full disk): the old
+        validators stay however long that lasts, and the poll does not count towards
+        ``MAX_HELD_POLLS``. Returns True when the new validators were kept."""
         row = self.db.execute("SELECT held_polls FROM sources WHERE name = ?", [name]).fetchone()
         held = int(row[0]) if row else 0
-        keep = complete or held + 1 >= MAX_HELD_POLLS
+        keep = complete or (not refused and held + 1 >= MAX_HELD_POLLS)
         sources.record_fetched(
             self.db, name, status=status, etag=etag, last_modified=last_modified,
             content_hash=content_hash, items=items, keep_validators=keep,
-            held_polls=0 if keep else held + 1, when=when,
+            held_polls=0 if keep else held + (0 if refused else 1), when=when,
         )  # fmt: skip
         return keep
 

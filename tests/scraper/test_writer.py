@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ import pytest
 
 from monitor.daemon.poll import crawl_command, crawl_env
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
+from monitor.store import open_database
 from monitor.store.store import MAX_HELD_POLLS
 from tests.scraper.test_crawl import crawl
 from tests.support import ROOT, SITE, write_site_config
@@ -116,6 +118,51 @@ def test_a_page_that_fails_for_now_keeps_the_feed_parsed_until_it_is_stored(
     conditional = ["If-None-Match" in r.headers for r in feed_asks]
     assert conditional == [False] * MAX_HELD_POLLS + [True]
     assert rows(db, "SELECT held_polls, etag FROM sources") == [(0, '"v1"')]
+
+
+def test_entries_the_database_refuses_hold_the_feed_back_as_long_as_that_lasts(
+    tmp_path: Path,
+) -> None:
+    """A full disk refuses every article for longer than MAX_HELD_POLLS polls: the feed's
+    ETag is still not kept, so once the database takes writes again every story is stored
+    (kept after three polls, it made the next polls 304s and the stories were lost)."""
+    with FixtureSite(tmp_path / "empty") as site:
+        items = "".join(
+            f"<item><title>Story {i}</title><link>{site.base}/story/{i}.html</link></item>"
+            for i in (1, 2)
+        )
+        feed = f'<rss version="2.0"><channel><title>W</title>{items}</channel></rss>'.encode()
+
+        def feed_route(record: RequestRecord) -> Reply:
+            if record.headers.get("If-None-Match") == '"v1"':
+                return Reply(304, b"", {"ETag": '"v1"'})
+            return Reply(200, feed, {"Content-Type": "application/rss+xml", "ETag": '"v1"'})
+
+        site.routes["/feed.rss"] = feed_route
+        for i in (1, 2):
+            site.routes[f"/story/{i}.html"] = lambda r: Reply(
+                200, story_page(f"Story {r.path[7]}"), {"Content-Type": "text/html"}
+            )
+        (tmp_path / "empty").mkdir(exist_ok=True)
+        config = write_config(
+            tmp_path, f'[[sources]]\nname = "W"\nurl = "{site.url("/feed.rss")}"\n'
+        )
+        db = tmp_path / "news.db"
+        open_database(db).close()  # the schema, before any crawl
+        with sqlite3.connect(db) as conn:
+            # what a full disk answers every article insert, as a real SQLite error
+            conn.execute("CREATE TRIGGER full BEFORE INSERT ON articles "
+                         "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")  # fmt: skip
+        for _ in range(MAX_HELD_POLLS + 2):
+            crawl(config)
+        assert rows(db, "SELECT COUNT(*) FROM articles") == [(0,)]
+        assert rows(db, "SELECT etag, held_polls FROM sources") == [(None, 0)]
+        with sqlite3.connect(db) as conn:
+            conn.execute("DROP TRIGGER full")
+        crawl(config)
+        stored = rows(db, "SELECT url FROM articles ORDER BY url")
+        assert [u.rsplit("/", 1)[1] for (u,) in stored] == ["1.html", "2.html"]
+        assert rows(db, "SELECT etag FROM sources") == [('"v1"',)]
 
 
 def test_a_bad_date_in_a_json_feed_loses_the_date_not_the_feed(tmp_path: Path) -> None:
