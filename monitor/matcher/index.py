@@ -265,7 +265,7 @@ class SpellingIndex:
             else:
                 key = unspaced_view(s.normal)
                 _slot(unspaced, key)[0].append(_entry(s, 0, False))
-        self._spaced = _automaton(spaced)
+        self._spaced = _automaton(spaced, after_space=True)
         self._unspaced = _automaton(unspaced)
 
     def _add_inflected(
@@ -313,13 +313,15 @@ class SpellingIndex:
         # Map the end of a key in the view to a character offset of the text; the automaton
         # reports in order of end, so each byte is decoded once. Byte 0 is the space in front.
         byte_pos, char_pos = 1, 0
-        for key, _, key_end in automaton.find_matches_as_indexes(view, overlapping=True):
+        for key, key_start, key_end in automaton.find_matches_as_indexes(view, overlapping=True):
+            exact, inflected, after_space = values[key]
+            if after_space and not (key_start and view[key_start - 1] == 32):
+                continue  # the key without its first byte, a space, found inside a word
             if ascii:
                 char_pos = key_end - 1
             else:
                 char_pos += len(view[byte_pos:key_end].decode("utf-8"))
                 byte_pos = key_end
-            exact, inflected = values[key]
             if inflected:
                 # The end of the word the key stops in: in an ASCII view, the next space
                 # (the view keeps exactly the word characters), else a regex on the text.
@@ -489,21 +491,39 @@ def _word_end(text: str, pos: int) -> int:
 _WORD_CHARS = re.compile(f"(?:[^\\W{UNSPACED_CLASS}]|[\u0300-\u036f\u0483-\u0489])+")
 
 
+# What the automaton reports for a key: its exact entries, its inflected ones (grouped), and
+# whether its first byte, a space, was left out of the automaton's key (``_automaton``).
+_Value = tuple[tuple[_Entry, ...], tuple[_Group, ...], bool]
+_Automaton = tuple[ahocorasick_rs.BytesAhoCorasick, list[_Value]]
 # Past this many keys the automaton is a contiguous NFA: a DFA's memory grows with its keys
 # (about 3 MB at 1,700, 30 MB at 20,000), for a scan only about 15% faster.
 _DFA_MAX_KEYS = 5_000
-_Value = tuple[tuple[_Entry, ...], tuple[_Group, ...]]
-_Automaton = tuple[ahocorasick_rs.BytesAhoCorasick, list[_Value]]
 
 
-def _automaton(keys: dict[str, tuple[list[_Entry], list[_Inflected]]]) -> _Automaton | None:
+def _automaton(
+    keys: dict[str, tuple[list[_Entry], list[_Inflected]]], after_space: bool = False
+) -> _Automaton | None:
     """An automaton of ``keys`` and, per key index it reports, the key's entries; or None if
-    there are no keys."""
+    there are no keys.
+
+    With ``after_space`` (the spaced view, whose keys all start with a space), the automaton
+    is given each key without that space, and the caller checks the byte before a report:
+    with hundreds of keys sharing their first byte, a byte that starts every word of the
+    text, the Rust crate's prefilter stops at each space and costs about a third of the
+    scan; a few more reports (a key's word inside a longer one) cost far less."""
     if not keys:
         return None
-    items = sorted(keys.items())
+    patterns: list[bytes] = []
+    values: list[_Value] = []
+    for key, (exact, inflected) in sorted(keys.items()):
+        pattern = key.encode("latin-1")
+        strip = after_space and len(pattern) > 1 and pattern[0] == 32
+        patterns.append(pattern[1:] if strip else pattern)
+        values.append((tuple(exact), _groups(inflected), strip))
     automaton = ahocorasick_rs.BytesAhoCorasick(
-        [key.encode("latin-1") for key, _ in items],
-        implementation=ahocorasick_rs.Implementation.DFA if len(items) <= _DFA_MAX_KEYS else None,
+        patterns,
+        implementation=ahocorasick_rs.Implementation.DFA
+        if len(patterns) <= _DFA_MAX_KEYS
+        else None,
     )
-    return automaton, [(tuple(exact), _groups(inflected)) for _, (exact, inflected) in items]
+    return automaton, values
