@@ -221,9 +221,12 @@ _Entry = tuple[Spelling, int, int, str, str, bool, bool, bool, bool]
 # A spelling with inflectable words, keyed up to the prefix of its word j: (spelling, j,
 # the length of the key in characters of the text, without the space in front).
 _Inflected = tuple[Spelling, int, int]
+# A spelling that is one inflectable word, and the start its case-sensitive spelling must
+# have in the text (None if it ignores case).
+_Single = tuple[Spelling, str | None]
 # The entries of one key whose keyed word is one alias word: (word id, length of its prefix,
-# the word case-folded, the entries of longer spellings, those of the word alone).
-_Group = tuple[int, int, str, tuple[_Inflected, ...], tuple[_Inflected, ...]]
+# the word case-folded, the entries of longer spellings, the spellings of the word alone).
+_Group = tuple[int, int, str, tuple[_Inflected, ...], tuple[_Single, ...]]
 Fold = Callable[[str], str]
 
 
@@ -365,10 +368,15 @@ class SpellingIndex:
             as_written = fold(word) == folded
             if not as_written and not self._inflector.accepts(word_id, word):
                 continue
-            if single and _whole_word(text, start, pos):
-                # One-word spellings: the key proved the prefix's letters (case-folded).
-                for s, _, length in single:
-                    if not s.case_sensitive or word[:length] == s.normal[:length]:
+            # One-word spellings: the key proved the prefix's letters (case-folded) and a
+            # non-word character on each side; only an apostrophe there can still join
+            # ("O'Neill", "Xi'an").
+            if single and not (
+                (start and text[start - 1] == "'" and not starts_word(text, start))
+                or (text[pos : pos + 1] == "'" and not ends_word(text, pos))
+            ):
+                for s, written in single:
+                    if written is None or word.startswith(written):
                         found.append((s, start, pos))
             if as_written:
                 continue  # longer spellings' own keys find them as written
@@ -452,26 +460,21 @@ def _slot(
 
 def _groups(inflected: list[_Inflected]) -> tuple[_Group, ...]:
     """The inflected entries of one key grouped by the alias word keyed (see ``_Group``)."""
-    groups: dict[int, tuple[int, str, list[_Inflected], list[_Inflected]]] = {}
+    groups: dict[int, tuple[int, str, list[_Inflected], list[_Single]]] = {}
     for entry in inflected:
         s, j, length = entry
         start, end, word_id = s.words[j]
         _, _, entries, single = groups.setdefault(
             word_id, (length - start, s.folded[start:end], [], [])
         )
-        (single if _single_word(s) else entries).append(entry)
+        if _single_word(s):
+            single.append((s, s.normal[:length] if s.case_sensitive else None))
+        else:
+            entries.append(entry)
     return tuple(
         (word_id, prefix_length, folded, tuple(entries), tuple(single))
         for word_id, (prefix_length, folded, entries, single) in groups.items()
     )
-
-
-def _whole_word(text: str, start: int, end: int) -> bool:
-    """True if ``text[start:end]``, a run of word characters with a non-word character on
-    each side, is a word: only an apostrophe there can join ("O'Neill", "Xi'an")."""
-    if start and text[start - 1] == "'" and not starts_word(text, start):
-        return False
-    return not (end < len(text) and text[end] == "'" and not ends_word(text, end))
 
 
 def _single_word(s: Spelling) -> bool:
