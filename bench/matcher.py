@@ -43,6 +43,11 @@ from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# shared/ beside the checkout (or beside the folder of worktrees that holds it).
+DATA_ROOT = next(
+    (d / "shared" / "data" for d in ROOT.parents[:2] if (d / "shared").is_dir()),
+    ROOT.parent / "shared" / "data",
+)
 # A child measuring another revision's matcher imports ``monitor`` from CODE; otherwise from
 # this tree.
 sys.path.insert(0, os.environ.get("NEWSHOUND_BENCH_CODE", str(ROOT)))
@@ -91,15 +96,49 @@ def generate_terms(count: int, rng: random.Random) -> list[TermConfig]:
     return terms
 
 
+def script_of(word: str) -> str:
+    """ "han", "cyrillic" or "latin": the script of ``word``'s first Han or Cyrillic
+    character, else Latin."""
+    for c in word:
+        if "\u4e00" <= c <= "\u9fff":
+            return "han"
+        if "\u0400" <= c <= "\u04ff":
+            return "cyrillic"
+    return "latin"
+
+
+def spellings_by_script(terms: list[TermConfig]) -> dict[str, list[str]]:
+    """The spellings of ``terms`` by :func:`script_of` their first character, with the
+    traps among the Latin ones."""
+    by_script: dict[str, list[str]] = {"latin": list(TRAPS), "cyrillic": [], "han": []}
+    for spelling in (s for t in terms for s in t.spellings):
+        by_script[script_of(spelling[0])].append(spelling)
+    return by_script
+
+
+def real_corpus(terms: list[TermConfig], rng: random.Random) -> list[str]:
+    """The 181 article texts of the Zyte benchmark (``shared/data``: news and blogs in
+    English, Russian, Korean, Japanese, Arabic…), one word in 150 replaced by a spelling of
+    some term in that word's script, as in the generated corpus; [] if the data is absent."""
+    path = DATA_ROOT / "zyte-article-benchmark" / "ground-truth.json"
+    if not path.is_file():
+        return []
+    by_script = spellings_by_script(terms)
+    articles = []
+    for page in json.loads(path.read_text("utf-8")).values():
+        words = page["articleBody"].split(" ")
+        for i, word in enumerate(words):
+            if rng.random() < 1 / 150:
+                words[i] = rng.choice(by_script[script_of(word)])
+        articles.append(" ".join(words))
+    return articles
+
+
 def generate_corpus(count: int, terms: list[TermConfig], rng: random.Random) -> list[str]:
     """``count`` articles of ~5 KB, as news comes: 17 in 20 English (with curly quotes,
     dashes and the odd non-breaking space, so not plain ASCII), 2 Russian, 1 Chinese.
     About one word in 150 is a spelling of some term in the article's script, or a trap."""
-    by_script: dict[str, list[str]] = {"latin": list(TRAPS), "cyrillic": [], "han": []}
-    for spelling in (s for t in terms for s in t.spellings):
-        script = "han" if "\u4e00" <= spelling[0] <= "\u9fff" else "latin"
-        script = "cyrillic" if "\u0400" <= spelling[0] <= "\u04ff" else script
-        by_script[script].append(spelling)
+    by_script = spellings_by_script(terms)
     articles = []
     for i in range(count):
         kind = i % 20
@@ -157,20 +196,34 @@ def term_sets(rng: random.Random) -> dict[str, list[TermConfig]]:
     }
 
 
+def corpora(
+    args: argparse.Namespace, sets: dict[str, list[TermConfig]], rng: random.Random
+) -> dict[str, list[str]]:
+    """The generated corpus and, if its data is there, the real one (``real_corpus``)."""
+    terms = sets["400 terms"] + sets["4 terms"]
+    out = {"generated": generate_corpus(args.articles, terms, rng)}
+    real = real_corpus(terms, rng)
+    if real:
+        out["real text"] = real
+    return out
+
+
 def measure_matcher(args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    """Per term set: the matcher's MB/s on the corpus, its alias count and build time."""
+    """Per term set and corpus ("400 terms, real text"): the matcher's MB/s, its alias
+    count and build time."""
     rng = random.Random(args.seed)
     sets = term_sets(rng)
-    corpus = generate_corpus(args.articles, sets["400 terms"] + sets["4 terms"], rng)
-    mb = megabytes(corpus)
     out = {}
-    for label, terms in sets.items():
-        build = time.process_time()
-        matcher = Matcher(terms)
-        build = time.process_time() - build
-        seconds = time_matcher(matcher, corpus, args.repeat)
-        aliases = sum(len(t.spellings) for t in terms)
-        out[label] = {"mbps": mb / seconds, "aliases": aliases, "build_ms": build * 1e3}
+    for name, corpus in corpora(args, sets, rng).items():
+        mb = megabytes(corpus)
+        for label, terms in sets.items():
+            build = time.process_time()
+            matcher = Matcher(terms)
+            build = time.process_time() - build
+            seconds = time_matcher(matcher, corpus, args.repeat)
+            aliases = sum(len(t.spellings) for t in terms)
+            row = label if name == "generated" else f"{label}, {name}"
+            out[row] = {"mbps": mb / seconds, "aliases": aliases, "build_ms": build * 1e3}
     return out
 
 
@@ -219,9 +272,13 @@ def main() -> None:
         return
     rng = random.Random(args.seed)
     sets = term_sets(rng)
-    corpus = generate_corpus(args.articles, sets["400 terms"] + sets["4 terms"], rng)
-    mb = megabytes(corpus)
-    print(f"corpus: {len(corpus)} articles, {mb:.1f} MB ({mb * 1e3 / len(corpus):.1f} KB each)")
+    texts = corpora(args, sets, rng)
+    for name, corpus in texts.items():
+        mb = megabytes(corpus)
+        print(
+            f"{name} corpus: {len(corpus)} articles, {mb:.2f} MB "
+            f"({mb * 1e3 / len(corpus):.1f} KB each)"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         codes: dict[str, Path | None] = {"this tree": None}
         if args.against:
@@ -234,28 +291,30 @@ def main() -> None:
                 for label, figures in run_child(args, path).items():
                     ours.setdefault((code, label), []).append(figures["mbps"])
                     aliases[(code, label)] = int(figures["aliases"])
-                    print(f"round {round_}: {code:>10} {label:>9} {figures['mbps']:7.1f} MB/s")
-            for label, terms in sets.items():
-                sample = corpus[: args.regex_sample] if len(terms) > 10 else corpus
-                rate = megabytes(sample) / time_regex_loop(terms, sample)
-                regex.setdefault(label, []).append(rate)
-                print(f"round {round_}: {'regex loop':>10} {label:>9} {rate:7.2f} MB/s")
+                    print(f"round {round_}: {code:>10} {label:>20} {figures['mbps']:7.1f} MB/s")
+            for name, corpus in texts.items():
+                for label, terms in sets.items():
+                    sample = corpus[: args.regex_sample] if len(terms) > 10 else corpus
+                    rate = megabytes(sample) / time_regex_loop(terms, sample)
+                    row = label if name == "generated" else f"{label}, {name}"
+                    regex.setdefault(row, []).append(rate)
+                    print(f"round {round_}: {'regex loop':>10} {row:>20} {rate:7.2f} MB/s")
     print(
         f"\nmedians of {args.rounds} rounds (range); regex loop at 400 terms on "
         f"{min(args.regex_sample, len(corpus))} articles"
     )
     print(
-        f"{'code':>10} {'terms':>9} {'aliases':>8} {'matcher MB/s':>19} "
+        f"{'code':>10} {'terms':>20} {'aliases':>8} {'matcher MB/s':>19} "
         f"{'regex MB/s':>17} {'ratio':>7}"
     )
     for (code, label), rates in ours.items():
         ratio = statistics.median(rates) / statistics.median(regex[label])
         print(
-            f"{code:>10} {label:>9} {aliases[(code, label)]:>8} {_spread(rates, 1):>19} "
+            f"{code:>10} {label:>20} {aliases[(code, label)]:>8} {_spread(rates, 1):>19} "
             f"{_spread(regex[label], 2):>17} {ratio:>6.0f}x"
         )
     if args.against:
-        for label in sets:
+        for label in regex:
             pairs = zip(ours[("this tree", label)], ours[(args.against, label)], strict=True)
             ratios = [new / old for new, old in pairs]
             print(
