@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -140,30 +141,37 @@ def _collapse_spaces(text: str) -> NormalizedText:
     """Runs of spaces to one (str.find, not a regex: a space starts every fifth position).
 
     Called on every text: the first ``find`` is also the test for whether there is a run."""
-    start = text.find("  ")
-    if start < 0:
-        return NormalizedText(text)
     pieces: list[str] = []
     segments: list[tuple[int, int, int, int]] = []
     starts: list[int] = []
-    size = len(text)
     pos = removed = 0
-    while start >= 0:
-        end = start + 2
-        while end < size and text[end] == " ":
-            end += 1
+    for start, end in _space_runs(text, 0, len(text)):
         pieces.append(text[pos : start + 1])
         norm_start = start - removed
         segments.append((norm_start, norm_start + 1, start, end))
         starts.append(norm_start)
         removed += end - start - 1
         pos = end
-        start = text.find("  ", end)
+    if not segments:
+        return NormalizedText(text)
     pieces.append(text[pos:])
     return NormalizedText("".join(pieces), tuple(segments), tuple(starts))
 
 
-_Region = tuple[int, int, re.Pattern[str]]
+def _space_runs(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each run of two spaces or more in ``text[lo:hi]``."""
+    start = text.find("  ", lo, hi)
+    while start >= 0:
+        end = start + 2
+        while end < hi and text[end] == " ":
+            end += 1
+        yield start, end
+        start = text.find("  ", end, hi)
+
+
+# A region of a text to rewrite: start, end, and the pattern of its changes (None: only runs
+# of spaces, found without a regex).
+_Region = tuple[int, int, re.Pattern[str] | None]
 
 
 def _rewrite_all(text: str, regions: list[_Region]) -> NormalizedText:
@@ -173,14 +181,18 @@ def _rewrite_all(text: str, regions: list[_Region]) -> NormalizedText:
     segments: list[tuple[int, int, int, int]] = []
     pos = norm_pos = 0
     for lo, hi, pattern in regions:
-        for m in pattern.finditer(text, lo, hi):
-            start, end = m.span()
+        spans = _space_runs(text, lo, hi) if pattern is None else _spans(pattern, text, lo, hi)
+        for start, end in spans:
             pieces.append(text[pos:start])
             norm_pos += start - pos
-            norm_pos = _rewrite(m.group(), start, norm_pos, pieces, segments)
+            norm_pos = _rewrite(text[start:end], start, norm_pos, pieces, segments)
             pos = end
     pieces.append(text[pos:])
     return NormalizedText("".join(pieces), tuple(segments), tuple(s[0] for s in segments))
+
+
+def _spans(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    return (m.span() for m in pattern.finditer(text, lo, hi))
 
 
 # Characters of text that is not NFKC are searched for what NFKC changes in windows of at
@@ -190,25 +202,26 @@ _WINDOW = 256
 
 def _nfkc_regions(text: str) -> list[_Region]:
     """``text`` (not NFKC) cut into regions for :func:`_rewrite_all`: the windows that NFKC
-    changes or that hold a removed character get ``_MOVES_NFKC``, the rest only ``_MOVES``.
+    changes or that hold a removed character get ``_MOVES_NFKC``, the rest only runs of
+    spaces.
 
     Without this, a Cyrillic or Korean article with one "½" or "ⓒ" would cost a Python step
     for each of its words. The windows are found by halving the text (``is_normalized`` is a
     C check), cut only at a space after a non-space: a change never crosses there (a space
     does not compose with what comes before it, nor does any pattern's match cross it), and
-    what lies outside every window is NFKC already, where ``_MOVES_NFKC`` would change only
-    the runs of spaces that ``_MOVES`` changes."""
+    what lies outside every window is NFKC already and has no removed character, so there
+    ``_MOVES_NFKC`` would change only the runs of spaces."""
     windows: list[tuple[int, int]] = []
     _find_windows(text, 0, len(text), windows)
     regions: list[_Region] = []
     pos = 0
     for lo, hi in windows:
         if pos < lo:
-            regions.append((pos, lo, _MOVES))
+            regions.append((pos, lo, None))
         regions.append((lo, hi, _MOVES_NFKC))
         pos = hi
     if pos < len(text):
-        regions.append((pos, len(text), _MOVES))
+        regions.append((pos, len(text), None))
     return regions
 
 
