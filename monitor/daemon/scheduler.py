@@ -33,8 +33,6 @@ import time
 from datetime import UTC
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from monitor.config import Config
 from monitor.daemon.logs import log_crawl, log_event
 from monitor.daemon.maintain import checkpoint_wal, maintain
@@ -125,6 +123,8 @@ class Daemon:
         return self.exit_code
 
     async def _run_forever(self) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler  # not for --once
+
         tick = tick_seconds(self.config)
         scheduler = AsyncIOScheduler(timezone=UTC)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
