@@ -9,7 +9,9 @@ of the run, user + system, with nothing missed: this process becomes a child sub
 (``PR_SET_CHILD_SUBREAPER``), so the run's orphans (the fork server, its workers) are
 re-parented to it and reaped here, and ``RUSAGE_CHILDREN`` then holds all of them. The
 baseline, measured in the same run and alternated with it, is ``python -c pass``.
-Prints the median of ``--runs`` and the ratio to the baseline. Bar (issue #24): <= 2 CPU s.
+Prints the median of ``--runs`` and the ratio to the baseline, and the peak PSS of the
+run's processes together (``/proc/PID/smaps_rollup``, sampled every 20 ms). Bars (issue
+#24): <= 2 CPU s; PSS is the floor under the N=1,000 first run's (bar <= 150 MB).
 
     PYTHONPATH=$PWD python bench/startup.py             # 7 runs each
     PYTHONPATH=$PWD python bench/startup.py --runs 3
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -71,19 +74,51 @@ class _Feed(BaseHTTPRequestHandler):
         pass
 
 
-def children_cpu(command: list[str], env: dict[str, str]) -> float:
-    """CPU seconds (user + system) of ``command`` and every process it started."""
+def children_cpu(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """CPU seconds (user + system) of ``command`` and every process it started, and the
+    peak of their summed PSS in MB (sampled every 20 ms)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, tree_pss_mb(proc.pid))
+        time.sleep(0.02)
+    assert proc.stderr is not None
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited {proc.returncode}:\n{proc.stderr}")
+        raise SystemExit(f"{' '.join(command)} exited {proc.returncode}:\n{proc.stderr.read()}")
+    proc.stderr.close()
     while True:  # the orphans: re-parented to this subreaper when their parent exited
         try:
             os.wait()
         except ChildProcessError:
             break
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), peak
+
+
+def tree_pss_mb(root: int) -> float:
+    """Summed PSS of ``root`` and its live descendants (/proc/PID/smaps_rollup)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+    total = 0
+    for pid in parents:
+        ancestor = pid
+        while ancestor not in (root, 0, 1) and ancestor in parents:
+            ancestor = parents[ancestor]
+        if ancestor != root:
+            continue
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += sum(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except OSError:
+            continue
+    return total / 1024
 
 
 @click.command()
@@ -113,7 +148,7 @@ def main(runs: int) -> None:
         env["BENCH_WEBHOOK_SECRET"] = "bench-not-a-secret"
         run_once = [sys.executable, "-m", "monitor", "run", "--config", str(config), "--once"]
         children_cpu(run_once, env)  # untimed: stores the feed and its ETag
-        figures: dict[str, list[float]] = {"run --once": [], "python -c pass": []}
+        figures: dict[str, list[tuple[float, float]]] = {"run --once": [], "python -c pass": []}
         for _ in range(runs):
             with sqlite3.connect(Path(tmp) / "news.db") as db:  # due again now
                 db.execute("UPDATE sources SET next_poll = 0")
@@ -125,15 +160,17 @@ def main(runs: int) -> None:
             figures["python -c pass"].append(children_cpu([sys.executable, "-c", "pass"], env))
     server.shutdown()
     server.server_close()
-    base = statistics.median(figures["python -c pass"])
+    base = statistics.median(cpu for cpu, _ in figures["python -c pass"])
     print(f"bench/startup.py, {date.today().isoformat()}, python {sys.version.split()[0]}, "
           f"{runs} runs each, load average {os.getloadavg()[0]:.1f}\n")  # fmt: skip
-    print("| command | CPU s, median | min-max | ratio to python -c pass |")
-    print("|---|---:|---:|---:|")
+    print("| command | CPU s, median | min-max | ratio to python -c pass | peak PSS MB, median |")
+    print("|---|---:|---:|---:|---:|")
     for name, values in figures.items():
-        median = statistics.median(values)
-        print(f"| {name} | {median:.2f} | {min(values):.2f}-{max(values):.2f} | "
-              f"{median / base:.0f}x |")  # fmt: skip
+        cpus = [cpu for cpu, _ in values]
+        median = statistics.median(cpus)
+        pss = statistics.median(p for _, p in values)
+        print(f"| {name} | {median:.2f} | {min(cpus):.2f}-{max(cpus):.2f} | "
+              f"{median / base:.0f}x | {pss:.0f} |")  # fmt: skip
 
 
 if __name__ == "__main__":
