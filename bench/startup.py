@@ -15,6 +15,7 @@ run's processes together (``/proc/PID/smaps_rollup``, sampled every 20 ms). Bars
 
     PYTHONPATH=$PWD python bench/startup.py             # 7 runs each
     PYTHONPATH=$PWD python bench/startup.py --runs 3
+    PYTHONPATH=/path/to/other/tree python bench/startup.py   # that tree's newshound
 """
 
 from __future__ import annotations
@@ -74,11 +75,14 @@ class _Feed(BaseHTTPRequestHandler):
         pass
 
 
-def children_cpu(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+def children_cpu(command: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
     """CPU seconds (user + system) of ``command`` and every process it started, and the
-    peak of their summed PSS in MB (sampled every 20 ms)."""
+    peak of their summed PSS in MB (sampled every 20 ms). Run in ``cwd``: ``python -m``
+    puts the working directory first on the path, ahead of PYTHONPATH."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     peak = 0.0
     while proc.poll() is None:
         peak = max(peak, tree_pss_mb(proc.pid))
@@ -147,17 +151,17 @@ def main(runs: int) -> None:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["BENCH_WEBHOOK_SECRET"] = "bench-not-a-secret"
         run_once = [sys.executable, "-m", "monitor", "run", "--config", str(config), "--once"]
-        children_cpu(run_once, env)  # untimed: stores the feed and its ETag
+        children_cpu(run_once, env, tmp)  # untimed: stores the feed and its ETag
         figures: dict[str, list[tuple[float, float]]] = {"run --once": [], "python -c pass": []}
         for _ in range(runs):
             with sqlite3.connect(Path(tmp) / "news.db") as db:  # due again now
                 db.execute("UPDATE sources SET next_poll = 0")
             db.close()
             answered = len(_ANSWERS)
-            figures["run --once"].append(children_cpu(run_once, env))
+            figures["run --once"].append(children_cpu(run_once, env, tmp))
             if _ANSWERS[answered:] != [304]:
                 raise SystemExit(f"expected one poll answered 304, got {_ANSWERS[answered:]}")
-            figures["python -c pass"].append(children_cpu([sys.executable, "-c", "pass"], env))
+            figures["python -c pass"].append(children_cpu([sys.executable, "-c", "pass"], env, tmp))
     server.shutdown()
     server.server_close()
     base = statistics.median(cpu for cpu, _ in figures["python -c pass"])
