@@ -85,9 +85,11 @@ def _pss_kb(pid: int) -> int:
 def _peer_of(cmdline: str) -> str | None:
     if "feedserver.py" in cmdline or "smtpsink.py" in cmdline:
         return None
+    # multiprocessing: newshound's resource tracker and spawned crawl workers, whose
+    # command lines name no module of ours (the peers use no multiprocessing)
     for key, peer in (("newshound", "newshound"), ("monitor", "newshound"),
-                      ("scrapy", "newshound"), ("r2e", "rss2email"),
-                      ("feed2exec", "feed2exec")):  # fmt: skip
+                      ("scrapy", "newshound"), ("multiprocessing", "newshound"),
+                      ("r2e", "rss2email"), ("feed2exec", "feed2exec")):  # fmt: skip
         if key in cmdline:
             return peer
     return None

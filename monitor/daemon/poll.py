@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
@@ -222,9 +223,19 @@ class CrawlLauncher:
         idle_timeout: float = IDLE_TIMEOUT,
         worker_crawls: int = WORKER_CRAWLS,
         worker_rss_growth: int = WORKER_RSS_GROWTH,
+        fork_server: bool = True,
     ) -> None:
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(PRELOAD)
+        """``fork_server=False`` is for a single crawl (``run --once``): the worker is then
+        a fresh interpreter (multiprocessing's "spawn") that imports what its crawl needs,
+        and no fork server stays resident beside it holding a second copy of Scrapy and
+        the pipeline. Measured with ``bench/startup.py``: 1.16 against 1.29-1.33 CPU s,
+        99 against 120-125 MB of PSS. A daemon that crawls again keeps the fork server."""
+        self.context: ForkServerContext | SpawnContext
+        if fork_server:
+            self.context = multiprocessing.get_context("forkserver")
+            self.context.set_forkserver_preload(PRELOAD)
+        else:
+            self.context = multiprocessing.get_context("spawn")
         self.idle: list[Worker] = []
         self.exiting: list[Worker] = []  # told to exit (or retiring), not yet joined
         self.idle_workers, self.idle_timeout = idle_workers, idle_timeout

@@ -14,10 +14,12 @@ from scrapy.settings import Settings
 from scrapy.utils.misc import load_object
 
 _DICTS = (
-    "DOWNLOAD_HANDLERS_BASE", "DOWNLOAD_HANDLERS", "DOWNLOADER_MIDDLEWARES_BASE",
-    "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES_BASE", "SPIDER_MIDDLEWARES",
-    "EXTENSIONS_BASE", "EXTENSIONS", "ITEM_PIPELINES_BASE", "ITEM_PIPELINES",
-)  # fmt: skip
+    "DOWNLOAD_HANDLERS",
+    "DOWNLOADER_MIDDLEWARES",
+    "SPIDER_MIDDLEWARES",
+    "EXTENSIONS",
+    "ITEM_PIPELINES",
+)  # each with its *_BASE
 _NAMES = (
     "SCHEDULER", "DUPEFILTER_CLASS", "STATS_CLASS", "SCHEDULER_PRIORITY_QUEUE",
     "SCHEDULER_MEMORY_QUEUE", "SCHEDULER_DISK_QUEUE", "DOWNLOADER", "LOG_FORMATTER",
@@ -28,13 +30,17 @@ _NAMES = (
 
 
 def _component_names() -> Iterator[str]:
+    """What a crawl imports: every component its settings name, with Scrapy's
+    ``*_BASE`` lists, switched off (``None``) or not, as Scrapy imports them all when it
+    merges the lists (``getwithbase``). The costly ones never used are left out of those
+    lists in scraper/settings.py, so neither this nor a crawl imports them."""
     settings = Settings()
     settings.setmodule("scraper.settings", priority="project")
     for key in _DICTS:
         # {"path.To.Component": priority}, or for handlers {"scheme": "path.To.Handler"}
-        for name, value in settings.getdict(key).items():
+        for name, value in settings.getwithbase(key).items():
             for candidate in (name, value):
-                if isinstance(candidate, str) and "." in candidate and value is not None:
+                if isinstance(candidate, str) and "." in candidate:
                     yield candidate
     for key in _NAMES:
         value = settings.get(key)

@@ -33,8 +33,6 @@ import time
 from datetime import UTC
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from monitor.config import Config
 from monitor.daemon.logs import log_crawl, log_event
 from monitor.daemon.maintain import maintain
@@ -74,7 +72,7 @@ class Daemon:
         self.max_crawls, self.batch_size = max_crawls, batch_size
         self.enabled = [s.name for s in config.sources if s.enabled]
         self.metrics = DaemonMetrics()
-        self.launcher = CrawlLauncher()
+        self.launcher = CrawlLauncher(fork_server=not once)  # --once: no resident fork server
         self.inflight: dict[str, float] = {}  # source name -> claim time
         self.items_seen: dict[str, int] = {}
         self.crawls: set[Crawl] = set()
@@ -116,6 +114,8 @@ class Daemon:
         return self.exit_code
 
     async def _run_forever(self) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler  # not for --once
+
         tick = tick_seconds(self.config)
         scheduler = AsyncIOScheduler(timezone=UTC)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
