@@ -413,16 +413,23 @@ def _kind_name(kinds: tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
-def _smtp_url_ok(url: str | None) -> bool:
-    """``smtp[s]://[user[:password]@]host[:port]`` that parses as one host and port."""
-    if not url or not re.match(r"^smtps?://[^/\s]+", url, re.I):
-        return False
+def _server_url(url: str | None, scheme: str) -> Any:
+    """``url`` split, when it is ``scheme[s]://[user[:password]@]host[:port]...`` with one
+    host and a numeric port (if any); else None."""
+    if not url or not re.match(rf"^{scheme}s?://[^/\s]+", url, re.I):
+        return None
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
-        return False
-    return bool(parts.hostname) and not parts.fragment and parts.path in ("", "/")
+        return None
+    return parts if parts.hostname and not parts.fragment else None
+
+
+def _smtp_url_ok(url: str | None) -> bool:
+    """``smtp[s]://[user[:password]@]host[:port]`` that parses as one host and port."""
+    parts = _server_url(url, "smtp")
+    return parts is not None and parts.path in ("", "/")
 
 
 def _has_password(url: str) -> bool:
@@ -518,15 +525,8 @@ def _read_cluster(r: _Reader, raw: Any) -> ClusterConfig | None:
 
 def _redis_url_ok(url: str) -> bool:
     """``redis[s]://[user[:password]@]host[:port][/db]``, one host, a numeric db."""
-    if not re.match(r"^rediss?://[^/\s]+", url, re.I):
-        return False
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
-    except ValueError:
-        return False
-    db = parts.path.lstrip("/")
-    return bool(parts.hostname) and not parts.fragment and (db == "" or db.isdigit())
+    parts = _server_url(url, "redis")
+    return parts is not None and (parts.path.lstrip("/") or "0").isdigit()
 
 
 def _read_source(r: _Reader, raw: Any, where: str, max_age: float) -> SourceConfig:
