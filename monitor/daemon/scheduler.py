@@ -108,7 +108,7 @@ class Daemon:
             if self.config.cluster is not None:  # workers poll; this process writes
                 from monitor.daemon.cluster import ClusterWriter
 
-                self.cluster = ClusterWriter(self.config)
+                self.cluster = ClusterWriter(self.config, self.metrics)
                 await self.cluster.start()
             self.items_seen = {r[0]: r[1] for r in self.db.execute(
                 "SELECT name, items_seen FROM sources")}  # fmt: skip

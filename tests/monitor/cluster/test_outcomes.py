@@ -111,5 +111,8 @@ def test_foreign_malformed_and_repeated_messages(
     assert rows(db, "SELECT COUNT(*) FROM outbox") == [(1,)]  # alerted once (console)
     assert rows(db, "SELECT failures FROM sources WHERE name = 'Fixture World'") == [(1,)]
     assert writer.stats["newshound/cluster/refused"] == 3
+    sample = writer.metrics.registry.get_sample_value
+    assert sample("newshound_articles_stored_total") == 1  # /metrics counts what was applied
+    assert sample("newshound_source_polls_total", {"result": "failed"}) == 1
     refused = {id(r) for r in caplog.records if r.getMessage() == "outcome_refused"}
     assert len(refused) == 3  # each reported (a record may reach the handler twice)
