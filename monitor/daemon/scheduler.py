@@ -364,8 +364,11 @@ class Daemon:
             self._release(names, claimed, self.config.daemon.tick)
             return
         while not self.stopping and time.time() < claimed + CRAWL_TIMEOUT:
-            self._reap()
+            if self.once:  # no poll tick reaps for it
+                self._reap()
             if not any(self.inflight.get(name) == claimed for name in names):
+                log_event(log, "polls_done", sources=len(names),
+                          seconds=round(time.time() - claimed, 3))  # fmt: skip
                 return
             await asyncio.sleep(0.5)
         self._release(names, claimed, None if self.stopping else self.config.daemon.tick)
