@@ -97,7 +97,8 @@ POLLED = encode_polled("j1", "Wire", [SourcePolled("Wire", 200, None, None, None
                                   "when": 1.0}]), "status: str is not int"),
         (_with(POLLED, when="soon"), "when must be a number"),
     ],
-    ids=["deleted", "no-field", "pickle", "array", "version", "type", "kind", "source", "field-type", "when"],
+    ids=["deleted", "no-field", "pickle", "array", "version", "type", "kind", "source",
+         "field-type", "when"],
 )  # fmt: skip
 def test_foreign_or_malformed_message_is_refused_with_a_reason(
     entry: dict[str, object] | None, reason: str
