@@ -91,7 +91,10 @@ def connect_async(url: str) -> Any:
     """A ``redis.asyncio.Redis`` for ``url``, for blocking reads in an event loop."""
     import redis.asyncio
 
-    return redis.asyncio.Redis.from_url(url, socket_connect_timeout=10, health_check_interval=30)
+    # A read never waits longer than this: blocking reads ask for a second at most, and a
+    # connection that went silent (a peer gone without a FIN) fails instead of hanging.
+    return redis.asyncio.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10,
+                                        health_check_interval=30)  # fmt: skip
 
 
 async def ensure_group(client: Any, stream: str, group: str) -> None:

@@ -92,13 +92,18 @@ def test_foreign_malformed_and_repeated_messages(
             encode_article("j2", article(site, config, source="Not configured"), "w0"),
         ):
             client.xadd(OUTCOMES, fields)  # type: ignore[arg-type]
-        # the daemon's log setup (other tests in this process) may stop propagation
+        # other tests in this process may have set up logging (the daemon's stops
+        # propagation; a dictConfig disables existing loggers): listen on the logger itself
         logger = logging.getLogger("newshound.cluster")
+        was = (logger.disabled, logger.level)
+        logger.disabled = False
+        logger.setLevel(logging.INFO)
         logger.addHandler(caplog.handler)
         try:
             writer = drain(config)
         finally:
             logger.removeHandler(caplog.handler)
+            logger.disabled, logger.level = was
         assert client.xlen(OUTCOMES) == 0  # each acknowledged and deleted
         assert client.xpending(OUTCOMES, "writer")["pending"] == 0
         key = Keys().known(url_key(page.entry.url))

@@ -25,26 +25,39 @@ def tls_redis(test_ca: CertAuthority, tmp_path: Path) -> Iterator[int]:
     """redis-server answering TLS only, with the test CA's certificate for 127.0.0.1."""
     binary = redis_server_binary()
     assert binary is not None, "redis-server is not installed"
-    port = _free_port()
     chain = str(test_ca.good)  # certificate and key in one PEM file
-    proc = subprocess.Popen(
-        [binary, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
-         "--tls-cert-file", chain, "--tls-key-file", chain, "--tls-auth-clients", "no",
-         "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    for _ in range(5):  # the port may be taken between choosing and binding it
+        port = _free_port()
+        proc = subprocess.Popen(
+            [binary, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
+             "--tls-cert-file", chain, "--tls-key-file", chain, "--tls-auth-clients", "no",
+             "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        if _listening(proc, port):
+            break
+        proc.kill()
+        proc.wait(10)
+    else:
+        raise RuntimeError("redis-server with TLS did not start")
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # listening yet?
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.02)
         yield port
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def _listening(proc: subprocess.Popen[bytes], port: int) -> bool:
+    """True once ``proc`` (still running: the port is its own) accepts connections."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            time.sleep(0.2)  # a redis-server that could not bind the port exits by now
+            return proc.poll() is None
+        except OSError:
+            time.sleep(0.02)
+    return False
 
 
 def test_rediss_verifies_the_server_and_carries_the_jobs(
