@@ -105,6 +105,9 @@ class PollLedger:
     def __init__(self) -> None:
         self.open: dict[str, int] = {}
         self.incomplete: set[str] = set()
+        # polls with an entry the database refused (``EntryNotStored``): the writer takes
+        # the source out when it applies the poll (``PollLedger.take_refused``)
+        self.refused: set[str] = set()
         self.on_settled: Callable[[str, bool], None] | None = None
         self.on_report: Callable[[Sequence[Any]], None] | None = None
 
@@ -112,6 +115,42 @@ class PollLedger:
         """The whole outcome of a poll that put nothing into the crawl."""
         if self.on_report is not None:
             self.on_report(outcomes)
+
+    def watch(self, crawler: Crawler) -> None:
+        """Count each entry and outcome item back as it leaves the item pipeline: stored
+        or passed on (settled), dropped on purpose (settled), dropped by ``EntryFailed``
+        or an error (settled, the poll incomplete)."""
+        from scrapy import signals
+
+        from scraper.items import OUTCOMES, ArticlePage, EntryFailed, EntryNotStored, FeedEntry
+
+        def settle(item: Any, ok: bool, refused: bool = False) -> None:
+            entry = item.entry if isinstance(item, ArticlePage) else item
+            if isinstance(entry, (FeedEntry, *OUTCOMES)):
+                if refused and entry.source in self.open:
+                    self.refused.add(entry.source)
+                self.done(entry.source, ok)
+
+        def scraped(item: Any) -> None:
+            settle(item, True)
+
+        def dropped(item: Any, exception: BaseException) -> None:
+            settle(item, not isinstance(exception, EntryFailed),
+                   refused=isinstance(exception, EntryNotStored))  # fmt: skip
+
+        def failed(item: Any) -> None:
+            settle(item, False)
+
+        self._receivers = (scraped, dropped, failed)  # the signals keep weak references
+        crawler.signals.connect(scraped, signal=signals.item_scraped)
+        crawler.signals.connect(dropped, signal=signals.item_dropped)
+        crawler.signals.connect(failed, signal=signals.item_error)
+
+    def take_refused(self, source: str) -> bool:
+        """Whether the database refused an entry of ``source``'s settled poll."""
+        refused = source in self.refused
+        self.refused.discard(source)
+        return refused
 
     def expect(self, source: str, n: int) -> None:
         self.open[source] = self.open.get(source, 0) + n

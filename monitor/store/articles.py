@@ -315,3 +315,16 @@ def count_articles(db: sqlite_utils.Database) -> int:
 
 def _marks(values: Sequence[str]) -> str:
     return ",".join("?" * len(values))
+
+
+def article_keys_since(
+    db: sqlite_utils.Database, since: str
+) -> Iterator[tuple[int, str, str | None, str, str | None, str | None]]:
+    """``(id, url, listed url key, source, guid, entry_hash)`` of every article fetched at
+    or after ``since`` (ISO 8601), once per URL it was listed under: what a cluster's
+    workers need to know to skip stored stories."""
+    yield from db.execute(
+        "SELECT a.id, a.url, l.url_key, a.source, a.guid, a.entry_hash "
+        "FROM articles a LEFT JOIN listed_urls l ON l.article_id = a.id WHERE a.fetched >= ?",
+        [since],
+    )

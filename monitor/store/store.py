@@ -301,6 +301,11 @@ class Store:
             self.db, article_id, record, matches, rules, outbox, keep_text=keep_text
         )
 
+    def article_keys_since(
+        self, since: str
+    ) -> Iterator[tuple[int, str, str | None, str, str | None, str | None]]:
+        return articles.article_keys_since(self.db, since)
+
     def matched_terms(self, article_id: int) -> set[str]:
         return articles.matched_terms(self.db, article_id)
 
