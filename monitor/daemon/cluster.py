@@ -100,6 +100,7 @@ class ClusterWriter:
         self.sources = {s.name for s in config.sources}
         self.client: Any = None
         self.task: asyncio.Task[None] | None = None
+        self.stopping = False
         self.applied: OrderedDict[str, None] = OrderedDict()  # job ids, the latest
 
     async def start(self) -> None:
@@ -116,8 +117,14 @@ class ClusterWriter:
         self.task = asyncio.create_task(self._consume())
 
     async def close(self) -> None:
+        """Stop reading (after the read in progress: a read cut short would leave its
+        connection half-used) and close the connection and the store."""
+        self.stopping = True
         if self.task is not None:
-            self.task.cancel()
+            try:
+                await asyncio.wait_for(asyncio.shield(self.task), READ_BLOCK_MS / 1000 + 10)
+            except TimeoutError:  # applying a long batch: cut it short, it is re-read
+                self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)
         if self.client is not None:
             await self.client.aclose()
@@ -142,7 +149,7 @@ class ClusterWriter:
         """Read and apply outcomes until cancelled: first what this writer had read and
         not acknowledged (it stopped in between), then new ones."""
         backlog = True
-        while True:
+        while not self.stopping:
             try:
                 start = "0" if backlog else ">"
                 read = await self.client.xreadgroup(
@@ -159,6 +166,8 @@ class ClusterWriter:
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # noqa: BLE001 - Redis unreachable: wait, try again
+                if self.stopping:
+                    return
                 log_event(log, "cluster_read_failed", logging.ERROR, error=str(e))
                 # what the failed read had already handed to this consumer stays pending:
                 # read this consumer's pending entries first, or they wait for a restart
