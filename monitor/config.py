@@ -100,6 +100,16 @@ class DaemonConfig:
     max_failures: int = 5  # consecutive 404/410/not-a-feed answers before a source is paused
 
 
+@dataclass(frozen=True)
+class ClusterConfig:
+    """``[cluster]``: ``newshound run`` queues polls on Redis; ``newshound worker``s crawl."""
+
+    # redis:// or rediss:// URL, its password from ${ENV}: never in a repr (nor a log line)
+    redis: str = field(repr=False)
+    visibility_timeout: float = 300.0  # a poll claimed this long by a silent worker is requeued
+    key_prefix: str = "newshound"  # every Redis key starts with "<key_prefix>:"
+
+
 MIN_TICK = 1.0  # seconds: a shorter tick is a busy loop, not a schedule
 
 SOURCE_KINDS = ("auto", "feed", "page", "sitemap")
@@ -205,6 +215,7 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    cluster: ClusterConfig | None = None  # None: one process crawls, stores and delivers
     path: Path | None = None  # the file it came from; None for the built-in default
     warnings: tuple[str, ...] = ()  # things worth saying that do not stop a run
     # values read from ${VAR} into secret, url, smtp_url: masked in logs (monitor.safety)
@@ -225,8 +236,8 @@ class Config:
 # --- reading -----------------------------------------------------------------------------
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SECRET_KEYS = {"secret", "smtp_url", "url"}
-_URL_KEYS = {"smtp_url", "url"}
+_SECRET_KEYS = {"secret", "smtp_url", "url", "redis"}
+_URL_KEYS = {"smtp_url", "url", "redis"}
 
 
 def _userinfo_end(url: str) -> int:
@@ -349,7 +360,7 @@ class _Reader:
         return value
 
     def _warn_literal_secret(self, path: str, key: str, value: str) -> None:
-        literal = key == "secret" or (key in {"smtp_url", "url"} and _has_password(value))
+        literal = key == "secret" or (key in _URL_KEYS and _has_password(value))
         if literal:
             self.warnings.append(
                 f"{self.file}: {path}: a secret is written in the file; "
@@ -402,16 +413,23 @@ def _kind_name(kinds: tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
-def _smtp_url_ok(url: str | None) -> bool:
-    """``smtp[s]://[user[:password]@]host[:port]`` that parses as one host and port."""
-    if not url or not re.match(r"^smtps?://[^/\s]+", url, re.I):
-        return False
+def _server_url(url: str | None, scheme: str) -> Any:
+    """``url`` split, when it is ``scheme[s]://[user[:password]@]host[:port]...`` with one
+    host and a numeric port (if any); else None."""
+    if not url or not re.match(rf"^{scheme}s?://[^/\s]+", url, re.I):
+        return None
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
-        return False
-    return bool(parts.hostname) and not parts.fragment and parts.path in ("", "/")
+        return None
+    return parts if parts.hostname and not parts.fragment else None
+
+
+def _smtp_url_ok(url: str | None) -> bool:
+    """``smtp[s]://[user[:password]@]host[:port]`` that parses as one host and port."""
+    parts = _server_url(url, "smtp")
+    return parts is not None and parts.path in ("", "/")
 
 
 def _has_password(url: str) -> bool:
@@ -478,6 +496,37 @@ _SOURCE_KEYS = {
 def _read_alerts(r: _Reader, raw: Any) -> AlertsConfig:
     t = r.check_keys(raw, "alerts", {"max_age"})
     return AlertsConfig(max_age=r.interval(t, "alerts", "max_age", AlertsConfig.max_age))
+
+
+_KEY_PREFIX = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+def _read_cluster(r: _Reader, raw: Any) -> ClusterConfig | None:
+    if raw is None:
+        return None
+    t = r.check_keys(raw, "cluster", {"redis", "visibility_timeout", "key_prefix"})
+    url = r.get(t, "cluster", "redis", str, required=True)
+    if not r.pending(url) and not _redis_url_ok(url):
+        raise r.fail(
+            "cluster.redis", url,
+            "expected a Redis URL such as redis://host:6379/0 or rediss://host:6380/0 "
+            '(the password by ${ENV_VAR}: "redis://:${REDIS_PASSWORD}@host:6379/0")',
+        )  # fmt: skip
+    prefix = r.get(t, "cluster", "key_prefix", str, "newshound")
+    if not _KEY_PREFIX.match(prefix):
+        raise r.fail("cluster.key_prefix", prefix,
+                     "expected 1 to 64 letters, digits, '_', '-' or '.'")  # fmt: skip
+    return ClusterConfig(
+        redis=url,
+        visibility_timeout=r.interval(t, "cluster", "visibility_timeout", 300.0),
+        key_prefix=prefix,
+    )
+
+
+def _redis_url_ok(url: str) -> bool:
+    """``redis[s]://[user[:password]@]host[:port][/db]``, one host, a numeric db."""
+    parts = _server_url(url, "redis")
+    return parts is not None and (parts.path.lstrip("/") or "0").isdigit()
 
 
 def _read_source(r: _Reader, raw: Any, where: str, max_age: float) -> SourceConfig:
@@ -723,6 +772,7 @@ def _read_list(
 
 _TOP_KEYS = {
     "storage", "network", "metrics", "daemon", "alerts", "sources", "terms", "rules", "channels",
+    "cluster",
 }  # fmt: skip
 
 
@@ -762,6 +812,7 @@ def parse_config(
         metrics=_read_metrics(r, doc.get("metrics", {})),
         daemon=_read_daemon(r, doc.get("daemon", {})),
         alerts=alerts,
+        cluster=_read_cluster(r, doc.get("cluster")),
         warnings=tuple(warnings),
         secrets=frozenset(r.secrets),
         unresolved=tuple(r.unresolved),

@@ -116,6 +116,8 @@ def config_secrets(config: Config) -> frozenset[str]:
             found |= _url_secrets(url)
         if channel.type == "apprise" and channel.url:
             found.add(channel.url)  # Apprise URLs carry tokens in any part
+    if config.cluster is not None:
+        found |= _url_secrets(config.cluster.redis)
     return frozenset(s for s in found if len(s) >= _MIN_SECRET_LEN)
 
 

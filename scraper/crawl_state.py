@@ -113,6 +113,33 @@ class PollLedger:
         if self.on_report is not None:
             self.on_report(outcomes)
 
+    def watch(self, crawler: Crawler) -> None:
+        """Count each entry and outcome item back as it leaves the item pipeline: stored
+        or passed on (settled), dropped on purpose (settled), dropped by ``EntryFailed``
+        or an error (settled, the poll incomplete)."""
+        from scrapy import signals
+
+        from scraper.items import OUTCOMES, ArticlePage, EntryFailed, FeedEntry
+
+        def settle(item: Any, ok: bool) -> None:
+            entry = item.entry if isinstance(item, ArticlePage) else item
+            if isinstance(entry, (FeedEntry, *OUTCOMES)):
+                self.done(entry.source, ok)
+
+        def scraped(item: Any) -> None:
+            settle(item, True)
+
+        def dropped(item: Any, exception: BaseException) -> None:
+            settle(item, not isinstance(exception, EntryFailed))
+
+        def failed(item: Any) -> None:
+            settle(item, False)
+
+        self._receivers = (scraped, dropped, failed)  # the signals keep weak references
+        crawler.signals.connect(scraped, signal=signals.item_scraped)
+        crawler.signals.connect(dropped, signal=signals.item_dropped)
+        crawler.signals.connect(failed, signal=signals.item_error)
+
     def expect(self, source: str, n: int) -> None:
         self.open[source] = self.open.get(source, 0) + n
 

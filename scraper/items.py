@@ -136,3 +136,5 @@ class PagesForgotten:
 
 SourceOutcome = SourcePolled | SourceUnchanged | SourceFailed | SourceMoved
 PageOutcome = PagePolled | PagesForgotten
+OUTCOMES = (SourcePolled, SourceUnchanged, SourceFailed, SourceMoved, PagePolled, PagesForgotten)
+Outcome = SourceOutcome | PageOutcome

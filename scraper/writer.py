@@ -28,16 +28,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Self
 
-from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from monitor.alerts.routing import plan_alerts
+from monitor.alerts.routing import Counter, plan_alerts
 from monitor.cleaner.site_lines import line_hashes
 from monitor.config import Config
 from monitor.store import Store
@@ -46,9 +45,10 @@ from monitor.store.duplicates import text_signature
 from monitor.urls import url_host
 from scraper.crawl_state import PollLedger
 from scraper.items import (
+    OUTCOMES,
     ArticlePage,
     EntryFailed,
-    FeedEntry,
+    Outcome,
     PagePolled,
     PagesForgotten,
     SourceFailed,
@@ -57,7 +57,7 @@ from scraper.items import (
     SourceUnchanged,
 )
 
-__all__ = ["WriterPipeline"]
+__all__ = ["OutcomeWriter", "WriterPipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -67,75 +67,27 @@ log = logging.getLogger(__name__)
 UNCHANGED_BATCH = 200
 UNCHANGED_FLUSH_AFTER = 1.0
 
-Outcome = SourcePolled | SourceUnchanged | SourceFailed | SourceMoved | PagePolled | PagesForgotten
-OUTCOMES = (SourcePolled, SourceUnchanged, SourceFailed, SourceMoved, PagePolled, PagesForgotten)
 
+class OutcomeWriter:
+    """Applies what a crawl found to a ``Store``: a settled poll's outcomes, and articles.
 
-class WriterPipeline:
-    def __init__(self, config: Config, stats: StatsCollector) -> None:
-        self.config, self.stats = config, stats
-        self.store = Store(config.storage.path)  # opens its connection on first use
-        self.ledger = PollLedger()
-        self.ledger.on_settled = self.apply_outcomes
-        self.ledger.on_report = self.apply_reported
-        self.outcomes: dict[str, list[Outcome]] = {}
-        self.unchanged: list[tuple[str, int, float, float]] = []
-        self._flush_call: Any = None
-        self._intervals = {s.name: s.interval for s in config.sources}
+    No Scrapy crawl needed: ``WriterPipeline`` uses it at the end of a local crawl, and
+    the cluster's writer (``monitor/daemon/cluster.py``) for what workers send through
+    Redis. ``stats``: anything with Scrapy's ``inc_value``.
+    """
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        writer = cls(crawler.settings["NEWSHOUND_CONFIG"], crawler.stats)
-        # The crawl's reads and its poll ledger, for the spider, middlewares and pipelines.
-        crawler.newshound_state = writer.store  # type: ignore[attr-defined]
-        crawler.newshound_ledger = writer.ledger  # type: ignore[attr-defined]
-        crawler.signals.connect(writer.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(writer.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(writer.item_error, signal=signals.item_error)
-        return writer
+    def __init__(self, config: Config, store: Store, stats: Counter) -> None:
+        self.config, self.store, self.stats = config, store, stats
 
-    def open_spider(self) -> None:
-        self.store.sync_sources([s for s in self.config.sources if s.enabled])
-
-    def close_spider(self) -> None:
-        try:
-            self.flush_unchanged()
-        finally:
-            self.store.close()
-
-    # --- the ledger: what each poll still waits for ----------------------------------------
-
-    def item_scraped(self, item: Any) -> None:
-        self._settle(item, True)
-
-    def item_dropped(self, item: Any, exception: BaseException) -> None:
-        self._settle(item, not isinstance(exception, EntryFailed))
-
-    def item_error(self, item: Any) -> None:
-        self._settle(item, False)
-
-    def _settle(self, item: Any, ok: bool) -> None:
-        entry = item.entry if isinstance(item, ArticlePage) else item
-        if isinstance(entry, (FeedEntry, *OUTCOMES)):
-            self.ledger.done(entry.source, ok)
-
-    def apply_outcomes(self, source: str, complete: bool) -> None:
-        """The poll of ``source`` has settled: apply what it found (see the module doc)."""
-        self._apply_safely(source, self.outcomes.pop(source, []), complete)
-
-    def _apply_safely(self, source: str, outcomes: list[Outcome], complete: bool) -> None:
-        try:
-            self._apply(source, outcomes, complete)
-        except sqlite3.Error as e:
-            self.stats.inc_value("newshound/store/failed")
-            log.error("source=%r store error=%s: the poll is not recorded", source, e)
-
-    def apply_reported(self, outcomes: Sequence[Outcome]) -> None:
-        """A poll that put nothing into the crawl (``PollLedger.report``): applied now."""
-        if outcomes:
-            self._apply_safely(outcomes[0].source, list(outcomes), True)
-
-    def _apply(self, source: str, outcomes: list[Outcome], complete: bool) -> None:
+    def apply_poll(
+        self,
+        outcomes: Sequence[Outcome],
+        complete: bool,
+        unchanged: Callable[[SourceUnchanged], None],
+    ) -> None:
+        """Record a settled poll (``complete``: see the module doc); ``unchanged`` is
+        handed each ``SourceUnchanged`` (batched by the pipeline, written at once by the
+        cluster's writer)."""
         keep = complete
         for o in outcomes:
             if isinstance(o, SourcePolled):
@@ -147,7 +99,7 @@ class WriterPipeline:
                     self.stats.inc_value("newshound/source/held")
         for o in outcomes:
             if isinstance(o, SourceUnchanged):
-                self._unchanged_poll(o)
+                unchanged(o)
             elif isinstance(o, SourceFailed):
                 self.store.source_failed(
                     o.source, status=o.status, error=o.error, retry_after=o.retry_after,
@@ -163,40 +115,13 @@ class WriterPipeline:
                     content_hash=o.content_hash,
                 )  # fmt: skip
 
-    def _unchanged_poll(self, o: SourceUnchanged) -> None:
-        interval = self._intervals.get(o.source) or self.config.source(o.source).interval
-        self.unchanged.append((o.source, o.status, o.when, interval))
-        if len(self.unchanged) >= UNCHANGED_BATCH:
-            self.flush_unchanged()
-        elif self._flush_call is None:
-            from scrapy.utils.asyncio import call_later
+    def interval(self, source: str) -> float:
+        return self.config.source(source).interval
 
-            self._flush_call = call_later(UNCHANGED_FLUSH_AFTER, self.flush_unchanged)
-
-    def flush_unchanged(self) -> None:
-        """Write the unchanged polls recorded so far, in one transaction."""
-        if self._flush_call is not None:
-            self._flush_call.cancel()  # a no-op when it is this very call
-            self._flush_call = None
-        polls, self.unchanged = self.unchanged, []
-        if polls:
-            self.store.sources_unchanged(polls)
-
-    # --- items ------------------------------------------------------------------------------
-
-    def process_item(self, item: Any) -> Any:
-        if isinstance(item, OUTCOMES):
-            self.outcomes.setdefault(item.source, []).append(item)
-            return item  # applied when its poll settles: item_scraped -> the ledger
-        if not isinstance(item, ArticlePage):
-            return item
-        try:
-            return self._store_article(item)
-        except sqlite3.Error as e:  # a full disk, a locked file: the next poll tries again
-            self.stats.inc_value("newshound/store/failed")
-            raise EntryFailed(f"{item.entry.url}: not stored: {e}", log_level="ERROR") from None
-
-    def _store_article(self, page: ArticlePage) -> ArticlePage:
+    def store_article(self, page: ArticlePage) -> ArticlePage:
+        """The article, its matches and outbox rows in one transaction (an update of a
+        stored one when ``page.known_id``). Raises ``DropItem`` when it is stored already
+        or unchanged; ``sqlite3.Error`` when it cannot be written."""
         assert page.cleaned is not None and page.result is not None
         entry, cleaned, result = page.entry, page.cleaned, page.result
         record = ArticleRecord(
@@ -266,3 +191,89 @@ class WriterPipeline:
             self.config.channels, stored, page.result, max_age=self.config.max_age(record.source)
         )
         return [e for e in planned if e.channel in wanted]
+
+
+class WriterPipeline:
+    def __init__(self, config: Config, stats: StatsCollector) -> None:
+        self.config, self.stats = config, stats
+        self.store = Store(config.storage.path)  # opens its connection on first use
+        self.writer = OutcomeWriter(config, self.store, stats)
+        self.ledger = PollLedger()
+        self.ledger.on_settled = self.apply_outcomes
+        self.ledger.on_report = self.apply_reported
+        self.outcomes: dict[str, list[Outcome]] = {}
+        self.unchanged: list[tuple[str, int, float, float]] = []
+        self._flush_call: Any = None
+        self._intervals = {s.name: s.interval for s in config.sources}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        writer = cls(crawler.settings["NEWSHOUND_CONFIG"], crawler.stats)
+        # The crawl's reads and its poll ledger, for the spider, middlewares and pipelines.
+        crawler.newshound_state = writer.store  # type: ignore[attr-defined]
+        crawler.newshound_ledger = writer.ledger  # type: ignore[attr-defined]
+        writer.ledger.watch(crawler)  # each item counted back as it leaves the pipeline
+        return writer
+
+    def open_spider(self) -> None:
+        self.store.sync_sources([s for s in self.config.sources if s.enabled])
+
+    def close_spider(self) -> None:
+        try:
+            self.flush_unchanged()
+        finally:
+            self.store.close()
+
+    # --- the ledger: what each poll still waits for ----------------------------------------
+
+    def apply_outcomes(self, source: str, complete: bool) -> None:
+        """The poll of ``source`` has settled: apply what it found (see the module doc)."""
+        self._apply_safely(source, self.outcomes.pop(source, []), complete)
+
+    def _apply_safely(self, source: str, outcomes: list[Outcome], complete: bool) -> None:
+        try:
+            self._apply(source, outcomes, complete)
+        except sqlite3.Error as e:
+            self.stats.inc_value("newshound/store/failed")
+            log.error("source=%r store error=%s: the poll is not recorded", source, e)
+
+    def apply_reported(self, outcomes: Sequence[Outcome]) -> None:
+        """A poll that put nothing into the crawl (``PollLedger.report``): applied now."""
+        if outcomes:
+            self._apply_safely(outcomes[0].source, list(outcomes), True)
+
+    def _apply(self, source: str, outcomes: list[Outcome], complete: bool) -> None:
+        self.writer.apply_poll(outcomes, complete, self._unchanged_poll)
+
+    def _unchanged_poll(self, o: SourceUnchanged) -> None:
+        interval = self._intervals.get(o.source) or self.config.source(o.source).interval
+        self.unchanged.append((o.source, o.status, o.when, interval))
+        if len(self.unchanged) >= UNCHANGED_BATCH:
+            self.flush_unchanged()
+        elif self._flush_call is None:
+            from scrapy.utils.asyncio import call_later
+
+            self._flush_call = call_later(UNCHANGED_FLUSH_AFTER, self.flush_unchanged)
+
+    def flush_unchanged(self) -> None:
+        """Write the unchanged polls recorded so far, in one transaction."""
+        if self._flush_call is not None:
+            self._flush_call.cancel()  # a no-op when it is this very call
+            self._flush_call = None
+        polls, self.unchanged = self.unchanged, []
+        if polls:
+            self.store.sources_unchanged(polls)
+
+    # --- items ------------------------------------------------------------------------------
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, OUTCOMES):
+            self.outcomes.setdefault(item.source, []).append(item)
+            return item  # applied when its poll settles: item_scraped -> the ledger
+        if not isinstance(item, ArticlePage):
+            return item
+        try:
+            return self.writer.store_article(item)
+        except sqlite3.Error as e:  # a full disk, a locked file: the next poll tries again
+            self.stats.inc_value("newshound/store/failed")
+            raise EntryFailed(f"{item.entry.url}: not stored: {e}", log_level="ERROR") from None

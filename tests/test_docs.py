@@ -31,7 +31,8 @@ name = "SCO"
 name = "summit"
 query = "Putin AND (Xi OR SCO)"
 """
-ENV = {"NEWSHOUND_WEBHOOK_SECRET": "x", "SMTP_PASSWORD": "x", "APPRISE_URL": "json://localhost"}
+ENV = {"NEWSHOUND_WEBHOOK_SECRET": "x", "SMTP_PASSWORD": "x", "APPRISE_URL": "json://localhost",
+       "REDIS_PASSWORD": "x"}  # fmt: skip
 # dataclass field -> its key in the TOML file (per-alias inflect is written in `aliases`)
 TOML_KEY = {"from_addr": "from", "inflect_aliases": "aliases"}
 

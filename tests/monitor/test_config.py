@@ -150,3 +150,42 @@ def test_max_age_one_knob_for_alerts_and_sitemaps() -> None:
     assert parse_config("", env={}).alerts.max_age == 2 * 86400
     with pytest.raises(ConfigError, match=r'alerts.max_age = "two days": expected an interval'):
         parse_config('[alerts]\nmax_age = "two days"\n', env={})
+
+
+def test_cluster_is_off_unless_configured() -> None:
+    assert parse_config("").cluster is None
+
+
+def test_cluster_password_from_env_is_encoded_and_never_in_repr() -> None:
+    text = '[cluster]\nredis = "rediss://:${REDIS_PASSWORD}@redis.internal:6380/2"\n'
+    config = parse_config(text, env={"REDIS_PASSWORD": "p@ss#word"})
+    assert config.cluster is not None
+    assert config.cluster.redis == "rediss://:p%40ss%23word@redis.internal:6380/2"
+    assert (config.cluster.visibility_timeout, config.cluster.key_prefix) == (300.0, "newshound")
+    assert "p@ss" not in repr(config) and "p%40ss" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('redis = "http://redis.internal:6379"',
+         'cluster.redis = "http://redis.internal:6379": expected a Redis URL'),
+        ('redis = "redis://h:port/0"', 'cluster.redis = "redis://h:port/0": expected a Redis URL'),
+        ('redis = "redis://h/zero"', 'cluster.redis = "redis://h/zero": expected a Redis URL'),
+        ('visibility_timeout = "5m"', "cluster.redis: required key is missing"),
+        ('redis = "redis://h"\nvisibility_timeout = "five"',
+         'cluster.visibility_timeout = "five": expected an interval'),
+        ('redis = "redis://h"\nkey_prefix = "a b"', 'cluster.key_prefix = "a b": expected 1 to 64'),
+        ('redis_url = "redis://h"', "cluster.redis_url: unknown key; did you mean 'redis'?"),
+    ],
+    ids=["scheme", "port", "db", "missing", "timeout", "prefix", "typo"],
+)  # fmt: skip
+def test_bad_cluster_key_is_named(table: str, message: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        parse_config(f"[cluster]\n{table}\n")
+    assert message in str(e.value)
+
+
+def test_literal_redis_password_draws_a_warning() -> None:
+    config = parse_config('[cluster]\nredis = "redis://:hunter22@h:6379/0"\n')
+    assert any("cluster.redis: a secret is written in the file" in w for w in config.warnings)
