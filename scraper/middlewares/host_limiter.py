@@ -2,9 +2,9 @@
 
 Scrapy limits one process: ``CONCURRENT_REQUESTS_PER_DOMAIN`` requests in flight per
 host, ``DOWNLOAD_DELAY`` (or AutoThrottle's delay) between them. N workers sharing one
-queue would each apply those limits, and put N times the load on a site. With a Redis
-URL in the crawler's settings (``REDIS_URL``, as scrapy-redis names it) this middleware
-makes the limits the cluster's:
+queue would each apply those limits, and put N times the load on a site. In a crawl
+worker (``newshound worker``: the crawl's config has ``[cluster]``) this middleware
+makes the limits the cluster's, in the cluster's Redis:
 
 * **in flight**: each request holds a lease on its host (download slot) while it is
   downloaded: a sorted set per host, lease id -> expiry. A request is let through while
@@ -23,7 +23,7 @@ asyncio's): other hosts' requests go on meanwhile. The middleware sits last befo
 download handler (950, after the HTTP cache's 900), so nothing between taking the lease
 and the download can answer or drop the request without the lease being given back.
 
-Without ``REDIS_URL`` it raises ``NotConfigured``: one process polices itself as Scrapy
+Without ``[cluster]`` it raises ``NotConfigured``: one process polices itself as Scrapy
 always did.
 """
 
@@ -35,12 +35,13 @@ import random
 import uuid
 from typing import Any, Self, cast
 
-import redis.asyncio as redis
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from monitor.config import Config
+from scraper.cluster.keys import Keys, connect_async
 from scraper.middlewares.robots_cache import crawl_delay
 
 __all__ = ["HostLimiterMiddleware", "host_keys"]
@@ -77,37 +78,37 @@ return {1, 0}
 """
 
 
-def host_keys(prefix: str, host: str) -> tuple[str, str]:
-    """The Redis keys of ``host``'s leases (sorted set) and next allowed start (ms)."""
-    return f"{prefix}:host:{host}:leases", f"{prefix}:host:{host}:next"
+def host_keys(keys: Keys, host: str) -> tuple[str, str]:
+    """The Redis keys of ``host``'s leases (sorted set: lease id -> expiry, ms) and of its
+    next allowed start (ms, on Redis's clock)."""
+    return f"{keys.prefix}:host:{host}:leases", f"{keys.prefix}:host:{host}:next"
 
 
 class HostLimiterMiddleware:
-    def __init__(self, crawler: Crawler, url: str, prefix: str) -> None:
-        self.crawler, self.url, self.prefix = crawler, url, prefix
+    def __init__(self, crawler: Crawler, url: str, keys: Keys) -> None:
+        self.crawler, self.url, self.keys = crawler, url, keys
         settings = crawler.settings
         self.limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         self.download_delay = settings.getfloat("DOWNLOAD_DELAY")
         self.timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         self.max_crawl_delay = settings.getfloat("NEWSHOUND_MAX_CRAWL_DELAY", 30.0)
         self.stats = crawler.stats
-        self._redis: redis.Redis | None = None  # connects on first use, not here
+        self._redis: Any = None  # a redis.asyncio.Redis, connected on first use
         self._acquire: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        url = crawler.settings.get("REDIS_URL")
-        if not url:
-            raise NotConfigured("HostLimiterMiddleware: off, REDIS_URL is not set")
-        prefix = crawler.settings.get("NEWSHOUND_REDIS_PREFIX", "newshound")
-        mw = cls(crawler, url, prefix)
+        config: Config | None = crawler.settings.get("NEWSHOUND_CONFIG")
+        if config is None or config.cluster is None:
+            raise NotConfigured("HostLimiterMiddleware: off, the config has no [cluster]")
+        mw = cls(crawler, config.cluster.redis, Keys(config.cluster.key_prefix))
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
     @property
-    def redis(self) -> redis.Redis:
+    def redis(self) -> Any:
         if self._redis is None:
-            self._redis = redis.Redis.from_url(self.url)
+            self._redis = connect_async(self.url)
             self._acquire = self._redis.register_script(ACQUIRE)
         return self._redis
 
@@ -120,7 +121,7 @@ class HostLimiterMiddleware:
         host = self._slot_key(request)
         delay = self._delay(host, request)
         ttl = request.meta.get("download_timeout", self.timeout) + delay + LEASE_MARGIN
-        leases, next_at = host_keys(self.prefix, host)
+        leases, next_at = host_keys(self.keys, host)
         lease = uuid.uuid4().hex
         waited = False
         client = self.redis
@@ -155,6 +156,8 @@ class HostLimiterMiddleware:
         held = request.meta.pop(META_KEY, None)
         if held is None:
             return
+        import redis  # not at the top: without [cluster] nothing needs it installed
+
         try:
             await self.redis.zrem(held[0], held[1])
         except redis.RedisError as e:  # it expires by itself; the response goes on

@@ -3,10 +3,10 @@ tests.support.host_crawl URL...`` fetches every URL with newshound's downloader
 middlewares for politeness (robots.txt, the host limiter) and Scrapy's concurrency and
 delay settings, and prints one line per answer (``200 URL``).
 
-With ``--redis URL --limit-hosts`` the crawl's ``REDIS_URL`` is set (the host limiter is
-on); without it the crawl polices itself alone, as one process always has. ``--barrier
-KEY:N`` (needs ``--redis``) waits until N crawls reached the barrier, so that they
-overlap.
+With ``--redis URL --limit-hosts`` the crawl's config has ``[cluster] redis = URL`` (the
+host limiter is on); without it the crawl polices itself alone, as one process always
+has. ``--barrier KEY:N`` (needs ``--redis``) waits until N crawls reached the barrier, so
+that they overlap.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import redis
 import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
+
+from monitor.config import parse_config
 
 
 class UrlsSpider(scrapy.Spider):
@@ -73,7 +75,8 @@ def main() -> None:
         },
     }
     if args.limit_hosts:
-        settings["REDIS_URL"] = args.redis
+        cluster = f'[storage]\npath = "unused.db"\n[cluster]\nredis = "{args.redis}"\n'
+        settings["NEWSHOUND_CONFIG"] = parse_config(cluster)
     process = CrawlerProcess(settings, install_root_handler=False)
     process.crawl(UrlsSpider, urls=args.urls, worker=args.worker)
     process.start()
