@@ -73,10 +73,14 @@ class DedupePipeline(_StagePipelineBase):
         super().open_spider()
         self.seen: set[str] = set()
 
+    @staticmethod
+    def entry_keys(item: FeedEntry) -> set[str]:
+        return {url_key(item.url)} | ({f"{item.source}\x00{item.guid}"} if item.guid else set())
+
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FeedEntry):
             return item  # a source's outcome, for the writer
-        keys = {url_key(item.url)} | ({f"{item.source}\x00{item.guid}"} if item.guid else set())
+        keys = self.entry_keys(item)
         if keys & self.seen:
             self.stats.inc_value("newshound/dedupe/skipped")
             raise DropItem(f"already seen: {item.url}", log_level="DEBUG")

@@ -23,6 +23,7 @@ _DATABASE = "newshound.database"  # click context meta: the database of the load
 # name -> "module:function"; the order is the order of `newshound --help`.
 COMMANDS = {
     "run": "monitor.cli.run:run",
+    "worker": "monitor.cli.worker:worker",
     "demo": "monitor.cli.demo:demo",
     "init": "monitor.cli.init:init",
     "check": "monitor.cli.check:check",

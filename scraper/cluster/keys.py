@@ -22,7 +22,15 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["WORKERS_GROUP", "WRITER_GROUP", "Keys", "connect", "connect_async", "known_keys"]
+__all__ = [
+    "WORKERS_GROUP",
+    "WRITER_GROUP",
+    "Keys",
+    "connect",
+    "connect_async",
+    "ensure_group",
+    "known_keys",
+]
 
 WORKERS_GROUP = "workers"  # the consumer group of the workers on the polls stream
 WRITER_GROUP = "writer"  # the writer's consumer group on the outcomes stream
@@ -79,3 +87,15 @@ def connect_async(url: str) -> Any:
     import redis.asyncio
 
     return redis.asyncio.Redis.from_url(url, socket_connect_timeout=10, health_check_interval=30)
+
+
+async def ensure_group(client: Any, stream: str, group: str) -> None:
+    """The consumer group ``group`` on ``stream``, made with the stream if need be, reading
+    from the stream's start (jobs queued before any worker came are read too)."""
+    import redis
+
+    try:
+        await client.xgroup_create(stream, group, id="0", mkstream=True)
+    except redis.ResponseError as e:
+        if "BUSYGROUP" not in str(e):  # it exists: fine
+            raise
