@@ -97,7 +97,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.response_guard.BoundedDecompressionMiddleware": 590,
     # With REDIS_URL (a crawl worker of a cluster): the per-host limits and delays below
     # held by all workers together; last before the download. Off without it.
-    "scraper.middlewares.host_limiter.HostLimiterMiddleware": 950,
+    "scraper.cluster.host_limiter.HostLimiterMiddleware": 950,
 }
 # A robots.txt Crawl-delay is honoured across the cluster up to this many seconds.
 NEWSHOUND_MAX_CRAWL_DELAY = 30.0

@@ -71,7 +71,7 @@ def main() -> None:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "scraper.middlewares.robots_cache.CachedRobotsTxtMiddleware": 100,
-            "scraper.middlewares.host_limiter.HostLimiterMiddleware": 950,
+            "scraper.cluster.host_limiter.HostLimiterMiddleware": 950,
         },
     }
     if args.limit_hosts:

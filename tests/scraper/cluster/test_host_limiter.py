@@ -1,5 +1,5 @@
 """Politeness across crawl workers: two crawl processes sharing one Redis put no more load
-on a host than one may (scraper/middlewares/host_limiter.py). Real parts: a loopback
+on a host than one may (scraper/cluster/host_limiter.py). Real parts: a loopback
 site that counts the requests it is answering at once, a real redis-server, and each
 crawl a process of its own (tests/support/host_crawl.py)."""
 
@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
+from tests.support import ROOT
 from tests.support.redis_server import RedisServer, redis_server_binary
 
 pytestmark = pytest.mark.skipif(redis_server_binary() is None, reason="needs redis-server")
 
-ROOT = Path(__file__).resolve().parents[2]
 # Two per host, each worker. And a delay, however small: Scrapy 2.19 under the asyncio
 # reactor sends a host's whole queue at once when its slot has no delay (the downloader
 # counts a request as transferring only once its task runs), so with none one worker
