@@ -68,6 +68,7 @@ def run(
     from monitor.daemon.scheduler import Daemon
     from monitor.safety import install_secret_filter
     from monitor.store.lock import LockHeld
+    from scraper.cluster.keys import ClusterError
 
     try:
         limit = parse_interval(deliver_limit)
@@ -89,6 +90,8 @@ def run(
     try:
         code = asyncio.run(_run(Daemon(config, once=once, notifier=notifier), limit))
     except LockHeld as e:
+        raise click.ClickException(str(e)) from None
+    except ClusterError as e:  # [cluster]: Redis cannot be used
         raise click.ClickException(str(e)) from None
     except sqlite3.DatabaseError as e:  # a damaged file, a full disk: one line, no traceback
         raise click.ClickException(f"database {config.storage.path}: {e}") from None

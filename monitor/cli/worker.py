@@ -39,10 +39,10 @@ def worker(config_path: Path | None, concurrency: int, name: str | None, log_lev
     unset = [u for u in config.unresolved if u.startswith("cluster.")]
     if unset:
         raise click.ClickException(f"{where}: {unset[0]}: environment variable is not set")
+    from scraper.cluster.keys import ClusterError, check_redis
+
     try:
-        import redis  # noqa: F401
-    except ImportError:
-        raise click.ClickException(
-            "newshound worker needs the cluster extra: pip install 'newshound[cluster]'"
-        ) from None
+        check_redis(config.cluster.redis)
+    except ClusterError as e:
+        raise click.ClickException(str(e)) from None
     raise SystemExit(run_worker(config, concurrency=concurrency, name=name, log_level=log_level))

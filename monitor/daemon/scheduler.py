@@ -94,6 +94,7 @@ class Daemon:
         self.exit_code = 0
         self._stop = asyncio.Event()
         self._warned: set[str] = set()
+        self.cluster: Any = None  # with [cluster]: the ClusterWriter (cluster.py)
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -104,6 +105,11 @@ class Daemon:
         try:
             self.lock.acquire()  # LockHeld: another daemon polls this database
             sync_sources(self.db, [s for s in self.config.sources if s.enabled])
+            if self.config.cluster is not None:  # workers poll; this process writes
+                from monitor.daemon.cluster import ClusterWriter
+
+                self.cluster = ClusterWriter(self.config)
+                await self.cluster.start()
             self.items_seen = {r[0]: r[1] for r in self.db.execute(
                 "SELECT name, items_seen FROM sources")}  # fmt: skip
             loop = asyncio.get_running_loop()
@@ -121,6 +127,8 @@ class Daemon:
             if server is not None:
                 server.close()
                 await server.wait_closed()
+            if self.cluster is not None:
+                await self.cluster.close()
             self._close()
         return self.exit_code
 
@@ -312,6 +320,9 @@ class Daemon:
         self.metrics.inflight.set(len(self.inflight))
 
     async def _crawl(self, names: tuple[str, ...], claimed: float) -> None:
+        if self.cluster is not None:
+            await self._queue_polls(names, claimed)
+            return
         try:
             crawl = await self.launcher.start(self.config, names)
         except (OSError, EOFError) as e:
@@ -341,6 +352,22 @@ class Daemon:
                   cpu=stats.get("cpu_seconds"), worker=crawl.pid, **counts)  # fmt: skip
         self._reap()
         # Shutting down: what was not polled stays due for the next start.
+        self._release(names, claimed, None if self.stopping else self.config.daemon.tick)
+
+    async def _queue_polls(self, names: tuple[str, ...], claimed: float) -> None:
+        """[cluster]: the polls go to the workers through Redis; wait (as for a crawl)
+        until the writer has recorded each, or the crawl timeout."""
+        try:
+            await self.cluster.queue_polls(names)
+        except Exception as e:  # noqa: BLE001 - Redis unreachable: retried next tick
+            log_event(log, "polls_not_queued", logging.ERROR, sources=len(names), error=str(e))
+            self._release(names, claimed, self.config.daemon.tick)
+            return
+        while not self.stopping and time.time() < claimed + CRAWL_TIMEOUT:
+            self._reap()
+            if not any(self.inflight.get(name) == claimed for name in names):
+                return
+            await asyncio.sleep(0.5)
         self._release(names, claimed, None if self.stopping else self.config.daemon.tick)
 
     def _take_messages(self, crawl: Crawl) -> None:

@@ -92,7 +92,8 @@ class EmitterPipeline:
             log.warning("source=%r settled without a poll job", source)
             return
         try:
-            message = encode_polled(poll.job.job, source, outcomes, complete, self.worker)
+            message = encode_polled(poll.job.job, source, outcomes, complete, self.worker,
+                                    poll.job.queued)  # fmt: skip
             pipe = self.client.pipeline(transaction=True)  # MULTI: the outcome, then the ack
             pipe.xadd(self.keys.outcomes, message)
             pipe.xack(self.keys.polls, WORKERS_GROUP, poll.entry_id)

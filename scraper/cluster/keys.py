@@ -36,6 +36,11 @@ WORKERS_GROUP = "workers"  # the consumer group of the workers on the polls stre
 WRITER_GROUP = "writer"  # the writer's consumer group on the outcomes stream
 
 
+class ClusterError(RuntimeError):
+    """Redis cannot be used (unreachable, refused, a wrong password, TLS): the message
+    names it, the URL without its password."""
+
+
 @dataclass(frozen=True)
 class Keys:
     prefix: str = "newshound"
@@ -99,3 +104,21 @@ async def ensure_group(client: Any, stream: str, group: str) -> None:
     except redis.ResponseError as e:
         if "BUSYGROUP" not in str(e):  # it exists: fine
             raise
+
+
+def check_redis(url: str) -> None:
+    """Raise ``ClusterError`` unless the Redis at ``url`` answers a PING."""
+    from monitor.safety import redact_url
+
+    try:
+        client = connect(url)
+    except ImportError:
+        raise ClusterError(
+            "[cluster] needs the redis package: pip install 'newshound[cluster]'"
+        ) from None
+    try:
+        client.ping()
+    except Exception as e:  # noqa: BLE001 - refused, unreachable, wrong password, TLS
+        raise ClusterError(f"[cluster] redis {redact_url(url)}: {e}") from None
+    finally:
+        client.close()

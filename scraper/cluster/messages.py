@@ -22,6 +22,7 @@ a poll's articles always come before its ``polled`` message::
      "result": {"terms": {"<term>": {"count": N, "hits": [{"term", "alias", "field",
                 "offset", "snippet", "found"}, ...]}}, "rules": ["<rule>", ...]}}
     {"v": 1, "type": "polled", "job", "worker", "source", "complete": true, "when": …,
+     "queued": …,                                  # the job's, for the writer's dedupe
      "outcomes": [{"kind": "SourcePolled" | "SourceUnchanged" | "SourceFailed" |
                    "SourceMoved" | "PagePolled" | "PagesForgotten", ...its fields}]}
     {"v": 1, "type": "listed_url", "url", "article_id"}
@@ -119,6 +120,7 @@ class PolledMessage:
     complete: bool
     when: float
     outcomes: tuple[Outcome, ...]
+    queued: float = 0.0  # when the writer queued the job (0: not said)
 
 
 @dataclass(frozen=True)
@@ -158,11 +160,12 @@ def encode_article(job: str, page: ArticlePage, worker: str = "") -> dict[str, s
 
 
 def encode_polled(
-    job: str, source: str, outcomes: list[Outcome], complete: bool, worker: str = ""
-) -> dict[str, str]:
+    job: str, source: str, outcomes: list[Outcome], complete: bool, worker: str = "",
+    queued: float = 0.0,
+) -> dict[str, str]:  # fmt: skip
     return _fields({
         "type": "polled", "job": job, "worker": worker, "source": source,
-        "complete": complete, "when": time.time(),
+        "complete": complete, "when": time.time(), "queued": queued,
         "outcomes": [_outcome_json(o) for o in outcomes],
     })  # fmt: skip
 
@@ -269,8 +272,11 @@ def _decode_polled(m: dict[str, Any]) -> PolledMessage:
     when = m.get("when")
     if not isinstance(when, int | float) or isinstance(when, bool):
         raise MessageError("polled: when must be a number")
+    queued = m.get("queued", 0.0)
+    if not isinstance(queued, int | float) or isinstance(queued, bool):
+        raise MessageError("polled: queued must be a number")
     return PolledMessage(m["job"], m["source"], m.get("complete") is True, float(when),
-                         tuple(outcomes))  # fmt: skip
+                         tuple(outcomes), float(queued))  # fmt: skip
 
 
 def _decode_page(m: dict[str, Any]) -> ArticlePage:
