@@ -1,10 +1,10 @@
 """``newshound worker``: one Scrapy crawl that polls what Redis hands it, until stopped.
 
 The same spider code, middlewares and pipeline stages as a local crawl (robots.txt,
-conditional GET, politeness, dedupe, cleaner, matcher), with three parts swapped
+conditional GET, politeness, dedupe, cleaner, matcher), with four parts swapped
 (``scraper.cluster``): the spider takes its sources from poll jobs on Redis rather than
-from the config, dedupe remembers what it handed on for minutes rather than for the
-crawl's life, and the last stage sends what it found to the writer (``newshound
+from the config, dedupe and robots.txt remember what they saw for minutes rather than
+for the crawl's life, and the last stage sends what it found to the writer (``newshound
 run``) instead of writing a database. The worker opens no SQLite file: the config's
 ``[[sources]]`` and ``[storage]`` are not used here (each job carries its source).
 
@@ -19,6 +19,11 @@ from dataclasses import replace
 from monitor.config import Config
 
 __all__ = ["run_worker"]
+
+MIDDLEWARES = {
+    "scraper.middlewares.robots_cache.CachedRobotsTxtMiddleware": None,
+    "scraper.cluster.robots.ClusterRobotsTxtMiddleware": 100,
+}
 
 PIPELINES = {
     "scraper.pipelines.DedupePipeline": None,
@@ -41,6 +46,8 @@ def run_worker(config: Config, *, concurrency: int = 16, name: str | None = None
     settings.setmodule("scraper.settings", priority="project")
     pipelines = dict(settings.getdict("ITEM_PIPELINES")) | PIPELINES
     settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES")) | MIDDLEWARES
+    settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
     settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
     settings.set("NEWSHOUND_WORKER_NAME", name or worker_name(), priority="cmdline")
     settings.set("NEWSHOUND_WORKER_CONCURRENCY", concurrency, priority="cmdline")
@@ -51,4 +58,4 @@ def run_worker(config: Config, *, concurrency: int = 16, name: str | None = None
     process.crawl(crawler)
     process.start()
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
-    return 0 if reason in ("shutdown", "finished", None) else 1
+    return 0 if reason == "shutdown" else 1  # a worker ends only when told to

@@ -46,6 +46,7 @@ __all__ = ["ClusterSpider"]
 log = logging.getLogger(__name__)
 
 READ_BLOCK_MS = 1000  # a read waits this long for a job before the loop looks around
+RETRY_AFTER = 2.0  # seconds before Redis is asked again after an error
 HEARTBEAT_TTL = 60  # seconds a worker's heartbeat key outlives its last beat
 
 
@@ -69,20 +70,29 @@ class ClusterSpider(FeedsSpider):
         self.consumer = self.settings.get("NEWSHOUND_WORKER_NAME") or worker_name()
         self.concurrency = self.settings.getint("NEWSHOUND_WORKER_CONCURRENCY", 16)
         self.visibility_ms = int(cluster.visibility_timeout * 1000)
+        import redis
+
         client = connect_async(cluster.redis)
         try:
             await ensure_group(client, self.keys.polls, WORKERS_GROUP)
             renewed = 0.0
             while True:
-                now = time.time()
-                if now - renewed >= cluster.visibility_timeout / 3:
-                    await self._renew(client)
-                    renewed = now
-                free = self.concurrency - len(self.cluster_state.jobs)
-                if free <= 0:
-                    await asyncio.sleep(0.05)
+                try:
+                    now = time.time()
+                    if now - renewed >= cluster.visibility_timeout / 3:
+                        await self._renew(client)
+                        renewed = now
+                    free = self.concurrency - len(self.cluster_state.jobs)
+                    if free <= 0:
+                        await asyncio.sleep(0.05)
+                        continue
+                    entries = await self._read(client, free)
+                except redis.RedisError as e:  # Redis restarting, a network blip: wait
+                    log.error("redis: %s; trying again in %gs", e, RETRY_AFTER)
+                    self.crawler.stats.inc_value("newshound/cluster/redis_errors")
+                    await asyncio.sleep(RETRY_AFTER)
                     continue
-                for entry_id, fields in await self._read(client, free):
+                for entry_id, fields in entries:
                     request = await self._take(client, entry_id, fields)
                     if request is not None:
                         yield request
@@ -138,8 +148,12 @@ def job_pages(job: PollJob) -> dict[str, Any]:
 
 
 async def _drop(client: Any, stream: str, entry_id: str) -> None:
-    await client.xack(stream, WORKERS_GROUP, entry_id)
-    await client.xdel(stream, entry_id)
+    """Acknowledge and delete a job not polled here (if Redis fails, it comes back)."""
+    try:
+        await client.xack(stream, WORKERS_GROUP, entry_id)
+        await client.xdel(stream, entry_id)
+    except Exception as e:  # noqa: BLE001 - refused again when it comes back
+        log.error("redis: job %s not acknowledged: %s", entry_id, e)
 
 
 def worker_name() -> str:
