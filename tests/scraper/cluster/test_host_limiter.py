@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import redis
 
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
 from tests.support import ROOT
@@ -39,7 +41,13 @@ class InFlight:
     arrivals: list[tuple[float, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def page(self, seconds: float, release: threading.Event | None = None):  # noqa: ANN201
+    def page(  # noqa: ANN201
+        self,
+        seconds: float,
+        release: threading.Event | None = None,
+        body: bytes = b"",
+        ctype: str = "text/html",
+    ):
         def route(record: RequestRecord) -> Reply:
             with self.lock:
                 self.now += 1
@@ -55,7 +63,8 @@ class InFlight:
             finally:
                 with self.lock:
                     self.now -= 1
-            return Reply(200, b"<html><body>page</body></html>", {"Content-Type": "text/html"})
+            return Reply(200, body or b"<html><body>page</body></html>",
+                         {"Content-Type": ctype})  # fmt: skip
 
         return route
 
@@ -161,3 +170,82 @@ def test_a_killed_workers_lease_expires(tmp_path: Path, redis_server: RedisServe
     # held while the dead worker's download could still have been running (its 1 s
     # timeout), given up after
     assert next_start - hung >= 1.0 and next_start > killed
+
+
+def one_host_news_site(
+    tmp_path: Path, in_flight: InFlight, feeds: int, articles: int
+) -> FixtureSite:
+    """``feeds`` feeds of ``articles`` stories each, all on one host, every answer slow."""
+    site = FixtureSite(tmp_path).start()
+    for k in range(feeds):
+        items = "".join(
+            f"<item><title>Putin story {k}-{n}</title><link>{site.url(f'/a/{k}-{n}.html')}</link>"
+            f"<guid>{k}-{n}</guid></item>"
+            for n in range(articles)
+        )
+        rss = f'<rss version="2.0"><channel><title>F{k}</title>{items}</channel></rss>'
+        site.routes[f"/feeds/{k}.rss"] = in_flight.page(
+            0.5, body=rss.encode(), ctype="application/rss+xml"
+        )
+        for n in range(articles):
+            text = f"<p>Putin said today, in story {k}-{n}, that the talks would go on.</p>" * 5
+            html = f"<html><body><article><h1>Putin {k}-{n}</h1>{text}</article></body></html>"
+            site.routes[f"/a/{k}-{n}.html"] = in_flight.page(0.5, body=html.encode())
+    return site
+
+
+@pytest.mark.slow
+def test_two_newshound_workers_never_exceed_the_hosts_limit(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    in_flight = InFlight()
+    site = one_host_news_site(tmp_path, in_flight, feeds=4, articles=4)
+    sources = "".join(
+        f'[[sources]]\nname = "F{k}"\nurl = "{site.url(f"/feeds/{k}.rss")}"\ninterval = "1h"\n'
+        for k in range(4)
+    )
+    config = tmp_path / "newshound.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp_path / "news.db"}"\n[network]\nallow_private_addresses = true\n'
+        f'[daemon]\ntick = "1s"\n[cluster]\nredis = "{redis_server.url}"\n'
+        f'[[terms]]\nname = "Putin"\n{sources}',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def newshound(*args: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "monitor", *args, "--config", str(config)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    # Two sources at a time each, so that both workers take two of the four.
+    procs = [newshound("worker", "--name", w, "--concurrency", "2") for w in "ab"]
+    try:
+        deadline = time.monotonic() + 120
+        with redis.Redis.from_url(redis_server.url) as r:
+            while len(list(r.scan_iter(match="newshound:worker:*"))) < 2:
+                assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+                time.sleep(0.1)
+        procs.append(newshound("run"))
+        while stored(tmp_path / "news.db") < 16:
+            assert all(p.poll() is None for p in procs), [p.returncode for p in procs]
+            assert time.monotonic() < deadline, f"{stored(tmp_path / 'news.db')} of 16 stored"
+            time.sleep(0.2)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            p.wait(60)
+        site.stop()
+    assert in_flight.peak == 2  # two requests at a time, not each worker's two
+
+
+def stored(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is being made
+        return 0
