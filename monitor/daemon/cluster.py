@@ -41,6 +41,7 @@ from scrapy.exceptions import DropItem
 
 from monitor.config import Config
 from monitor.daemon.logs import log_event
+from monitor.metrics import DaemonMetrics
 from monitor.safety import redact_url
 from monitor.store import Store
 from monitor.store.sources import polled_since
@@ -63,7 +64,7 @@ from scraper.cluster.messages import (
     encode_job,
 )
 from scraper.cluster.state import known_value
-from scraper.items import ArticlePage, SourcePolled, SourceUnchanged
+from scraper.items import ArticlePage, SourceFailed, SourcePolled, SourceUnchanged
 from scraper.writer import OutcomeWriter
 
 __all__ = ["ClusterError", "ClusterWriter"]
@@ -88,8 +89,9 @@ class Stats(Counter[str]):
 class ClusterWriter:
     """``await start()``, then ``queue_polls(names)`` from the scheduler; ``await close()``."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, metrics: DaemonMetrics | None = None) -> None:
         assert config.cluster is not None
+        self.metrics = metrics or DaemonMetrics()  # what /metrics shows, as for crawls
         self.config, self.cluster = config, config.cluster
         self.keys = Keys(self.cluster.key_prefix)
         self.store = Store(config.storage.path)
@@ -218,6 +220,12 @@ class ClusterWriter:
             self.writer.store_article(page)
         except DropItem:  # stored already (a second copy of the message) or unchanged
             self.stats.inc_value("newshound/cluster/already_stored")
+        else:
+            self.metrics.articles.inc()
+            if page.result is not None and page.result.matched:
+                self.metrics.matched.inc()
+            if page.body is not None:
+                self.metrics.pages.inc()
         entry = page.entry
         out = self._known(page.url or entry.url, entry.guid, entry.source, listed=entry.url)
         if page.body is not None:
@@ -256,6 +264,10 @@ class ClusterWriter:
         ]  # fmt: skip
         self.writer.apply_poll(outcomes, message.complete, self._unchanged)
         self.stats.inc_value("newshound/cluster/polls_applied")
+        for o in outcomes:
+            result = _POLL_RESULTS.get(type(o))
+            if result is not None:
+                self.metrics.polls.labels(result).inc()
 
     def _unchanged(self, o: SourceUnchanged) -> None:
         self.store.sources_unchanged([(o.source, o.status, o.when, self.writer.interval(o.source))])
@@ -298,6 +310,9 @@ SELECT a.id, a.url, l.url_key, a.source, a.guid, a.entry_hash
 FROM articles a LEFT JOIN listed_urls l ON l.article_id = a.id
 WHERE a.fetched >= ?
 """
+
+
+_POLL_RESULTS = {SourcePolled: "parsed", SourceUnchanged: "unchanged", SourceFailed: "failed"}
 
 
 def _text(value: Any) -> str:

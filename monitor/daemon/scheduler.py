@@ -108,7 +108,7 @@ class Daemon:
             if self.config.cluster is not None:  # workers poll; this process writes
                 from monitor.daemon.cluster import ClusterWriter
 
-                self.cluster = ClusterWriter(self.config)
+                self.cluster = ClusterWriter(self.config, self.metrics)
                 await self.cluster.start()
             self.items_seen = {r[0]: r[1] for r in self.db.execute(
                 "SELECT name, items_seen FROM sources")}  # fmt: skip
@@ -364,8 +364,11 @@ class Daemon:
             self._release(names, claimed, self.config.daemon.tick)
             return
         while not self.stopping and time.time() < claimed + CRAWL_TIMEOUT:
-            self._reap()
+            if self.once:  # no poll tick reaps for it
+                self._reap()
             if not any(self.inflight.get(name) == claimed for name in names):
+                log_event(log, "polls_done", sources=len(names),
+                          seconds=round(time.time() - claimed, 3))  # fmt: skip
                 return
             await asyncio.sleep(0.5)
         self._release(names, claimed, None if self.stopping else self.config.daemon.tick)

@@ -9,10 +9,12 @@ spider runs until SIGTERM.
 
 Visibility timeout: a job read by a worker stays in the group's pending list until the
 emitter acknowledges it (after its outcome is on the outcomes stream). Every
-``visibility_timeout / 3`` the worker claims its running jobs again (``XCLAIM`` with
-``JUSTID``, which resets their idle time), so a slow poll is not given away; a worker
-that died stops doing so, and after ``visibility_timeout`` any worker takes its jobs
-over with ``XAUTOCLAIM`` before it reads new ones.
+``visibility_timeout / 3`` (at most 10 s) the worker claims its running jobs again
+(``XCLAIM`` with ``JUSTID``, which resets their idle time), so a slow poll is not given
+away; a worker that died stops doing so, and after ``visibility_timeout`` any worker
+takes its jobs over with ``XAUTOCLAIM`` before it reads new ones. At the same time it
+writes its heartbeat, ``<prefix>:worker:<name>`` (seen, in_flight, pid, host,
+concurrency; it expires a minute, or a visibility timeout, after the last).
 
 Why not scrapy-redis's ``RedisSpider`` and scheduler: the spider feeds itself from the
 ``spider_idle`` signal, which stalls on Scrapy >= 2.16 (no ``start_requests()``); its
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 
 READ_BLOCK_MS = 1000  # a read waits this long for a job before the loop looks around
 RETRY_AFTER = 2.0  # seconds before Redis is asked again after an error
+HEARTBEAT_EVERY = 10.0  # seconds between heartbeats (and claim renewals), at most
 HEARTBEAT_TTL = 60  # seconds a worker's heartbeat key outlives its last beat
 
 
@@ -79,7 +82,7 @@ class ClusterSpider(FeedsSpider):
             while True:
                 try:
                     now = time.time()
-                    if now - renewed >= cluster.visibility_timeout / 3:
+                    if now - renewed >= min(cluster.visibility_timeout / 3, HEARTBEAT_EVERY):
                         await self._renew(client)
                         renewed = now
                     free = self.concurrency - len(self.cluster_state.jobs)

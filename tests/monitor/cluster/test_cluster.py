@@ -146,14 +146,27 @@ def assert_password_never_printed(cluster: dict[str, Any]) -> None:
         assert spelling not in text
 
 
+def worker_config(config: Path, folder: Path) -> Path:
+    """``config`` with its database in a folder that does not exist: a worker that
+    opened SQLite would fail (or make it)."""
+    folder.mkdir()
+    text = config.read_text(encoding="utf-8")
+    db = str(config.parent / "news.db")
+    assert db in text
+    path = folder / "newshound.toml"
+    path.write_text(text.replace(db, str(folder / "missing" / "news.db")), encoding="utf-8")
+    return path
+
+
 def test_run_and_two_workers_store_and_alert_every_story_once(
     site: FixtureSite, tmp_path: Path, cluster: dict[str, Any]
 ) -> None:
     with serve_webhooks() as receiver:
         config = cluster_config(site, tmp_path, cluster["redis"], webhook_channel(receiver))
         daemon = start_run(cluster, config)
+        workers_config = worker_config(config, tmp_path / "workers")
         for name in ("w0", "w1"):
-            start_worker(cluster, config, name, tmp_path)
+            start_worker(cluster, workers_config, name, tmp_path)
         db = tmp_path / "news.db"
         wait_until(lambda: len(stored(db)) >= len(ALL) and set(alerted(receiver)) >= MATCHED,
                    60, "every story stored and alerted", daemon)  # fmt: skip
@@ -165,7 +178,20 @@ def test_run_and_two_workers_store_and_alert_every_story_once(
     # every page fetched once: the second poll's entries were known before their pages
     pages = [p for p in site.paths() if p.startswith("/articles/")]
     assert sorted(pages) == sorted(ALL)
+    assert not (tmp_path / "workers" / "missing").exists()  # no worker opened a database
     assert_password_never_printed(cluster)
+
+
+def test_without_cluster_redis_is_not_imported() -> None:
+    """Nothing to install for one process: `run`, the daemon and the crawl import no redis."""
+    code = (
+        "import sys, monitor.cli.run, monitor.cli.worker, monitor.daemon.scheduler, "
+        "scraper.spiders.feeds, scraper.writer, scraper.cluster.keys; "
+        "print('redis' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert proc.stdout.strip() == "False"
 
 
 def test_sigkill_of_a_worker_mid_poll_loses_and_repeats_nothing(
