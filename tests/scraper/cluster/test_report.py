@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from monitor.store import open_database
 from monitor.store.sources import record_unchanged, sync_sources
 from scraper.cluster.keys import WORKERS_GROUP, Keys
 from scraper.cluster.report import watch_cluster
+from tests.support import ROOT
 from tests.support.redis_server import RedisServer, redis_server_binary
 
 pytestmark = pytest.mark.skipif(redis_server_binary() is None, reason="needs redis-server")
@@ -177,3 +182,30 @@ def test_metrics_show_the_cluster_as_each_scrape_finds_it(
 
 def test_metrics_without_a_cluster_have_no_cluster_gauges() -> None:
     assert b"newshound_cluster" not in DaemonMetrics().render()
+
+
+def test_status_shows_a_real_worker_by_its_heartbeat(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    config = make_config(tmp_path, redis_server.url)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "worker", "--config", str(config),
+         "--name", "crawl-7", "--concurrency", "3"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        with redis.Redis.from_url(redis_server.url) as r:
+            while not r.exists(KEYS.worker("crawl-7")):
+                assert worker.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        code, out = status(config, "--cluster", "--json")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+    assert code == 0, out
+    doc = json.loads(out)
+    [beat] = doc["workers"]
+    assert (beat["name"], beat["concurrency"], beat["in_flight"]) == ("crawl-7", 3, 0)
+    assert beat["pid"] == worker.pid and time.time() - beat["seen"] < 60
