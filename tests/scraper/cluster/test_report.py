@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from monitor.store import open_database
 from monitor.store.sources import record_unchanged, sync_sources
 from scraper.cluster.keys import WORKERS_GROUP, Keys
 from scraper.cluster.report import watch_cluster
+from tests.monitor.daemon.conftest import DaemonProcess
 from tests.support import ROOT
 from tests.support.redis_server import RedisServer, redis_server_binary
 
@@ -31,7 +33,7 @@ pytestmark = pytest.mark.skipif(redis_server_binary() is None, reason="needs red
 KEYS = Keys("newshound")
 
 
-def make_config(tmp_path: Path, redis_url: str) -> Path:
+def make_config(tmp_path: Path, redis_url: str, extra: str = "") -> Path:
     path = tmp_path / "newshound.toml"
     path.write_text(
         f"""
@@ -42,7 +44,8 @@ redis = "{redis_url}"
 [[sources]]
 name = "Good"
 url = "https://example.org/good.rss"
-""",
+"""
+        + extra,
         encoding="utf-8",
     )
     config = load_config(path, secrets=False)
@@ -209,3 +212,31 @@ def test_status_shows_a_real_worker_by_its_heartbeat(
     [beat] = doc["workers"]
     assert (beat["name"], beat["concurrency"], beat["in_flight"]) == ("crawl-7", 3, 0)
     assert beat["pid"] == worker.pid and time.time() - beat["seen"] < 60
+
+
+def test_run_serves_the_clusters_gauges(tmp_path: Path, redis_server: RedisServer) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = make_config(tmp_path, redis_server.url, f'[metrics]\nlisten = "127.0.0.1:{port}"\n')
+    with redis.Redis.from_url(redis_server.url) as r:
+        beat(r, "crawl-1:4242", seen=time.time(), in_flight=0)
+    run = DaemonProcess(["--config", str(config)])
+    try:
+        page = ""
+
+        def scraped() -> bool:
+            nonlocal page
+            try:
+                page = asyncio.run(_scrape(port))
+            except OSError:  # not listening yet
+                return False
+            return "newshound_cluster_workers 1.0" in page
+
+        run.wait_for(scraped, 60, "the worker shown on /metrics")
+    finally:
+        run.stop()
+        run.close()
+    assert "newshound_cluster_up 1.0" in page
+    assert 'newshound_cluster_worker_polls_in_flight{worker="crawl-1:4242"} 0.0' in page
+    assert 'newshound_cluster_queue{queue="polls_waiting"} 0.0' in page
