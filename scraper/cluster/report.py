@@ -78,7 +78,8 @@ def cluster_report(cluster: ClusterConfig) -> ClusterReport:
 
 def watch_cluster(cluster: ClusterConfig, metrics: DaemonMetrics) -> None:
     """Have ``/metrics`` read the cluster afresh before each scrape (``newshound run`` calls
-    this once, with ``[cluster]`` and ``[metrics] listen``); ``newshound_cluster_up`` is 0 when Redis does not answer."""
+    this once, with ``[cluster]`` and ``[metrics] listen``); ``newshound_cluster_up`` is 0
+    when Redis does not answer."""
     import redis
 
     keys = Keys(cluster.key_prefix)
