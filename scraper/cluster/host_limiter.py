@@ -100,7 +100,9 @@ class HostLimiterMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         config: Config | None = crawler.settings.get("NEWSHOUND_CONFIG")
         if config is None or config.cluster is None:
-            raise NotConfigured("HostLimiterMiddleware: off, the config has no [cluster]")
+            # Off without [cluster], which is the usual case: no message, since Scrapy
+            # logs a NotConfigured's message as a warning on every crawl.
+            raise NotConfigured
         mw = cls(crawler, config.cluster.redis, Keys(config.cluster.key_prefix))
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw

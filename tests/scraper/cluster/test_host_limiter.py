@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,13 +42,16 @@ class InFlight:
     arrivals: list[tuple[float, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def page(  # noqa: ANN201
+    def page(
         self,
         seconds: float,
         release: threading.Event | None = None,
         body: bytes = b"",
         ctype: str = "text/html",
-    ):
+    ) -> Callable[[RequestRecord], Reply]:
+        """A route answering ``body`` after ``seconds`` (or once ``release`` is set),
+        counted while it is being answered."""
+
         def route(record: RequestRecord) -> Reply:
             with self.lock:
                 self.now += 1
