@@ -6,6 +6,8 @@ validators and digest, unchanged, failed with reason and Retry-After, moved; the
 led to), the pipelines before this one turn entries into articles, and this pipeline
 applies all of it through the crawl's one ``monitor.store.Store``: one SQLite connection
 per crawl, and the only module under ``scraper/`` that imports ``monitor.store``.
+The applying itself is ``OutcomeWriter``, which needs no crawl: the cluster's writer
+(``monitor/daemon/cluster.py``) applies what remote workers send with it, the same way.
 
 What is committed when (and why an interrupted crawl loses nothing):
 

@@ -184,7 +184,9 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
 # --- decoding ----------------------------------------------------------------------------
 
 
-def _message(entry: Mapping[Any, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
+def _message(entry: Mapping[Any, Any] | None, kinds: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(entry, Mapping):  # a pending entry deleted meanwhile reads as nil
+        raise MessageError("no fields (deleted?)")
     raw = entry.get(FIELD, entry.get(FIELD.encode()))
     if raw is None:
         raise MessageError(f"no {FIELD!r} field (fields: {sorted(map(str, entry))[:5]})")
@@ -227,7 +229,7 @@ def _build(cls: type[Any], data: Any, where: str) -> Any:
         raise MessageError(f"{where}: {e}") from None
 
 
-def decode_job(entry: Mapping[Any, Any]) -> PollJob:
+def decode_job(entry: Mapping[Any, Any] | None) -> PollJob:
     """The poll job in a stream entry of ``<prefix>:polls``; raises ``MessageError``."""
     m = _message(entry, ("poll",))
     if not isinstance(m.get("job"), str) or not isinstance(m.get("pages"), list):
@@ -239,7 +241,9 @@ def decode_job(entry: Mapping[Any, Any]) -> PollJob:
     return PollJob(m["job"], source, state, pages, float(queued or 0.0))
 
 
-def decode_outcome(entry: Mapping[Any, Any]) -> ArticleMessage | PolledMessage | ListedUrlMessage:
+def decode_outcome(
+    entry: Mapping[Any, Any] | None,
+) -> ArticleMessage | PolledMessage | ListedUrlMessage:
     """The outcome in a stream entry of ``<prefix>:outcomes``; raises ``MessageError``."""
     m = _message(entry, ("article", "polled", "listed_url"))
     if m["type"] == "listed_url":

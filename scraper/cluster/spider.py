@@ -48,6 +48,10 @@ __all__ = ["ClusterSpider"]
 log = logging.getLogger(__name__)
 
 READ_BLOCK_MS = 1000  # a read waits this long for a job before the loop looks around
+# A job this old has been queued again by the writer (it gives up waiting for a poll
+# after 30 minutes, monitor/daemon/scheduler.py CRAWL_TIMEOUT): jobs piled up while no
+# worker ran are dropped, the latest of each source polled.
+STALE_AFTER = 3600.0
 RETRY_AFTER = 2.0  # seconds before Redis is asked again after an error
 HEARTBEAT_EVERY = 10.0  # seconds between heartbeats (and claim renewals), at most
 HEARTBEAT_TTL = 60  # seconds a worker's heartbeat key outlives its last beat
@@ -121,6 +125,10 @@ class ClusterSpider(FeedsSpider):
         except MessageError as e:
             log.error("poll job %s refused and acknowledged: %s", entry_id, e)
             self.crawler.stats.inc_value("newshound/cluster/jobs_refused")
+            await _drop(client, self.keys.polls, entry_id)
+            return None
+        if job.queued < time.time() - STALE_AFTER:  # queued again since: that one counts
+            self.crawler.stats.inc_value("newshound/cluster/jobs_stale")
             await _drop(client, self.keys.polls, entry_id)
             return None
         running = self.cluster_state.jobs.get(job.source.name)

@@ -263,3 +263,36 @@ def test_wrong_redis_password_is_a_clear_error_without_the_password(
         assert proc.returncode != 0
         assert "[cluster] redis redis://***@127.0.0.1" in proc.stderr, proc.stderr[-2000:]
         assert "not-the-pass-word" not in proc.stdout + proc.stderr
+
+
+def test_a_worker_drops_jobs_piled_up_long_ago(
+    site: FixtureSite, tmp_path: Path, cluster: dict[str, Any]
+) -> None:
+    """Jobs queued over and over while no worker ran: the stale copies are dropped, so
+    the source is polled once, not once per copy."""
+    from monitor.config import load_config
+    from scraper.cluster.messages import PollJob, decode_outcome, encode_job
+
+    config = cluster_config(site, tmp_path, cluster["redis"])
+    sources = {s.name: s for s in load_config(config, env=ENV).sources}
+    client = redis.Redis(port=cluster["redis"].port, password=PASSWORD)
+    try:
+        now = time.time()
+        for queued in (now - 3 * 3600, now - 2 * 3600):  # piled up hours ago
+            client.xadd("newshound:polls", encode_job(PollJob.new(sources["Fixture Asia"],
+                                                                  None, {}, queued)))  # fmt: skip
+        client.xadd("newshound:polls", encode_job(PollJob.new(sources["Fixture World"], None, {})))
+        start_worker(cluster, config, "w0", tmp_path)
+
+        def polled() -> list[str]:
+            out = [decode_outcome(f) for _, f in client.xrange("newshound:outcomes")]
+            return [m.source for m in out if type(m).__name__ == "PolledMessage"]  # type: ignore[union-attr]
+
+        deadline = time.time() + 30
+        while polled() != ["Fixture World"] and time.time() < deadline:
+            time.sleep(0.1)
+        assert polled() == ["Fixture World"], cluster["workers"][0].output()[-3000:]
+        assert client.xlen("newshound:polls") == 0  # the stale ones acknowledged, deleted
+    finally:
+        client.close()
+    assert "/feeds/asia.atom" not in site.paths()

@@ -84,6 +84,7 @@ POLLED = encode_polled("j1", "Wire", [SourcePolled("Wire", 200, None, None, None
 @pytest.mark.parametrize(
     ("entry", "reason"),
     [
+        (None, "no fields"),
         ({"data": "x"}, "no 'm' field"),
         ({"m": b"\x80\x04\x95 pickle"}, "not JSON"),
         ({"m": "[1, 2]"}, "not a JSON object"),
@@ -96,10 +97,11 @@ POLLED = encode_polled("j1", "Wire", [SourcePolled("Wire", 200, None, None, None
                                   "when": 1.0}]), "status: str is not int"),
         (_with(POLLED, when="soon"), "when must be a number"),
     ],
-    ids=["no-field", "pickle", "array", "version", "type", "kind", "source", "field-type", "when"],
+    ids=["deleted", "no-field", "pickle", "array", "version", "type", "kind", "source",
+         "field-type", "when"],
 )  # fmt: skip
 def test_foreign_or_malformed_message_is_refused_with_a_reason(
-    entry: dict[str, object], reason: str
+    entry: dict[str, object] | None, reason: str
 ) -> None:
     with pytest.raises(MessageError, match=reason):
         decode_outcome(entry)
