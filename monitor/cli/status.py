@@ -160,30 +160,33 @@ def _cluster_status(config: Config, as_json: bool) -> bool:
     if problem is not None:
         click.echo(redact_urls(f"failing   cluster: Redis at {where}: {problem}"), err=as_json)
         return True
-    stalled = report.polls_waiting > 0 and not report.workers
     if as_json:
-        click.echo(json.dumps(report.to_json() | {"redis": where}, indent=1))
+        click.echo(json.dumps(report.to_json(time.time()) | {"redis": where}, indent=1))
     else:
         for line in _cluster_lines(report, where, time.time()):
             click.echo(redact_urls(line))
-    return stalled
+    return report.stalled
 
 
 def _cluster_lines(report: ClusterReport, where: str, now: float) -> list[str]:
-    state = "failing" if report.polls_waiting and not report.workers else "ok"
+    alive = report.alive(now)
+    state = "failing" if report.stalled else "ok"
     lines = [
-        f"{state:<9} cluster at {where}  {len(report.workers)} workers, "
+        f"{state:<9} cluster at {where}  {len(alive)} workers, "
         f"{report.polls_waiting} poll jobs waiting, {report.polls_claimed} being polled, "
         f"{report.outcomes_waiting} outcomes waiting for the writer"
     ]
-    if state == "failing":
+    if report.stalled:
         lines.append("          no worker alive: start `newshound worker` (docs/scaling.md)")
     for w in report.workers:
         limit = f" of {w.concurrency}" if w.concurrency else ""
-        lines.append(
-            f"{'ok':<9} worker {w.name}  last seen {_ago(w.seen, now)}, "
-            f"{w.in_flight}{limit} polls in flight"
+        line = (
+            f"{'ok' if w in alive else 'silent':<9} worker {w.name}  last seen "
+            f"{_ago(w.seen, now)}, {w.in_flight}{limit} polls in flight"
         )
+        if w not in alive:
+            line += "\n          stopped or stuck: another worker takes its polls in time"
+        lines.append(line)
     return lines
 
 

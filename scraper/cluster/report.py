@@ -10,6 +10,7 @@ group's pending entries, the rest wait for a worker.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,6 +19,10 @@ from monitor.metrics import DaemonMetrics
 from scraper.cluster.keys import WORKERS_GROUP, Keys, connect_async
 
 __all__ = ["ClusterReport", "WorkerBeat", "cluster_report", "read_cluster", "watch_cluster"]
+
+# A worker beats every HEARTBEAT_EVERY (10 s, scraper/cluster/spider.py): one not heard
+# for three beats has stopped or is stuck, though its key lives on until its TTL.
+SILENT_AFTER = 30.0
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,18 @@ class ClusterReport:
     polls_claimed: int  # taken by a worker, not settled yet
     outcomes_waiting: int  # sent by workers, not yet applied by the writer
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self) | {"workers": [asdict(w) for w in self.workers]}
+    def alive(self, now: float) -> list[WorkerBeat]:
+        """The workers heard from within ``SILENT_AFTER``."""
+        return [w for w in self.workers if now - w.seen <= SILENT_AFTER]
+
+    @property
+    def stalled(self) -> bool:
+        """Poll jobs wait and no worker is alive to take them."""
+        return self.polls_waiting > 0 and not self.alive(time.time())
+
+    def to_json(self, now: float) -> dict[str, Any]:
+        workers = [asdict(w) | {"silent": now - w.seen > SILENT_AFTER} for w in self.workers]
+        return asdict(self) | {"workers": workers}
 
 
 async def read_cluster(client: Any, keys: Keys) -> ClusterReport:

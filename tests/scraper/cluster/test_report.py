@@ -23,7 +23,7 @@ from monitor.metrics import DaemonMetrics, serve_metrics
 from monitor.store import open_database
 from monitor.store.sources import record_unchanged, sync_sources
 from scraper.cluster.keys import WORKERS_GROUP, Keys
-from scraper.cluster.report import watch_cluster
+from scraper.cluster.report import SILENT_AFTER, watch_cluster
 from tests.monitor.daemon.conftest import DaemonProcess
 from tests.support import ROOT
 from tests.support.redis_server import RedisServer, redis_server_binary
@@ -240,3 +240,24 @@ def test_run_serves_the_clusters_gauges(tmp_path: Path, redis_server: RedisServe
     assert "newshound_cluster_up 1.0" in page
     assert 'newshound_cluster_worker_polls_in_flight{worker="crawl-1:4242"} 0.0' in page
     assert 'newshound_cluster_queue{queue="polls_waiting"} 0.0' in page
+
+
+def test_a_worker_not_heard_from_is_silent_and_not_counted(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    config = make_config(tmp_path, redis_server.url)
+    with redis.Redis.from_url(redis_server.url) as r:
+        queue_polls(r, 2, taken_by=None)
+        beat(r, "crawl-1:4242", seen=time.time() - 2 * SILENT_AFTER, in_flight=1)
+    code, out = status(config, "--cluster")
+    assert code == 1  # polls wait and the only worker known has gone quiet
+    assert "failing   cluster at" in out and "0 workers, 2 poll jobs waiting" in out
+    assert "silent    worker crawl-1:4242  last seen 1m ago, 1 of 16 polls in flight" in out
+    code, out = status(config, "--cluster", "--json")
+    assert [w["silent"] for w in json.loads(out)["workers"]] == [True]
+
+
+def test_silent_after_is_three_heartbeats() -> None:
+    from scraper.cluster.spider import HEARTBEAT_EVERY
+
+    assert SILENT_AFTER == 3 * HEARTBEAT_EVERY
