@@ -68,7 +68,7 @@ class ClusterGauges:
                         "1 when the cluster's Redis answered the last scrape, else 0",
                         registry=r)  # fmt: skip
         self.workers = Gauge(
-            "newshound_cluster_workers", "Workers with a live heartbeat", registry=r
+            "newshound_cluster_workers", "Workers heard from in the last 30 s", registry=r
         )
         self.worker_seen = Gauge("newshound_cluster_worker_last_seen_timestamp_seconds",
                                  "A worker's last heartbeat", ["worker"], registry=r)  # fmt: skip
@@ -83,19 +83,18 @@ class ClusterGauges:
         )
 
     def set(
-        self, workers: Iterable[tuple[str, float, int]], *, polls_waiting: int,
+        self, workers: Iterable[tuple[str, float, int]], *, alive: int, polls_waiting: int,
         polls_claimed: int, outcomes_waiting: int,
     ) -> None:  # fmt: skip
-        """The cluster as just read: ``workers`` as (name, last seen, polls in flight)."""
+        """The cluster as just read: ``workers`` as (name, last seen, polls in flight), of
+        which ``alive`` were heard from lately."""
         self.up.set(1)
         self.worker_seen.clear()  # a worker gone since the last scrape is not shown
         self.worker_in_flight.clear()
-        count = 0
         for name, seen, in_flight in workers:
             self.worker_seen.labels(name).set(seen)
             self.worker_in_flight.labels(name).set(in_flight)
-            count += 1
-        self.workers.set(count)
+        self.workers.set(alive)
         self.queue.labels("polls_waiting").set(polls_waiting)
         self.queue.labels("polls_claimed").set(polls_claimed)
         self.queue.labels("outcomes_waiting").set(outcomes_waiting)

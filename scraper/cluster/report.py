@@ -110,6 +110,7 @@ def watch_cluster(cluster: ClusterConfig, metrics: DaemonMetrics) -> None:
             await client.aclose()
         gauges.set(
             [(w.name, w.seen, w.in_flight) for w in report.workers],
+            alive=len(report.alive(time.time())),
             polls_waiting=report.polls_waiting, polls_claimed=report.polls_claimed,
             outcomes_waiting=report.outcomes_waiting,
         )  # fmt: skip
