@@ -16,7 +16,9 @@ COPY contrib/constraints.txt ./contrib/
 COPY monitor ./monitor
 COPY scraper ./scraper
 # Pinned: every dependency at the version tested (contrib/update_constraints.py writes it).
-RUN pip install -c contrib/constraints.txt . \
+# With the cluster extra (the Redis client): the same image runs `newshound worker`s
+# (docs/scaling.md, contrib/compose.cluster.yml).
+RUN pip install -c contrib/constraints.txt ".[cluster]" \
     && useradd --system --home-dir /data --uid 10001 newshound \
     && mkdir -p /data && chown newshound /data
 

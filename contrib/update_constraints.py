@@ -1,7 +1,9 @@
 """Write contrib/constraints.txt: the runtime dependencies of newshound (pyproject.toml's
-``dependencies`` and everything they need), each pinned to the version installed here.
+``dependencies`` and its ``cluster`` extra, and everything they need), each pinned to the
+version installed here.
 
-The Dockerfile installs with ``pip install -c contrib/constraints.txt .``, so an image
+The Dockerfile installs with ``pip install -c contrib/constraints.txt ".[cluster]"`` (one
+image runs ``newshound run`` alone, or as a cluster's writer or worker), so an image
 built later gets the versions that were tested. Run after changing dependencies:
 
     python contrib/update_constraints.py
@@ -22,7 +24,8 @@ SKIP = {"pip", "setuptools", "wheel"}  # the image's own installer stays as it i
 
 
 def pinned() -> dict[str, str]:
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + project["optional-dependencies"]["cluster"]
     env = {**default_environment(), "extra": ""}
     found: dict[str, str] = {}
     todo = [Requirement(d) for d in deps]

@@ -109,7 +109,12 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.response_guard.ResponseGuardMiddleware": 585,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "scraper.middlewares.response_guard.BoundedDecompressionMiddleware": 590,
+    # With REDIS_URL (a crawl worker of a cluster): the per-host limits and delays below
+    # held by all workers together; last before the download. Off without it.
+    "scraper.cluster.host_limiter.HostLimiterMiddleware": 950,
 }
+# A robots.txt Crawl-delay is honoured across the cluster up to this many seconds.
+NEWSHOUND_MAX_CRAWL_DELAY = 30.0
 
 # Components with nothing to do here, yet run on every request: no spider sets
 # allowed_domains (offsite) or http_user (auth), and nothing reads depth.

@@ -87,8 +87,13 @@ def run(
     setup_logging(log_format, log_level)
     install_secret_filter(config)
     notifier = Notifier(notify_socket, watchdog_usec)
+    daemon = Daemon(config, once=once, notifier=notifier)
+    if config.cluster is not None and config.metrics.listen:  # /metrics: workers, queues
+        from scraper.cluster.report import watch_cluster
+
+        watch_cluster(config.cluster, daemon.metrics)
     try:
-        code = asyncio.run(_run(Daemon(config, once=once, notifier=notifier), limit))
+        code = asyncio.run(_run(daemon, limit))
     except LockHeld as e:
         raise click.ClickException(str(e)) from None
     except ClusterError as e:  # [cluster]: Redis cannot be used

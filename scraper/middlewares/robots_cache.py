@@ -74,6 +74,15 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         kept = self._parsers.get(urlparse_cached(request).netloc)
         super().process_request_2(kept if isinstance(kept, KeptRobots) else rp, request)
 
+    def crawl_delay(self, request: Request) -> float | None:
+        """The ``Crawl-delay`` robots.txt of ``request``'s origin asks of us, once that
+        robots.txt is known to this crawl; else None."""
+        parser = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(parser, RobotParser):
+            return None  # not asked yet, being fetched, or none
+        useragent = self._robotstxt_useragent or request.headers.get(b"User-Agent")
+        return parser.crawl_delay(useragent or self._default_useragent)
+
     def parse(self, body: bytes) -> RobotParser:
         self._stats.inc_value("newshound/robotstxt/parsed")
         parser: RobotParser = build_from_crawler(self._parserimpl, self.crawler, body)
@@ -111,3 +120,18 @@ class KeptRobots(RobotParser):
         if len(ANSWERS) > MAX_ANSWERS:
             ANSWERS.popitem(last=False)
         return allowed
+
+    def crawl_delay(self, user_agent: str | bytes) -> float | None:
+        if self.parser is None:
+            self.parser = self.middleware.parse(self.body)
+        return self.parser.crawl_delay(user_agent)
+
+
+def crawl_delay(crawler: Crawler, request: Request) -> float | None:
+    """What ``CachedRobotsTxtMiddleware.crawl_delay`` says of ``request`` in ``crawler``,
+    or None when robots.txt is not obeyed there."""
+    assert crawler.engine is not None
+    for mw in crawler.engine.downloader.middleware.middlewares:
+        if isinstance(mw, CachedRobotsTxtMiddleware):
+            return mw.crawl_delay(request)
+    return None

@@ -50,14 +50,15 @@ def test_healthcheck_passes_on_a_running_daemon_and_fails_without_one(
 
 
 def test_install_is_pinned_to_versions_meeting_the_lower_bounds() -> None:
-    assert "pip install -c contrib/constraints.txt ." in DOCKERFILE
+    assert 'pip install -c contrib/constraints.txt ".[cluster]"' in DOCKERFILE
     assert "COPY contrib/constraints.txt" in DOCKERFILE
     pins = {}
     for line in (ROOT / "contrib" / "constraints.txt").read_text().splitlines():
         if line and not line.startswith("#"):
             name, version = line.split("==")
             pins[name] = version
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + project["optional-dependencies"]["cluster"]
     for dep in map(Requirement, deps):
         name = re.sub(r"[-_.]+", "-", dep.name).lower()
         assert name in pins, f"{dep.name} is not pinned in contrib/constraints.txt"
