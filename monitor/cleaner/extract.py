@@ -36,6 +36,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, repair_faulty_html
 from trafilatura.xml import xmltotxt
 
+from monitor.cleaner.chunks import following_chunks
 from monitor.cleaner.document import (
     MAX_DOCUMENT_BYTES,
     MAX_ELEMENTS,
@@ -43,6 +44,7 @@ from monitor.cleaner.document import (
     DocumentError,
     decode_html,
 )
+from monitor.cleaner.lead import with_lead
 from monitor.cleaner.metadata import read_metadata
 from monitor.cleaner.teasers import drop_teasers
 
@@ -127,11 +129,15 @@ def extract_article(
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
     options = copy(_EXTRACTOR)  # shallow: only the URL differs, for trafilatura's log lines
     options.url = options.source = url
-    doc: Any = trafilatura.bare_extraction(tree, options=options)
-    lines, kinds = _body_lines(doc.body) if doc is not None else ((), ())
+    lines, kinds = _extract_lines(tree, options)
+    if lines:
+        lines, kinds = following_chunks(
+            tree, lines, kinds, partial(_extract_lines, options=options)
+        )
     if sum(map(len, lines)) < SECOND_OPINION_BELOW:
         lines, kinds = _second_opinion(tree, url, lines, kinds)
     meta = read_metadata(tree)
+    lines, kinds = with_lead(tree, lines, kinds, meta.description)
     if big:
         _release_freed_memory()
     return Extraction(
@@ -161,6 +167,13 @@ _FALLBACK = Extractor(
     comments=EXTRACT_OPTIONS["include_comments"],
     tables=EXTRACT_OPTIONS["include_tables"],
 )
+
+
+def _extract_lines(
+    tree: HtmlElement, options: Extractor
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    doc: Any = trafilatura.bare_extraction(tree, options=options)
+    return _body_lines(doc.body) if doc is not None else ((), ())
 
 
 def _second_opinion(
