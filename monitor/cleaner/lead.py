@@ -20,9 +20,11 @@ from lxml.html import HtmlElement
 __all__ = ["TEXT_WITH", "find_lead", "squash", "with_lead"]
 
 _MIN_WORDS = 8  # a shorter description is a slogan or a label, not a lead
-# A lead paragraph has two sentences or more; one sentence beside the headline is a dek
-# (a summary line that sites such as the Zyte benchmark's do not count as article text).
+# A lead paragraph has two sentences or more, or one long one; one shorter sentence
+# beside the headline is a dek (a summary line that sites such as the Zyte benchmark's
+# do not count as article text).
 _MIN_SENTENCES = 2
+_MIN_LONE_SENTENCE_WORDS = 28
 _SENTENCE_BREAK = re.compile(r"[.!?…][\"'”’»)]*\s+[\"'“„«(]?([^\W\d_])|[。！？]()")
 _PROBE_CHARS = 30
 _MAX_GROWTH = 2.5  # the block's text against the description's: more is a container
@@ -78,10 +80,14 @@ def find_lead(
         text = squash(block.text_content())
         if not text.startswith(probe[:12]) or len(text) > _MAX_GROWTH * len(key) + 100:
             continue
-        if _sentences(text) < _MIN_SENTENCES or not _before(block, first):
+        if not _is_paragraph(text) or not _before(block, first):
             continue
         return text
     return None
+
+
+def _is_paragraph(text: str) -> bool:
+    return _sentences(text) >= _MIN_SENTENCES or len(text.split()) >= _MIN_LONE_SENTENCE_WORDS
 
 
 def _sentences(text: str) -> int:
