@@ -104,6 +104,11 @@ WHOLE_LINES: frozenset[str] = frozenset(
         "something to consider", "order reprints", "print article", "editor's picks",
         "what to read next", "читать еще", "больше новостей", "更多新闻", "meistgelesen",
         "les plus lus", "lo más leído",
+        "auch interessant", "zum weiterlesen", "mehr themen", "videos zum thema",
+        "beiträge aus dem forum", "empfohlene beiträge", "das könnte dich auch interessieren",
+        "das thema könnte dich auch interessieren", "top-themen", "mirá también",
+        "vous aimerez aussi", "à voir aussi", "czytaj także", "czytaj też", "zobacz też",
+        "zobacz także", "leia também", "veja também", "leia mais", "temas relacionados",
     }
 )
 
@@ -196,6 +201,28 @@ FORM_PHRASES: tuple[str, ...] = (
     "este sitio web utiliza cookies",
     "todos los derechos reservados",
     "suscríbete a nuestro boletín",
+    "never miss the latest news",
+    "sign up to get the best",
+    "for the full story",
+    "to view the full story",
+    "already a subscriber",
+    "daily edition by email",
+    "submit your letter to the editor",
+    "for the latest stories and breaking news updates",
+    "the thomson reuters trust principles",
+    "this post contains references to products",
+    "we may receive compensation",
+    "advertisers do not influence",
+    "in deinen posteingang",
+    "mit unserem newsletter erhalten sie",
+    "mit der registrierung akzeptieren sie",
+    "um kommentare zu schreiben",
+    "dieser beitrag enthält werbung",
+    "es sich um affiliate links",
+    "verraten sie gerne in den kommentaren",
+    "materiał chroniony prawem autorskim",
+    "canal de telegram",
+    "canal de youtube",
 )
 
 PREFIXES: tuple[str, ...] = (
@@ -218,6 +245,11 @@ PREFIXES: tuple[str, ...] = (
     "par ", "mis à jour", "publié le", "suivez-nous", "lee también", "leer más",
     "ver también", "foto:", "por ", "actualizado", "publicado el", "síguenos",
     "lea también", "lea más:", "lea:", "vea también", "puedes ver:", "mira:", "beitragsbild",
+    "auch lesen:", "lesen sie hier:", "lesen sie:", "le puede interesar", "te puede interesar",
+    "mirá también", "dowiedz się więcej", "czytaj także", "czytaj też", "zobacz też",
+    "zobacz także", "leia também", "veja também", "leia mais", "auch interessant",
+    "zum weiterlesen", "das könnte sie auch interessieren", "das könnte dich auch interessieren",
+    "mehr aus ", "titelbild:", "vous aimerez aussi", "à voir aussi",
 )
 
 EDGE_PHRASES: tuple[str, ...] = (

@@ -63,12 +63,33 @@ LOOKALIKES = {
     "es-comment": "El ministerio no respondió a una solicitud de comentarios.",
     "share-views": "Voters who want to share their views can leave a comment at polling stations.",
     "related-posts-sentence": "Related posts on social media were removed after the vote.",
+    "de-more-from-sentence": "Mehr aus der Region lesen Sie in unserer Ausgabe von morgen.",
+}
+
+# Seen on trafilatura's evaluation set (dev pages), in the middle of the article text.
+MID_ARTICLE_FURNITURE = {
+    "de-read-here": "Lesen Sie hier: Spielabbruch in der Kreisliga zwischen zwei Mannschaften",
+    "de-more-topics": "Mehr Themen:",
+    "de-more-from": "Mehr aus Thüringen",
+    "es-may-interest": "Le puede interesar: JEP abrirá tres nuevos macrocasos",
+    "pl-read-also": "Czytaj też:",
+    "pt-read-also": "Leia também",
+    "newsletter-sentence": "Never miss the latest news by signing up to our newsletter today!",
+    "paywall": "To view the full story, please subscribe to The Example Times.",
+    "disclosure": "This post contains references to products from one of our advertisers.",
+    "de-affiliate": "Letzte Aktualisierung am 2.02.2022 / Bei den Verlinkungen handelt es sich "
+    "um Affiliate Links",
 }
 
 
 @pytest.mark.parametrize("line", FURNITURE.values(), ids=FURNITURE.keys())
 def test_furniture_line_removed_before_and_after_body(line: str) -> None:
     assert remove_boilerplate([line, *BODY, line]) == BODY
+
+
+@pytest.mark.parametrize("line", MID_ARTICLE_FURNITURE.values(), ids=MID_ARTICLE_FURNITURE.keys())
+def test_furniture_line_removed_mid_article(line: str) -> None:
+    assert remove_boilerplate([BODY[0], line, BODY[1]]) == BODY
 
 
 @pytest.mark.parametrize("line", LOOKALIKES.values(), ids=LOOKALIKES.keys())
