@@ -26,6 +26,7 @@ from copy import copy
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from unicodedata import normalize
 
 import lxml.html
 import trafilatura
@@ -218,12 +219,14 @@ def _linked(tree: HtmlElement, lines: tuple[str, ...], kinds: tuple[str, ...]) -
 
 def _body_lines(body: _Element | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """trafilatura's text output, converted one top-level element at a time so that each
-    line keeps the name of its element (same lines as ``doc.text``)."""
+    line keeps the name of its element (same lines as ``doc.text``), in Unicode NFC as
+    ``trafilatura.extract`` returns it (a watch term matches however the page composed
+    its characters)."""
     lines: list[str] = []
     kinds: list[str] = []
     for element in body if body is not None else ():
         text = xmltotxt(element, include_formatting=False) or ""
-        for line in text.split("\n"):
+        for line in normalize("NFC", text).split("\n"):
             if line.strip():
                 lines.append(line.strip())
                 kinds.append(_kind(element))
