@@ -19,7 +19,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.cleaner.boilerplate import is_sentence
-from monitor.cleaner.lead import TEXT_WITH, squash
+from monitor.cleaner.lead import squash, text_with
 
 __all__ = ["following_chunks"]
 
@@ -47,7 +47,7 @@ def following_chunks(
     if last is None:
         return lines, kinds
     probe = _probe(last)
-    nodes = TEXT_WITH(tree, probe=probe)
+    nodes = text_with(tree, probe)
     if len(nodes) != 1:
         return lines, kinds
     paragraphs = [_probe(line) for line, kind in zip(lines, kinds, strict=True) if kind == "p"]
@@ -85,7 +85,7 @@ def _chunk_siblings(element: HtmlElement | None, paragraphs: list[str]) -> list[
         if element is None or element.tag in ("body", "html", "article"):
             return []
         css = element.get("class")
-        if css and _holds(element, paragraphs):
+        if css:
             same = []
             for sibling in element.itersiblings():
                 if sibling.tag != element.tag or sibling.get("class") != css:
@@ -93,7 +93,7 @@ def _chunk_siblings(element: HtmlElement | None, paragraphs: list[str]) -> list[
                 if _OWN_STORY(sibling):
                     break
                 same.append(sibling)
-            if same:
+            if same and _holds(element, paragraphs):  # the costlier test last
                 return same
         element = element.getparent()
     return []

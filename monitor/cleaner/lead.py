@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement
 
-__all__ = ["TEXT_WITH", "find_lead", "squash", "with_lead"]
+__all__ = ["find_lead", "squash", "text_with", "with_lead"]
 
 _MIN_WORDS = 8  # a shorter description is a slogan or a label, not a lead
 # A lead paragraph has two sentences or more, or one long one; one shorter sentence
@@ -34,11 +35,17 @@ _BLOCKS = frozenset({"p", "div", "section", "header", "h2", "h3", "h4", "h5", "h
 _NOT_ARTICLE = frozenset(
     {"a", "figure", "figcaption", "nav", "footer", "aside", "form", "button", "li", "head"}
 )
-# The visible text nodes of a page's body that hold ``$probe`` (spaces squashed).
-TEXT_WITH = etree.XPath(
-    "//body//text()[contains(normalize-space(.), $probe)]"
-    "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::title)]"
+_VISIBLE = "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::title)]"
+_TEXT_WITH = etree.XPath("//text()[contains(., $probe)][ancestor::body]" + _VISIBLE)
+_SQUASHED_TEXT_WITH = etree.XPath(
+    "//text()[contains(normalize-space(.), $probe)][ancestor::body]" + _VISIBLE
 )
+
+
+def text_with(tree: HtmlElement, probe: str) -> list[Any]:
+    """The visible text nodes of the page's body that hold ``probe`` (a squashed text):
+    as written first, then with their spaces squashed (slower: a node's own line breaks)."""
+    return _TEXT_WITH(tree, probe=probe) or _SQUASHED_TEXT_WITH(tree, probe=probe)
 
 
 def squash(text: str) -> str:
@@ -73,7 +80,7 @@ def find_lead(
     if any(probe in squash(line) for line in lines):
         return None
     first = squash(first)
-    for node in TEXT_WITH(tree, probe=probe):
+    for node in text_with(tree, probe):
         block = _block_of(node.getparent())
         if block is None:
             continue
