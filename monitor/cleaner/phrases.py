@@ -109,6 +109,7 @@ WHOLE_LINES: frozenset[str] = frozenset(
         "das thema könnte dich auch interessieren", "top-themen", "mirá también",
         "vous aimerez aussi", "à voir aussi", "czytaj także", "czytaj też", "zobacz też",
         "zobacz także", "leia também", "veja também", "leia mais", "temas relacionados",
+        "ansprechpartner", "pressekontakt", "kontakt", "temas", "themen", "etiquetas",
     }
 )
 
@@ -223,6 +224,7 @@ FORM_PHRASES: tuple[str, ...] = (
     "materiał chroniony prawem autorskim",
     "canal de telegram",
     "canal de youtube",
+    "to your basket",
 )
 
 PREFIXES: tuple[str, ...] = (
@@ -249,7 +251,8 @@ PREFIXES: tuple[str, ...] = (
     "mirá también", "dowiedz się więcej", "czytaj także", "czytaj też", "zobacz też",
     "zobacz także", "leia também", "veja também", "leia mais", "auch interessant",
     "zum weiterlesen", "das könnte sie auch interessieren", "das könnte dich auch interessieren",
-    "mehr aus ", "titelbild:", "vous aimerez aussi", "à voir aussi",
+    "mehr aus ", "titelbild:", "vous aimerez aussi", "à voir aussi", "top-themen",
+    "(credit:", "(photo:", "(foto:", "(bild:", "(image:", "letzte änderung", "zuletzt aktualisiert",
 )
 
 EDGE_PHRASES: tuple[str, ...] = (
