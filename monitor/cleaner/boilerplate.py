@@ -32,6 +32,7 @@ from monitor.cleaner.phrases import (
     EDGE_PHRASES,
     FORM_PHRASES,
     LANGUAGE_NAMES,
+    LINK_PREFIXES,
     PREFIXES,
     WHOLE_LINES,
 )
@@ -97,6 +98,7 @@ def _prefix_pattern(prefix: str) -> str:
 
 
 _PREFIXES = re.compile("^(?:" + "|".join(map(_prefix_pattern, PREFIXES)) + ")")
+_LINK_PREFIXES = re.compile("^(?:" + "|".join(map(re.escape, LINK_PREFIXES)) + ")")
 
 
 def normalise(line: str) -> str:
@@ -175,6 +177,8 @@ def is_furniture(line: str, *, teaser_shapes: bool = True) -> bool:
     if _is_language_row(line):
         return True
     if teaser_shapes and _is_teaser(line):
+        return True
+    if words <= _MAX_PREFIX_WORDS and _LINK_PREFIXES.match(key):
         return True
     if words <= _MAX_PREFIX_WORDS and not is_sentence(line) and _PREFIXES.match(key):
         return True

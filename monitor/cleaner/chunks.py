@@ -19,7 +19,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.cleaner.boilerplate import is_sentence
-from monitor.cleaner.lead import squash, text_with
+from monitor.cleaner.lead import holder, squash, text_with
 
 __all__ = ["following_chunks"]
 
@@ -51,7 +51,7 @@ def following_chunks(
     if len(nodes) != 1:
         return lines, kinds
     paragraphs = [_probe(line) for line, kind in zip(lines, kinds, strict=True) if kind == "p"]
-    siblings = _chunk_siblings(nodes[0].getparent(), paragraphs)
+    siblings = _chunk_siblings(holder(nodes[0]), paragraphs)
     if not siblings:
         return lines, kinds
     more: list[str] = []

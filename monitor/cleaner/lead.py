@@ -18,8 +18,9 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
-__all__ = ["find_lead", "squash", "text_with", "with_lead"]
+__all__ = ["find_lead", "holder", "squash", "text_with", "with_lead"]
 
+_BODY_WORDS = 12  # the body starts at its first paragraph this long (not a credit line)
 _MIN_WORDS = 8  # a shorter description is a slogan or a label, not a lead
 # A lead paragraph has two sentences or more, or one long one; one shorter sentence
 # beside the headline is a dek (a summary line that sites such as the Zyte benchmark's
@@ -42,6 +43,13 @@ _SQUASHED_TEXT_WITH = etree.XPath(
 )
 
 
+def holder(node: Any) -> HtmlElement:
+    """The element whose text ``node`` (a text node from an XPath) is: for a tail, the
+    parent of the element it follows."""
+    parent = node.getparent()
+    return parent.getparent() if node.is_tail else parent
+
+
 def text_with(tree: HtmlElement, probe: str) -> list[Any]:
     """The visible text nodes of the page's body that hold ``probe`` (a squashed text):
     as written first, then with their spaces squashed (slower: a node's own line breaks)."""
@@ -57,11 +65,15 @@ def with_lead(
     tree: HtmlElement, lines: tuple[str, ...], kinds: tuple[str, ...], description: str | None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``lines`` and ``kinds`` with the lead inserted before the first line that is not
-    a heading, when :func:`find_lead` finds one."""
+    a heading, when :func:`find_lead` finds one before the body's first paragraph."""
     at = next((i for i, kind in enumerate(kinds) if not kind.startswith("h")), None)
-    if at is None:
+    body = next(
+        (i for i in range(at or 0, len(lines)) if len(lines[i].split()) >= _BODY_WORDS),
+        None,
+    )
+    if at is None or body is None:
         return lines, kinds
-    lead = find_lead(tree, lines, description, lines[at])
+    lead = find_lead(tree, lines, description, lines[body])
     if lead is None:
         return lines, kinds
     return (*lines[:at], lead, *lines[at:]), (*kinds[:at], "p", *kinds[at:])
@@ -81,7 +93,7 @@ def find_lead(
         return None
     first = squash(first)
     for node in text_with(tree, probe):
-        block = _block_of(node.getparent())
+        block = _block_of(holder(node))
         if block is None:
             continue
         text = squash(block.text_content())

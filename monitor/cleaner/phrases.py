@@ -9,6 +9,8 @@ Chinese, German, French and Spanish forms. Add phrases here, not rules in code.
   furniture even when it is a full sentence ("Your email address will not be published.").
 - ``PREFIXES``: a short line that is not a sentence and starts with one is furniture
   ("Read more: ...", "Photo: ...", "By Jane Doe").
+- ``LINK_PREFIXES``: a short line that starts with one is a link to another story even
+  when it reads as a sentence ("Read also: Will rates fall?").
 - ``EDGE_PHRASES``: regular expressions for wording that is furniture only at the edges
   of the body (follow prompts, credits, contact lines): a last line "Follow her on
   Twitter" goes, the same words mid-article stay.
@@ -24,6 +26,7 @@ __all__ = [
     "WHOLE_LINES",
     "FORM_PHRASES",
     "PREFIXES",
+    "LINK_PREFIXES",
     "EDGE_PHRASES",
     "DATE_WORDS",
     "LANGUAGE_NAMES",
@@ -253,6 +256,16 @@ PREFIXES: tuple[str, ...] = (
     "zum weiterlesen", "das könnte sie auch interessieren", "das könnte dich auch interessieren",
     "mehr aus ", "titelbild:", "vous aimerez aussi", "à voir aussi", "top-themen",
     "(credit:", "(photo:", "(foto:", "(bild:", "(image:", "letzte änderung", "zuletzt aktualisiert",
+)
+
+LINK_PREFIXES: tuple[str, ...] = (
+    "read more:", "read also:", "also read:", "see also:", "see more:", "related:",
+    "recommended:", "don't miss:", "читайте также:", "lesen sie auch:", "auch lesen:",
+    "lesen sie hier:", "mehr zum thema:", "lire aussi:", "lire aussi :", "à lire aussi:",
+    "à lire aussi :", "lee también:", "lea también:", "ver también:", "vea también:",
+    "puedes ver:", "le puede interesar:", "te puede interesar:", "mirá también:",
+    "dowiedz się więcej:", "czytaj także:", "czytaj też:", "zobacz też:", "leia também:",
+    "veja também:",
 )
 
 EDGE_PHRASES: tuple[str, ...] = (

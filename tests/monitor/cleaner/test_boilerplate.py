@@ -77,6 +77,8 @@ MID_ARTICLE_FURNITURE = {
     "credit-in-parens": "(Credit: Jane Doe / Example Agency)",
     "de-last-change": "Letzte Änderung 14.02.2019",
     "de-contact": "Pressekontakt",
+    "read-also-question": "Read also: Will the central bank cut rates again this year?",
+    "es-may-see": "PUEDES VER: ¿Qué es la Sunedu y para qué sirve?",
     "newsletter-sentence": "Never miss the latest news by signing up to our newsletter today!",
     "paywall": "To view the full story, please subscribe to The Example Times.",
     "disclosure": "This post contains references to products from one of our advertisers.",
