@@ -159,7 +159,7 @@ def extract_article(
 # (keeps at least half of its lines) with more text, or replaces it with far more: a
 # short first answer that the second does not contain is often a short article that
 # the second answer buries under other text (chosen on dev pages of both sets).
-SECOND_OPINION_BELOW = 2500
+SECOND_OPINION_BELOW = 1500
 SECOND_OPINION_RATIO = 1.5
 SECOND_OPINION_REPLACES = 8.0
 _FALLBACK = Extractor(
