@@ -256,6 +256,8 @@ PREFIXES: tuple[str, ...] = (
     "zum weiterlesen", "das könnte sie auch interessieren", "das könnte dich auch interessieren",
     "mehr aus ", "titelbild:", "vous aimerez aussi", "à voir aussi", "top-themen",
     "(credit:", "(photo:", "(foto:", "(bild:", "(image:", "letzte änderung", "zuletzt aktualisiert",
+    "themen:", "schlagwörter:", "schlagworte:", "stichworte:", "temas:", "etiquetas:", "thèmes :",
+    "thèmes:", "mots-clés :", "mots-clés:", "tematy:", "tagi:",
 )
 
 LINK_PREFIXES: tuple[str, ...] = (

@@ -79,6 +79,7 @@ MID_ARTICLE_FURNITURE = {
     "de-contact": "Pressekontakt",
     "read-also-question": "Read also: Will the central bank cut rates again this year?",
     "es-may-see": "PUEDES VER: ¿Qué es la Sunedu y para qué sirve?",
+    "de-topics": "Themen: Kritik aus dem Internet, Neue Prognosen, Impfstoffzulassungen",
     "newsletter-sentence": "Never miss the latest news by signing up to our newsletter today!",
     "paywall": "To view the full story, please subscribe to The Example Times.",
     "disclosure": "This post contains references to products from one of our advertisers.",
