@@ -37,6 +37,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, repair_faulty_html
 from trafilatura.xml import xmltotxt
 
+from monitor.cleaner.boilerplate import is_sentence
 from monitor.cleaner.chunks import following_chunks
 from monitor.cleaner.document import (
     MAX_DOCUMENT_BYTES,
@@ -135,8 +136,11 @@ def extract_article(
         lines, kinds = following_chunks(
             tree, lines, kinds, partial(_extract_lines, options=options)
         )
-    if sum(map(len, lines)) < SECOND_OPINION_BELOW:
-        lines, kinds = _second_opinion(tree, url, lines, kinds)
+    size = sum(map(len, lines))
+    if size < SECOND_OPINION_BELOW:
+        lines, kinds = _second_opinion(tree, url, lines, kinds, _longer)
+    elif _prose(lines) < NO_PROSE_SHARE * size:
+        lines, kinds = _second_opinion(tree, url, lines, kinds, _more_prose)
     meta = read_metadata(tree)
     lines, kinds = with_lead(tree, lines, kinds, meta.description)
     if big:
@@ -177,21 +181,58 @@ def _extract_lines(
     return _body_lines(doc.body) if doc is not None else ((), ())
 
 
+def _fallback_lines(
+    tree: HtmlElement, url: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    options = copy(_FALLBACK)
+    options.url = options.source = url
+    doc: Any = trafilatura.bare_extraction(tree, options=options)
+    return None if doc is None else _body_lines(doc.body)
+
+
+Lines = tuple[tuple[str, ...], tuple[str, ...]]
+
+
 def _second_opinion(
-    tree: HtmlElement, url: str | None, lines: tuple[str, ...], kinds: tuple[str, ...]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    tree: HtmlElement,
+    url: str | None,
+    lines: tuple[str, ...],
+    kinds: tuple[str, ...],
+    better: Callable[[tuple[str, ...], tuple[str, ...]], bool],
+) -> Lines:
+    """The fallback's lines and kinds when ``better(first lines, fallback lines)``."""
     options = copy(_FALLBACK)
     options.url = options.source = url
     doc: Any = trafilatura.bare_extraction(tree, options=options)
     if doc is None:
         return lines, kinds
     other = _body_lines(doc.body)
-    size, other_size = sum(map(len, lines)), sum(map(len, other[0]))
-    kept = set(other[0])
+    return other if better(lines, other[0]) else (lines, kinds)
+
+
+def _longer(lines: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    size, other_size = sum(map(len, lines)), sum(map(len, other))
+    kept = set(other)
     extends = 2 * sum(line in kept for line in lines) >= len(lines)
-    if other_size > (SECOND_OPINION_RATIO if extends else SECOND_OPINION_REPLACES) * size:
-        return other
-    return lines, kinds
+    return other_size > (SECOND_OPINION_RATIO if extends else SECOND_OPINION_REPLACES) * size
+
+
+# A first extraction of (almost) no sentences is a navigation bar or a list of links
+# taken for the article (on a page whose story sits where trafilatura does not look):
+# the fallback's answer wins when it has this much more prose.
+NO_PROSE_SHARE = 0.1
+NO_PROSE_RATIO = 2.0
+_MIN_PROSE_CHARS = 200
+
+
+def _prose(lines: tuple[str, ...]) -> int:
+    """Characters of ``lines`` that are sentences."""
+    return sum(len(line) for line in lines if is_sentence(line))
+
+
+def _more_prose(lines: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    prose = _prose(other)
+    return prose >= _MIN_PROSE_CHARS and prose > NO_PROSE_RATIO * _prose(lines)
 
 
 _LINK_TEXTS = etree.XPath("//a[@href]")
