@@ -55,6 +55,7 @@ _MAX_FURNITURE_CHARS = 1000
 # watch terms 10,000 after the cut (MAX_PAGE_TEXT); the line model asks again about each.
 _CACHED_LINES = 16_384
 _MAX_PREFIX_WORDS = 25
+_MAX_NEWSLETTER_WORDS = 4  # a sign-up box's heading, "<Site> Newsletter"
 _MAX_EDGE_WORDS = 25
 _MAX_FRAGMENT_WORDS = 20
 _MIN_TEASER_WORDS = 6
@@ -175,6 +176,8 @@ def is_furniture(line: str, *, teaser_shapes: bool = True) -> bool:
     if words <= _MAX_FORM_WORDS and _FORM_PHRASES.search(key):
         return True
     if _is_language_row(line):
+        return True
+    if words <= _MAX_NEWSLETTER_WORDS and key.endswith("newsletter"):  # "PC Gamer Newsletter"
         return True
     if teaser_shapes and _is_teaser(line):
         return True

@@ -113,6 +113,7 @@ WHOLE_LINES: frozenset[str] = frozenset(
         "vous aimerez aussi", "à voir aussi", "czytaj także", "czytaj też", "zobacz też",
         "zobacz także", "leia também", "veja também", "leia mais", "temas relacionados",
         "ansprechpartner", "pressekontakt", "kontakt", "temas", "themen", "etiquetas",
+        "release date",
     }
 )
 
@@ -228,6 +229,11 @@ FORM_PHRASES: tuple[str, ...] = (
     "canal de telegram",
     "canal de youtube",
     "to your basket",
+    "cancel anytime",
+    "cancel any time",
+    "cancela cuando quieras",
+    "jederzeit kündbar",
+    "résiliable à tout moment",
 )
 
 PREFIXES: tuple[str, ...] = (
@@ -257,7 +263,8 @@ PREFIXES: tuple[str, ...] = (
     "mehr aus ", "titelbild:", "vous aimerez aussi", "à voir aussi", "top-themen",
     "(credit:", "(photo:", "(foto:", "(bild:", "(image:", "letzte änderung", "zuletzt aktualisiert",
     "themen:", "schlagwörter:", "schlagworte:", "stichworte:", "temas:", "etiquetas:", "thèmes :",
-    "thèmes:", "mots-clés :", "mots-clés:", "tematy:", "tagi:",
+    "thèmes:", "mots-clés :", "mots-clés:", "tematy:", "tagi:", "warning:", "notice:",
+    "deprecated:", "fatal error:",
 )
 
 LINK_PREFIXES: tuple[str, ...] = (

@@ -64,6 +64,7 @@ LOOKALIKES = {
     "share-views": "Voters who want to share their views can leave a comment at polling stations.",
     "related-posts-sentence": "Related posts on social media were removed after the vote.",
     "de-more-from-sentence": "Mehr aus der Region lesen Sie in unserer Ausgabe von morgen.",
+    "newsletter-sentence": "The ministry announced the change in its weekly newsletter.",
 }
 
 # Seen on trafilatura's evaluation set (dev pages), in the middle of the article text.
@@ -80,6 +81,9 @@ MID_ARTICLE_FURNITURE = {
     "read-also-question": "Read also: Will the central bank cut rates again this year?",
     "es-may-see": "PUEDES VER: ¿Qué es la Sunedu y para qué sirve?",
     "de-topics": "Themen: Kritik aus dem Internet, Neue Prognosen, Impfstoffzulassungen",
+    "newsletter-box": "Example Gamer Newsletter",
+    "es-cancel-anytime": "Tú también puedes apoyar el periodismo. Cancela cuando quieras.",
+    "php-warning": "Warning: Creating default object from empty value in /www/x.php on line 407",
     "newsletter-sentence": "Never miss the latest news by signing up to our newsletter today!",
     "paywall": "To view the full story, please subscribe to The Example Times.",
     "disclosure": "This post contains references to products from one of our advertisers.",
