@@ -32,6 +32,7 @@ from monitor.cleaner.phrases import (
     EDGE_PHRASES,
     FORM_PHRASES,
     LANGUAGE_NAMES,
+    LINK_PREFIXES,
     PREFIXES,
     WHOLE_LINES,
 )
@@ -54,6 +55,7 @@ _MAX_FURNITURE_CHARS = 1000
 # watch terms 10,000 after the cut (MAX_PAGE_TEXT); the line model asks again about each.
 _CACHED_LINES = 16_384
 _MAX_PREFIX_WORDS = 25
+_MAX_NEWSLETTER_WORDS = 4  # a sign-up box's heading, "<Site> Newsletter"
 _MAX_EDGE_WORDS = 25
 _MAX_FRAGMENT_WORDS = 20
 _MIN_TEASER_WORDS = 6
@@ -97,6 +99,7 @@ def _prefix_pattern(prefix: str) -> str:
 
 
 _PREFIXES = re.compile("^(?:" + "|".join(map(_prefix_pattern, PREFIXES)) + ")")
+_LINK_PREFIXES = re.compile("^(?:" + "|".join(map(re.escape, LINK_PREFIXES)) + ")")
 
 
 def normalise(line: str) -> str:
@@ -174,7 +177,11 @@ def is_furniture(line: str, *, teaser_shapes: bool = True) -> bool:
         return True
     if _is_language_row(line):
         return True
+    if words <= _MAX_NEWSLETTER_WORDS and key.endswith("newsletter"):  # "PC Gamer Newsletter"
+        return True
     if teaser_shapes and _is_teaser(line):
+        return True
+    if words <= _MAX_PREFIX_WORDS and _LINK_PREFIXES.match(key):
         return True
     if words <= _MAX_PREFIX_WORDS and not is_sentence(line) and _PREFIXES.match(key):
         return True

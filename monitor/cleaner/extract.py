@@ -26,6 +26,7 @@ from copy import copy
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from unicodedata import normalize
 
 import lxml.html
 import trafilatura
@@ -36,6 +37,8 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, repair_faulty_html
 from trafilatura.xml import xmltotxt
 
+from monitor.cleaner.boilerplate import is_sentence
+from monitor.cleaner.chunks import following_chunks
 from monitor.cleaner.document import (
     MAX_DOCUMENT_BYTES,
     MAX_ELEMENTS,
@@ -43,6 +46,7 @@ from monitor.cleaner.document import (
     DocumentError,
     decode_html,
 )
+from monitor.cleaner.lead import with_lead
 from monitor.cleaner.metadata import read_metadata
 from monitor.cleaner.teasers import drop_teasers
 
@@ -127,11 +131,18 @@ def extract_article(
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
     options = copy(_EXTRACTOR)  # shallow: only the URL differs, for trafilatura's log lines
     options.url = options.source = url
-    doc: Any = trafilatura.bare_extraction(tree, options=options)
-    lines, kinds = _body_lines(doc.body) if doc is not None else ((), ())
-    if sum(map(len, lines)) < SECOND_OPINION_BELOW:
-        lines, kinds = _second_opinion(tree, url, lines, kinds)
+    lines, kinds = _extract_lines(tree, options)
+    if lines:
+        lines, kinds = following_chunks(
+            tree, lines, kinds, partial(_extract_lines, options=options)
+        )
+    size = sum(map(len, lines))
+    if size < SECOND_OPINION_BELOW:
+        lines, kinds = _second_opinion(tree, url, lines, kinds, _longer)
+    elif _prose(lines) < NO_PROSE_SHARE * size:
+        lines, kinds = _second_opinion(tree, url, lines, kinds, _more_prose)
     meta = read_metadata(tree)
+    lines, kinds = with_lead(tree, lines, kinds, meta.description)
     if big:
         _release_freed_memory()
     return Extraction(
@@ -152,7 +163,7 @@ def extract_article(
 # (keeps at least half of its lines) with more text, or replaces it with far more: a
 # short first answer that the second does not contain is often a short article that
 # the second answer buries under other text (chosen on dev pages of both sets).
-SECOND_OPINION_BELOW = 2500
+SECOND_OPINION_BELOW = 1500
 SECOND_OPINION_RATIO = 1.5
 SECOND_OPINION_REPLACES = 8.0
 _FALLBACK = Extractor(
@@ -163,21 +174,65 @@ _FALLBACK = Extractor(
 )
 
 
-def _second_opinion(
-    tree: HtmlElement, url: str | None, lines: tuple[str, ...], kinds: tuple[str, ...]
+def _extract_lines(
+    tree: HtmlElement, options: Extractor
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    doc: Any = trafilatura.bare_extraction(tree, options=options)
+    return _body_lines(doc.body) if doc is not None else ((), ())
+
+
+def _fallback_lines(
+    tree: HtmlElement, url: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    options = copy(_FALLBACK)
+    options.url = options.source = url
+    doc: Any = trafilatura.bare_extraction(tree, options=options)
+    return None if doc is None else _body_lines(doc.body)
+
+
+Lines = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def _second_opinion(
+    tree: HtmlElement,
+    url: str | None,
+    lines: tuple[str, ...],
+    kinds: tuple[str, ...],
+    better: Callable[[tuple[str, ...], tuple[str, ...]], bool],
+) -> Lines:
+    """The fallback's lines and kinds when ``better(first lines, fallback lines)``."""
     options = copy(_FALLBACK)
     options.url = options.source = url
     doc: Any = trafilatura.bare_extraction(tree, options=options)
     if doc is None:
         return lines, kinds
     other = _body_lines(doc.body)
-    size, other_size = sum(map(len, lines)), sum(map(len, other[0]))
-    kept = set(other[0])
+    return other if better(lines, other[0]) else (lines, kinds)
+
+
+def _longer(lines: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    size, other_size = sum(map(len, lines)), sum(map(len, other))
+    kept = set(other)
     extends = 2 * sum(line in kept for line in lines) >= len(lines)
-    if other_size > (SECOND_OPINION_RATIO if extends else SECOND_OPINION_REPLACES) * size:
-        return other
-    return lines, kinds
+    return other_size > (SECOND_OPINION_RATIO if extends else SECOND_OPINION_REPLACES) * size
+
+
+# A first extraction of (almost) no sentences is a navigation bar or a list of links
+# taken for the article (on a page whose story sits where trafilatura does not look):
+# the fallback's answer wins when it has this much more prose.
+NO_PROSE_SHARE = 0.1
+NO_PROSE_RATIO = 2.0
+_MIN_PROSE_CHARS = 200
+
+
+def _prose(lines: tuple[str, ...]) -> int:
+    """Characters of ``lines`` that are sentences."""
+    return sum(len(line) for line in lines if is_sentence(line))
+
+
+def _more_prose(lines: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    prose = _prose(other)
+    return prose >= _MIN_PROSE_CHARS and prose > NO_PROSE_RATIO * _prose(lines)
 
 
 _LINK_TEXTS = etree.XPath("//a[@href]")
@@ -205,12 +260,14 @@ def _linked(tree: HtmlElement, lines: tuple[str, ...], kinds: tuple[str, ...]) -
 
 def _body_lines(body: _Element | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """trafilatura's text output, converted one top-level element at a time so that each
-    line keeps the name of its element (same lines as ``doc.text``)."""
+    line keeps the name of its element (same lines as ``doc.text``), in Unicode NFC as
+    ``trafilatura.extract`` returns it (a watch term matches however the page composed
+    its characters)."""
     lines: list[str] = []
     kinds: list[str] = []
     for element in body if body is not None else ():
         text = xmltotxt(element, include_formatting=False) or ""
-        for line in text.split("\n"):
+        for line in normalize("NFC", text).split("\n"):
             if line.strip():
                 lines.append(line.strip())
                 kinds.append(_kind(element))

@@ -9,6 +9,8 @@ Chinese, German, French and Spanish forms. Add phrases here, not rules in code.
   furniture even when it is a full sentence ("Your email address will not be published.").
 - ``PREFIXES``: a short line that is not a sentence and starts with one is furniture
   ("Read more: ...", "Photo: ...", "By Jane Doe").
+- ``LINK_PREFIXES``: a short line that starts with one is a link to another story even
+  when it reads as a sentence ("Read also: Will rates fall?").
 - ``EDGE_PHRASES``: regular expressions for wording that is furniture only at the edges
   of the body (follow prompts, credits, contact lines): a last line "Follow her on
   Twitter" goes, the same words mid-article stay.
@@ -24,6 +26,7 @@ __all__ = [
     "WHOLE_LINES",
     "FORM_PHRASES",
     "PREFIXES",
+    "LINK_PREFIXES",
     "EDGE_PHRASES",
     "DATE_WORDS",
     "LANGUAGE_NAMES",
@@ -104,6 +107,13 @@ WHOLE_LINES: frozenset[str] = frozenset(
         "something to consider", "order reprints", "print article", "editor's picks",
         "what to read next", "читать еще", "больше новостей", "更多新闻", "meistgelesen",
         "les plus lus", "lo más leído",
+        "auch interessant", "zum weiterlesen", "mehr themen", "videos zum thema",
+        "beiträge aus dem forum", "empfohlene beiträge", "das könnte dich auch interessieren",
+        "das thema könnte dich auch interessieren", "top-themen", "mirá también",
+        "vous aimerez aussi", "à voir aussi", "czytaj także", "czytaj też", "zobacz też",
+        "zobacz także", "leia também", "veja também", "leia mais", "temas relacionados",
+        "ansprechpartner", "pressekontakt", "kontakt", "temas", "themen", "etiquetas",
+        "release date",
     }
 )
 
@@ -196,6 +206,34 @@ FORM_PHRASES: tuple[str, ...] = (
     "este sitio web utiliza cookies",
     "todos los derechos reservados",
     "suscríbete a nuestro boletín",
+    "never miss the latest news",
+    "sign up to get the best",
+    "for the full story",
+    "to view the full story",
+    "already a subscriber",
+    "daily edition by email",
+    "submit your letter to the editor",
+    "for the latest stories and breaking news updates",
+    "the thomson reuters trust principles",
+    "this post contains references to products",
+    "we may receive compensation",
+    "advertisers do not influence",
+    "in deinen posteingang",
+    "mit unserem newsletter erhalten sie",
+    "mit der registrierung akzeptieren sie",
+    "um kommentare zu schreiben",
+    "dieser beitrag enthält werbung",
+    "es sich um affiliate links",
+    "verraten sie gerne in den kommentaren",
+    "materiał chroniony prawem autorskim",
+    "canal de telegram",
+    "canal de youtube",
+    "to your basket",
+    "cancel anytime",
+    "cancel any time",
+    "cancela cuando quieras",
+    "jederzeit kündbar",
+    "résiliable à tout moment",
 )
 
 PREFIXES: tuple[str, ...] = (
@@ -218,6 +256,25 @@ PREFIXES: tuple[str, ...] = (
     "par ", "mis à jour", "publié le", "suivez-nous", "lee también", "leer más",
     "ver también", "foto:", "por ", "actualizado", "publicado el", "síguenos",
     "lea también", "lea más:", "lea:", "vea también", "puedes ver:", "mira:", "beitragsbild",
+    "auch lesen:", "lesen sie hier:", "lesen sie:", "le puede interesar", "te puede interesar",
+    "mirá también", "dowiedz się więcej", "czytaj także", "czytaj też", "zobacz też",
+    "zobacz także", "leia também", "veja também", "leia mais", "auch interessant",
+    "zum weiterlesen", "das könnte sie auch interessieren", "das könnte dich auch interessieren",
+    "mehr aus ", "titelbild:", "vous aimerez aussi", "à voir aussi", "top-themen",
+    "(credit:", "(photo:", "(foto:", "(bild:", "(image:", "letzte änderung", "zuletzt aktualisiert",
+    "themen:", "schlagwörter:", "schlagworte:", "stichworte:", "temas:", "etiquetas:", "thèmes :",
+    "thèmes:", "mots-clés :", "mots-clés:", "tematy:", "tagi:", "warning:", "notice:",
+    "deprecated:", "fatal error:",
+)
+
+LINK_PREFIXES: tuple[str, ...] = (
+    "read more:", "read also:", "also read:", "see also:", "see more:", "related:",
+    "recommended:", "don't miss:", "читайте также:", "lesen sie auch:", "auch lesen:",
+    "lesen sie hier:", "mehr zum thema:", "lire aussi:", "lire aussi :", "à lire aussi:",
+    "à lire aussi :", "lee también:", "lea también:", "ver también:", "vea también:",
+    "puedes ver:", "le puede interesar:", "te puede interesar:", "mirá también:",
+    "dowiedz się więcej:", "czytaj także:", "czytaj też:", "zobacz też:", "leia também:",
+    "veja também:",
 )
 
 EDGE_PHRASES: tuple[str, ...] = (

@@ -63,12 +63,43 @@ LOOKALIKES = {
     "es-comment": "El ministerio no respondió a una solicitud de comentarios.",
     "share-views": "Voters who want to share their views can leave a comment at polling stations.",
     "related-posts-sentence": "Related posts on social media were removed after the vote.",
+    "de-more-from-sentence": "Mehr aus der Region lesen Sie in unserer Ausgabe von morgen.",
+    "newsletter-sentence": "The ministry announced the change in its weekly newsletter.",
+}
+
+# Seen on trafilatura's evaluation set (dev pages), in the middle of the article text.
+MID_ARTICLE_FURNITURE = {
+    "de-read-here": "Lesen Sie hier: Spielabbruch in der Kreisliga zwischen zwei Mannschaften",
+    "de-more-topics": "Mehr Themen:",
+    "de-more-from": "Mehr aus Thüringen",
+    "es-may-interest": "Le puede interesar: JEP abrirá tres nuevos macrocasos",
+    "pl-read-also": "Czytaj też:",
+    "pt-read-also": "Leia também",
+    "credit-in-parens": "(Credit: Jane Doe / Example Agency)",
+    "de-last-change": "Letzte Änderung 14.02.2019",
+    "de-contact": "Pressekontakt",
+    "read-also-question": "Read also: Will the central bank cut rates again this year?",
+    "es-may-see": "PUEDES VER: ¿Qué es la Sunedu y para qué sirve?",
+    "de-topics": "Themen: Kritik aus dem Internet, Neue Prognosen, Impfstoffzulassungen",
+    "newsletter-box": "Example Gamer Newsletter",
+    "es-cancel-anytime": "Tú también puedes apoyar el periodismo. Cancela cuando quieras.",
+    "php-warning": "Warning: Creating default object from empty value in /www/x.php on line 407",
+    "newsletter-sentence": "Never miss the latest news by signing up to our newsletter today!",
+    "paywall": "To view the full story, please subscribe to The Example Times.",
+    "disclosure": "This post contains references to products from one of our advertisers.",
+    "de-affiliate": "Letzte Aktualisierung am 2.02.2022 / Bei den Verlinkungen handelt es sich "
+    "um Affiliate Links",
 }
 
 
 @pytest.mark.parametrize("line", FURNITURE.values(), ids=FURNITURE.keys())
 def test_furniture_line_removed_before_and_after_body(line: str) -> None:
     assert remove_boilerplate([line, *BODY, line]) == BODY
+
+
+@pytest.mark.parametrize("line", MID_ARTICLE_FURNITURE.values(), ids=MID_ARTICLE_FURNITURE.keys())
+def test_furniture_line_removed_mid_article(line: str) -> None:
+    assert remove_boilerplate([BODY[0], line, BODY[1]]) == BODY
 
 
 @pytest.mark.parametrize("line", LOOKALIKES.values(), ids=LOOKALIKES.keys())

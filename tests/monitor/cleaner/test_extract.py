@@ -240,3 +240,12 @@ def test_list_items_that_are_links_are_marked_linked() -> None:
         "- Whisk the eggs with the sugar until pale.": False,
         "- Oil prices climb as OPEC meets Ministers gather in Vienna": True,
     }
+
+
+def test_text_comes_out_composed_as_a_watch_term_is_typed() -> None:
+    decomposed = PARAGRAPHS[0].replace("Beijing", "Pe\u0301kin")  # e + combining acute
+    rest = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[1:])
+    html = f"<html><body><article><p>{decomposed}</p>{rest}</article></body></html>"
+    text = clean_html(html).text
+    assert "P\u00e9kin" in text
+    assert "\u0301" not in text
