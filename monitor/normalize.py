@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -120,9 +121,9 @@ def normalize_text(text: str) -> NormalizedText:
     same_length = _replace_one_to_one(text)
     if not same_length.isascii():
         if not unicodedata.is_normalized("NFKC", same_length):
-            return _rewrite_all(same_length, _MOVES_NFKC)
+            return _rewrite_all(same_length, _nfkc_regions(same_length))
         if _has_deleted(same_length):
-            return _rewrite_all(same_length, _MOVES)
+            return _rewrite_all(same_length, [(0, len(same_length), _MOVES)])
     return _collapse_spaces(same_length)
 
 
@@ -139,7 +140,8 @@ def _replace_one_to_one(text: str) -> str:
 def _collapse_spaces(text: str) -> NormalizedText:
     """Runs of spaces to one (str.find, not a regex: a space starts every fifth position).
 
-    Called on every text: the first ``find`` is also the test for whether there is a run."""
+    Called on every text: the first ``find`` is also the test for whether there is a run.
+    (Inline, not :func:`_space_runs`: a generator costs 10% here.)"""
     start = text.find("  ")
     if start < 0:
         return NormalizedText(text)
@@ -163,19 +165,97 @@ def _collapse_spaces(text: str) -> NormalizedText:
     return NormalizedText("".join(pieces), tuple(segments), tuple(starts))
 
 
-def _rewrite_all(text: str, pattern: re.Pattern[str]) -> NormalizedText:
-    """Apply every change ``pattern`` finds, recording where offsets move."""
+def _space_runs(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each run of two spaces or more in ``text[lo:hi]``."""
+    start = text.find("  ", lo, hi)
+    while start >= 0:
+        end = start + 2
+        while end < hi and text[end] == " ":
+            end += 1
+        yield start, end
+        start = text.find("  ", end, hi)
+
+
+# A region of a text to rewrite: start, end, and the pattern of its changes (None: only runs
+# of spaces, found without a regex).
+_Region = tuple[int, int, re.Pattern[str] | None]
+
+
+def _rewrite_all(text: str, regions: list[_Region]) -> NormalizedText:
+    """Apply every change that each region's pattern finds in it, recording where offsets
+    move. No change crosses the border of two regions."""
     pieces: list[str] = []
     segments: list[tuple[int, int, int, int]] = []
     pos = norm_pos = 0
-    for m in pattern.finditer(text):
-        start, end = m.span()
-        pieces.append(text[pos:start])
-        norm_pos += start - pos
-        norm_pos = _rewrite(m.group(), start, norm_pos, pieces, segments)
-        pos = end
+    for lo, hi, pattern in regions:
+        spans = _space_runs(text, lo, hi) if pattern is None else _spans(pattern, text, lo, hi)
+        for start, end in spans:
+            pieces.append(text[pos:start])
+            norm_pos += start - pos
+            norm_pos = _rewrite(text[start:end], start, norm_pos, pieces, segments)
+            pos = end
     pieces.append(text[pos:])
     return NormalizedText("".join(pieces), tuple(segments), tuple(s[0] for s in segments))
+
+
+def _spans(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    return (m.span() for m in pattern.finditer(text, lo, hi))
+
+
+# Characters of text that is not NFKC are searched for what NFKC changes in windows of at
+# most about this many.
+_WINDOW = 256
+
+
+def _nfkc_regions(text: str) -> list[_Region]:
+    """``text`` (not NFKC) cut into regions for :func:`_rewrite_all`: the windows that NFKC
+    changes or that hold a removed character get ``_MOVES_NFKC``, the rest only runs of
+    spaces.
+
+    Without this, a Cyrillic or Korean article with one "½" or "ⓒ" would cost a Python step
+    for each of its words. The windows are found by halving the text (``is_normalized`` is a
+    C check), cut only at a space after a non-space: a change never crosses there (a space
+    does not compose with what comes before it, nor does any pattern's match cross it), and
+    what lies outside every window is NFKC already and has no removed character, so there
+    ``_MOVES_NFKC`` would change only the runs of spaces."""
+    windows: list[tuple[int, int]] = []
+    _find_windows(text, 0, len(text), windows)
+    regions: list[_Region] = []
+    pos = 0
+    for lo, hi in windows:
+        if pos < lo:
+            regions.append((pos, lo, None))
+        regions.append((lo, hi, _MOVES_NFKC))
+        pos = hi
+    if pos < len(text):
+        regions.append((pos, len(text), None))
+    return regions
+
+
+def _find_windows(text: str, lo: int, hi: int, windows: list[tuple[int, int]]) -> None:
+    """Append to ``windows`` those of ``text[lo:hi]`` that NFKC changes or that hold a
+    removed character, in order, adjacent ones merged."""
+    part = text[lo:hi]
+    if unicodedata.is_normalized("NFKC", part) and not _has_deleted(part):
+        return
+    cut = _cut(text, lo, hi) if hi - lo > _WINDOW else -1
+    if cut < 0:
+        if windows and windows[-1][1] == lo:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+        return
+    _find_windows(text, lo, cut, windows)
+    _find_windows(text, cut, hi, windows)
+
+
+def _cut(text: str, lo: int, hi: int) -> int:
+    """The first position from the middle of ``text[lo:hi]`` on that holds a space after a
+    non-space, or -1 if there is none."""
+    cut = text.find(" ", (lo + hi) // 2, hi)
+    while cut > 0 and text[cut - 1] == " ":
+        cut = text.find(" ", cut + 1, hi)
+    return cut
 
 
 def _compact(text: str) -> str:
@@ -208,15 +288,52 @@ def _rewrite(
     if span[0] in _DELETED and span.strip(_DELETED) == "":
         segments.append((norm_pos, norm_pos, orig_start, orig_start + len(span)))
         return norm_pos
-    # A non-ASCII run in text that is not NFKC: normalise cluster by cluster (a base
-    # character with the marks that follow it), so offsets stay exact between clusters.
-    for offset, cluster in _clusters(span):
+    return _rewrite_clusters(span, 0, len(span), orig_start, norm_pos, pieces, segments)
+
+
+# A part of a non-ASCII run longer than this that NFKC would change is cut in two.
+_SPLIT_ABOVE = 32
+
+
+def _rewrite_clusters(
+    span: str,
+    lo: int,
+    hi: int,
+    orig_start: int,
+    norm_pos: int,
+    pieces: list[str],
+    segments: list[tuple[int, int, int, int]],
+) -> int:
+    """Append the normalised form of ``span[lo:hi]`` (a non-ASCII run, or part of one that
+    starts a cluster) to ``pieces``; return the new norm position.
+
+    The run is normalised cluster by cluster (a base character with the marks that follow
+    it), so offsets stay exact between clusters. A part that NFKC leaves as it is (a C
+    check) is appended whole, and a longer one that it changes is cut in two at a cluster
+    start: only the clusters that change cost a Python step each, so a Korean article with
+    one "ⓒ" or a Cyrillic one with one "½" is not normalised character by character."""
+    part = span[lo:hi]
+    if (
+        unicodedata.is_normalized("NFKC", part)
+        and not _has_deleted(part)
+        and not (part[0] == " " and pieces and pieces[-1].endswith(" "))
+    ):
+        pieces.append(part)
+        return norm_pos + len(part)
+    if hi - lo > _SPLIT_ABOVE:
+        mid = (lo + hi) // 2
+        while mid < hi and _continues_cluster(span[mid]):
+            mid += 1
+        if mid < hi:
+            norm_pos = _rewrite_clusters(span, lo, mid, orig_start, norm_pos, pieces, segments)
+            return _rewrite_clusters(span, mid, hi, orig_start, norm_pos, pieces, segments)
+    for offset, cluster in _clusters(part):
         out = "" if cluster in _DELETED else unicodedata.normalize("NFKC", cluster)
         if out == " " and pieces and pieces[-1].endswith(" "):
             out = ""  # a Unicode space after a space: one space, as for runs of " "
         pieces.append(out)
         if out != cluster:
-            start = orig_start + offset
+            start = orig_start + lo + offset
             segments.append((norm_pos, norm_pos + len(out), start, start + len(cluster)))
         norm_pos += len(out)
     return norm_pos

@@ -8,28 +8,29 @@ checked exactly: same letters (case-folded), same case for spellings that keep i
 boundaries (``boundaries.py``). A 400-alternative case-insensitive regex does the same job
 about 75x slower.
 
-Why a view, and not the text itself: pyahocorasick finds a node's children by a linear scan,
-so a root with hundreds of children (every first letter of every alias, hundreds of Chinese
-characters) costs that scan on nearly every character of the text. The view gives the root
-almost no children:
+Why a view, and not the text itself: keyed on views, the automaton reports almost nothing
+but real candidates, so the Python checks after it stay few:
 
-- *spaced view* (every text): the UTF-8 bytes of the case-folded text (as a latin-1 str)
+- *spaced view* (every text): the UTF-8 bytes of the case-folded text
   with every character that cannot be inside a word (spaces, punctuation, and the letters
   of scripts written without spaces) replaced by one space, and a space at each end. A
   spelling that starts with a letter is keyed as a space plus its own view, so it can only
-  start after a non-word character: the root has one child, " ", for all of them; one that
+  start after a non-word character ("kat" is not reported inside "ukat"); one that
   ends with a letter gets a space after it too, so the automaton never reports the start of
   a longer word ("kat" in "kato"), which is most of what it would report otherwise.
 - *unspaced view* (only texts with Chinese, Japanese, Thai… characters): the UTF-8 bytes of
   the case-folded text, unblanked. Spellings starting in those scripts are keyed by their
-  bytes, so the root gains only their lead bytes (a handful), not one child per character.
+  bytes.
 
 Both views are produced from a spelling exactly as from a text, so every true occurrence
-is a candidate; the exact checks then drop the rest. Where most of the time goes, for a
-5 KB English article against 400 terms: the automaton's scan (about 6 ns a character in
-pyahocorasick, whatever the keys), normalisation, then everything else; the view of an
-ASCII text is one ``bytes.translate``, and that of a Cyrillic or Greek one needs no regex
-when a byte test shows it has no non-word character.
+is a candidate; the exact checks then drop the rest. The automaton is ahocorasick-rs (the
+Rust ``aho-corasick`` crate, as a DFA for up to ``_DFA_MAX_KEYS`` keys): it scans a view
+about twice as fast as pyahocorasick did (whose per-byte cost, with a space starting every
+key, no choice of keys could lower), and hands back every report of a text in one list.
+Where the time goes, for 5 KB articles against 400 terms (``bench/matcher.py``):
+normalisation (a third), the automaton, the checks, then the view; the view of an ASCII
+text is one ``bytes.translate``, and that of a Cyrillic or Greek one needs no regex when a
+byte test shows it has no non-word character.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-import ahocorasick
+import ahocorasick_rs
 
 from monitor.matcher.boundaries import (
     UNSPACED_CLASS,
@@ -220,9 +221,12 @@ _Entry = tuple[Spelling, int, int, str, str, bool, bool, bool, bool]
 # A spelling with inflectable words, keyed up to the prefix of its word j: (spelling, j,
 # the length of the key in characters of the text, without the space in front).
 _Inflected = tuple[Spelling, int, int]
+# A spelling that is one inflectable word, and the start its case-sensitive spelling must
+# have in the text (None if it ignores case).
+_Single = tuple[Spelling, str | None]
 # The entries of one key whose keyed word is one alias word: (word id, length of its prefix,
-# the word case-folded, the entries of longer spellings, those of the word alone).
-_Group = tuple[int, int, str, tuple[_Inflected, ...], tuple[_Inflected, ...]]
+# the word case-folded, the entries of longer spellings, the spellings of the word alone).
+_Group = tuple[int, int, str, tuple[_Inflected, ...], tuple[_Single, ...]]
 Fold = Callable[[str], str]
 
 
@@ -264,7 +268,7 @@ class SpellingIndex:
             else:
                 key = unspaced_view(s.normal)
                 _slot(unspaced, key)[0].append(_entry(s, 0, False))
-        self._spaced = _automaton(spaced)
+        self._spaced = _automaton(spaced, after_space=True)
         self._unspaced = _automaton(unspaced)
 
     def _add_inflected(
@@ -290,37 +294,42 @@ class SpellingIndex:
             return found
         if text.isascii():
             if self._spaced is not None:
-                view = text.encode("ascii").translate(_VIEW_BYTES).decode("latin-1")
-                self._find_spaced(text, f" {view} ", None, found)
+                view = (b" " + text.encode("ascii") + b" ").translate(_VIEW_BYTES)
+                self._find_spaced(text, view, True, found)
             return found
         view_bytes, unspaced = spaced_view(text)
         if self._spaced is not None:
-            utf8 = b" " + view_bytes + b" "
-            self._find_spaced(text, utf8.decode("latin-1"), utf8, found)
+            self._find_spaced(text, b" " + view_bytes + b" ", False, found)
         if unspaced is not None and self._unspaced is not None:
             self._find_unspaced(text, unspaced, found)
         return found
 
     def _find_spaced(
-        self, text: str, view: str, utf8: bytes | None, found: list[tuple[Spelling, int, int]]
+        self, text: str, view: bytes, ascii: bool, found: list[tuple[Spelling, int, int]]
     ) -> None:
-        """The spaced view (as a latin-1 str, one space at each end); ``utf8`` is the same as
-        bytes when ``text`` is not ASCII, None when it is (one byte per character)."""
+        """The spaced view (UTF-8 bytes, one space at each end) of ``text``; ``ascii`` if
+        ``text`` is ASCII (one byte per character)."""
         assert self._spaced is not None
+        automaton, values = self._spaced
         size = len(text)
-        fold = str.lower if utf8 is None else fold_case
-        # Map a byte offset of the view to a character offset of the text; the automaton
+        fold = str.lower if ascii else fold_case
+        # Map the end of a key in the view to a character offset of the text; the automaton
         # reports in order of end, so each byte is decoded once. Byte 0 is the space in front.
         byte_pos, char_pos = 1, 0
-        for last, entries in self._spaced.iter(view):
-            if utf8 is None:
-                char_pos = last
+        for key, key_start, key_end in automaton.find_matches_as_indexes(view, overlapping=True):
+            exact, inflected, after_space = values[key]
+            if after_space and not (key_start and view[key_start - 1] == 32):
+                continue  # the key without its first byte, a space, found inside a word
+            if ascii:
+                char_pos = key_end - 1
             else:
-                char_pos += len(utf8[byte_pos : last + 1].decode("utf-8"))
-                byte_pos = last + 1
-            exact, inflected = entries
+                char_pos += len(view[byte_pos:key_end].decode("utf-8"))
+                byte_pos = key_end
             if inflected:
-                self._find_inflected(text, char_pos, inflected, fold, found)
+                # The end of the word the key stops in: in an ASCII view, the next space
+                # (the view keeps exactly the word characters), else a regex on the text.
+                word_end = view.find(b" ", key_end) - 1 if ascii else _word_end(text, char_pos)
+                self._find_inflected(text, char_pos, word_end, inflected, fold, found)
             for s, trim, n, normal, folded, case, check_start, check_end, plain in exact:
                 end = char_pos - trim
                 start = end - n
@@ -344,24 +353,30 @@ class SpellingIndex:
         self,
         text: str,
         key_end: int,
+        pos: int,
         groups: tuple[_Group, ...],
         fold: Fold,
         found: list[tuple[Spelling, int, int]],
     ) -> None:
         """The occurrences of the inflected spellings whose key ends at ``key_end`` in
-        ``text``. The word there is read and judged once per alias word (``groups``), so a
-        first name that starts many aliases ("Anna …") costs one check, not one per alias."""
-        pos = _word_end(text, key_end)
+        ``text``, in the word that ends at ``pos``. The word is read and judged once per
+        alias word (``groups``), so a first name that starts many aliases ("Anna …") costs
+        one check, not one per alias."""
         for word_id, prefix_length, folded, entries, single in groups:
             start = key_end - prefix_length
             word = text[start:pos]
             as_written = fold(word) == folded
             if not as_written and not self._inflector.accepts(word_id, word):
                 continue
-            if single and _whole_word(text, start, pos):
-                # One-word spellings: the key proved the prefix's letters (case-folded).
-                for s, _, length in single:
-                    if not s.case_sensitive or word[:length] == s.normal[:length]:
+            # One-word spellings: the key proved the prefix's letters (case-folded) and a
+            # non-word character on each side; only an apostrophe there can still join
+            # ("O'Neill", "Xi'an").
+            if single and not (
+                (start and text[start - 1] == "'" and not starts_word(text, start))
+                or (text[pos : pos + 1] == "'" and not ends_word(text, pos))
+            ):
+                for s, written in single:
+                    if written is None or word.startswith(written):
                         found.append((s, start, pos))
             if as_written:
                 continue  # longer spellings' own keys find them as written
@@ -416,12 +431,13 @@ class SpellingIndex:
     ) -> None:
         """The unspaced view: spellings that start in a script written without spaces."""
         assert self._unspaced is not None
+        automaton, values = self._unspaced
         byte_pos = char_pos = 0
-        for last, entries in self._unspaced.iter(view.decode("latin-1")):
-            char_pos += len(view[byte_pos : last + 1].decode("utf-8"))
-            byte_pos = last + 1
+        for key, _, key_end in automaton.find_matches_as_indexes(view, overlapping=True):
+            char_pos += len(view[byte_pos:key_end].decode("utf-8"))
+            byte_pos = key_end
             end = char_pos
-            for s, _, n, normal, folded, case, check_start, check_end, _ in entries[0]:
+            for s, _, n, normal, folded, case, check_start, check_end, _ in values[key][0]:
                 start = end - n
                 if start < 0:
                     continue
@@ -444,26 +460,21 @@ def _slot(
 
 def _groups(inflected: list[_Inflected]) -> tuple[_Group, ...]:
     """The inflected entries of one key grouped by the alias word keyed (see ``_Group``)."""
-    groups: dict[int, tuple[int, str, list[_Inflected], list[_Inflected]]] = {}
+    groups: dict[int, tuple[int, str, list[_Inflected], list[_Single]]] = {}
     for entry in inflected:
         s, j, length = entry
         start, end, word_id = s.words[j]
         _, _, entries, single = groups.setdefault(
             word_id, (length - start, s.folded[start:end], [], [])
         )
-        (single if _single_word(s) else entries).append(entry)
+        if _single_word(s):
+            single.append((s, s.normal[:length] if s.case_sensitive else None))
+        else:
+            entries.append(entry)
     return tuple(
         (word_id, prefix_length, folded, tuple(entries), tuple(single))
         for word_id, (prefix_length, folded, entries, single) in groups.items()
     )
-
-
-def _whole_word(text: str, start: int, end: int) -> bool:
-    """True if ``text[start:end]``, a run of word characters with a non-word character on
-    each side, is a word: only an apostrophe there can join ("O'Neill", "Xi'an")."""
-    if start and text[start - 1] == "'" and not starts_word(text, start):
-        return False
-    return not (end < len(text) and text[end] == "'" and not ends_word(text, end))
 
 
 def _single_word(s: Spelling) -> bool:
@@ -483,16 +494,39 @@ def _word_end(text: str, pos: int) -> int:
 _WORD_CHARS = re.compile(f"(?:[^\\W{UNSPACED_CLASS}]|[\u0300-\u036f\u0483-\u0489])+")
 
 
+# What the automaton reports for a key: its exact entries, its inflected ones (grouped), and
+# whether its first byte, a space, was left out of the automaton's key (``_automaton``).
+_Value = tuple[tuple[_Entry, ...], tuple[_Group, ...], bool]
+_Automaton = tuple[ahocorasick_rs.BytesAhoCorasick, list[_Value]]
+# Past this many keys the automaton is a contiguous NFA: a DFA's memory grows with its keys
+# (about 3 MB at 1,700, 30 MB at 20,000), for a scan only about 15% faster.
+_DFA_MAX_KEYS = 5_000
+
+
 def _automaton(
-    keys: dict[str, tuple[list[_Entry], list[_Inflected]]],
-) -> ahocorasick.Automaton | None:
-    """An automaton of ``keys``, or None if there are none."""
+    keys: dict[str, tuple[list[_Entry], list[_Inflected]]], after_space: bool = False
+) -> _Automaton | None:
+    """An automaton of ``keys`` and, per key index it reports, the key's entries; or None if
+    there are no keys.
+
+    With ``after_space`` (the spaced view, whose keys all start with a space), the automaton
+    is given each key without that space, and the caller checks the byte before a report:
+    with hundreds of keys sharing their first byte, a byte that starts every word of the
+    text, the Rust crate's prefilter stops at each space and costs about a third of the
+    scan; a few more reports (a key's word inside a longer one) cost far less."""
     if not keys:
         return None
-    automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
-    # Keys are added in order: pyahocorasick's linear scan of a node's children then finds
-    # the commonest edge (" ", first of every spaced key) at once.
+    patterns: list[bytes] = []
+    values: list[_Value] = []
     for key, (exact, inflected) in sorted(keys.items()):
-        automaton.add_word(key, (tuple(exact), _groups(inflected)))
-    automaton.make_automaton()
-    return automaton
+        pattern = key.encode("latin-1")
+        strip = after_space and len(pattern) > 1 and pattern[0] == 32
+        patterns.append(pattern[1:] if strip else pattern)
+        values.append((tuple(exact), _groups(inflected), strip))
+    automaton = ahocorasick_rs.BytesAhoCorasick(
+        patterns,
+        implementation=ahocorasick_rs.Implementation.DFA
+        if len(patterns) <= _DFA_MAX_KEYS
+        else None,
+    )
+    return automaton, values
