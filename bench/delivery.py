@@ -126,7 +126,7 @@ def _payload(i: int) -> str:
 def fill_outbox(db_path: Path, channel: str, n: int) -> None:
     db = open_database(db_path)
     now = time.time()
-    with db.conn:
+    with db.atomic():
         db.conn.executemany(
             "INSERT INTO outbox (channel, kind, event_id, payload, created) "
             "VALUES (?, 'article', ?, ?, ?)",

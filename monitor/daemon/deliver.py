@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -105,17 +106,18 @@ async def deliver_due(
     clock: Callable[[], float] = (lambda: now) if now is not None else time.time
     report = DeliveryReport()
     store = Store(db_path)
+    owed = _UNRELEASED.setdefault(str(db_path), set())
     try:
         outbox = store.outbox
+        _release_owed(outbox, owed)
         owner = pass_owner(secrets.token_hex(4))
         passes = []
         for c in config.channels:
             if c.enabled:
                 report.channels[c.name] = ChannelReport()
+                c_report = report.channels[c.name]
                 passes.append(
-                    _ChannelPass(
-                        outbox, c, config.network, owner, clock, budget, report.channels[c.name]
-                    )
+                    _ChannelPass(outbox, c, config.network, owner, clock, budget, c_report, owed)
                 )
         results = await asyncio.gather(*(p.run() for p in passes), return_exceptions=True)
         for p, result in zip(passes, results, strict=True):
@@ -151,12 +153,28 @@ async def drain_outbox(config: Config, db_path: Path, *, limit: float) -> Delive
     return total
 
 
+# Channels whose pass could not let go of them (the release was not written: a full
+# disk), per database: released by the next pass of this process, so the channel is
+# not held for the rest of its lease. (channel, owner)
+_UNRELEASED: dict[str, set[tuple[str, str]]] = {}
+
+
+def _release_owed(outbox: Outbox, owed: set[tuple[str, str]]) -> None:
+    for channel, owner in sorted(owed):
+        try:
+            outbox.release_channel(channel, owner)
+        except sqlite3.Error:
+            return  # still failing: the next pass tries again
+        owed.discard((channel, owner))
+
+
 class _ChannelPass:
     """One channel, one call: take the channel, send what is due, mark it, let go."""
 
     def __init__(
         self, outbox: Outbox, config: ChannelConfig, network: NetworkConfig,
         owner: str, clock: Callable[[], float], budget: float, report: ChannelReport,
+        owed: set[tuple[str, str]],
     ) -> None:  # fmt: skip
         self.outbox, self.config, self.owner, self.clock = outbox, config, owner, clock
         self.budget, self.report = budget, report
@@ -164,6 +182,7 @@ class _ChannelPass:
         self.name = config.name
         self.lease = config.timeout + 30.0  # rows' lease, informative: the channel's decides
         self.limit = rate_limit(config)
+        self.owed = owed  # where a release that could not be written is left for the next
 
     async def run(self) -> None:
         state = self.outbox.acquire_channel(
@@ -179,7 +198,12 @@ class _ChannelPass:
             finally:
                 await close_channel(self.channel)
         finally:
-            self.outbox.release_channel(self.name, self.owner)
+            try:
+                self.outbox.release_channel(self.name, self.owner)
+            except sqlite3.Error as e:
+                self.owed.add((self.name, self.owner))
+                log.warning("channel_not_released", extra={"newshound_fields": {
+                    "channel": self.name, "error": str(e)}})  # fmt: skip
 
     def _hold(self, kinds: tuple[str, ...] = ("article", "health")) -> None:
         self.report.held += self.outbox.count_due(self.name, float("inf"), kinds)

@@ -22,6 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from monitor.store.canonical import url_key
+from monitor.store.schema import transaction
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def find_known_article(
 def remember_listed_url(db: sqlite_utils.Database, url: str, article_id: int) -> None:
     """``url`` was listed by a source, and its page named stored article ``article_id`` as
     its own: later polls find the story by the listed URL, without fetching the page."""
-    with db.conn:
+    with transaction(db):
         _remember_listed_key(db, url_key(url), article_id)
 
 
@@ -138,7 +139,7 @@ def save_article(
 
     now = utc_now_iso()
     matched = bool(matches)
-    with db.conn:  # one transaction
+    with transaction(db):
         cur = db.execute(
             "INSERT INTO articles (url, url_key, guid, source, title, author, published, "
             "fetched, language, summary, text, content_hash, entry_hash, matched, rules, "
@@ -189,7 +190,7 @@ def update_article(
     ).fetchone()
     if row is None:
         return False
-    with db.conn:
+    with transaction(db):
         if row[0] == record.content_hash:
             db.execute(
                 "UPDATE articles SET entry_hash = ? WHERE id = ?", [record.entry_hash, article_id]

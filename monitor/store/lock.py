@@ -15,6 +15,8 @@ import uuid
 
 import sqlite_utils
 
+from monitor.store.schema import transaction
+
 __all__ = ["DatabaseLock", "LockHeld"]
 
 
@@ -44,10 +46,8 @@ class DatabaseLock:
 
     def acquire(self, now: float | None = None) -> None:
         now = time.time() if now is None else now
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute(
+        with transaction(self.db) as db:
+            row = db.execute(
                 "SELECT owner, heartbeat FROM locks WHERE name = ?", [self.name]
             ).fetchone()
             if row is not None and row[0] != self.owner and not self._takeable(row, now):
@@ -57,15 +57,11 @@ class DatabaseLock:
                     f"(pid {pid} on {host}, heartbeat {now - row[1]:.0f}s ago); stop it first, "
                     f"or start this one after {self.stale_after:.0f}s without a heartbeat"
                 )
-            conn.execute(
+            db.execute(
                 "INSERT INTO locks (name, owner, heartbeat) VALUES (?,?,?) ON CONFLICT(name) "
                 "DO UPDATE SET owner = excluded.owner, heartbeat = excluded.heartbeat",
                 [self.name, self.owner, now],
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def _takeable(self, row: tuple[str, float], now: float) -> bool:
         owner, heartbeat = row
@@ -77,7 +73,7 @@ class DatabaseLock:
 
     def heartbeat(self, now: float | None = None) -> bool:
         """Refresh the heartbeat; False when the lock was lost (taken over meanwhile)."""
-        with self.db.conn:
+        with transaction(self.db):
             cur = self.db.conn.execute(
                 "UPDATE locks SET heartbeat = ? WHERE name = ? AND owner = ?",
                 [time.time() if now is None else now, self.name, self.owner],
@@ -85,7 +81,7 @@ class DatabaseLock:
         return cur.rowcount == 1
 
     def release(self) -> None:
-        with self.db.conn:
+        with transaction(self.db):
             self.db.conn.execute(
                 "DELETE FROM locks WHERE name = ? AND owner = ?", [self.name, self.owner]
             )

@@ -24,13 +24,13 @@ import hashlib
 import json
 import os
 import socket
-import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
+
+from monitor.store.schema import transaction
 
 __all__ = ["Alert", "enqueue_health_alert", "health_event_id", "claim_alerts", "ChannelState"]
 
@@ -75,7 +75,7 @@ def enqueue_health_alert(
     missing = [k for k in ("source", "state", "message") if not payload.get(k)]
     if missing:
         raise ValueError(f"health alert payload lacks {', '.join(missing)}: {payload!r}")
-    with _write(db):
+    with transaction(db):
         cur = db.execute(
             "INSERT INTO outbox (channel, kind, article_id, event_id, payload, created) "
             "VALUES (?, 'health', NULL, ?, ?, strftime('%s','now')) "
@@ -125,7 +125,7 @@ def _save_state(db: sqlite_utils.Database, channel: str, state: ChannelState) ->
 
 def update_channel_state(db: sqlite_utils.Database, channel: str, **changes: Any) -> ChannelState:
     """Change some fields of a channel's state (re-read inside the transaction)."""
-    with _write(db):
+    with transaction(db):
         state = load_channel_state(db, channel)
         for k, v in changes.items():
             setattr(state, k, v)
@@ -177,7 +177,7 @@ def acquire_channel(
     Taking it puts the channel's ``sending`` rows (left by a pass that died) back to
     ``pending``: their event ids stay, so the resend is the same alert.
     """
-    with _write(db):
+    with transaction(db):
         state = load_channel_state(db, channel)
         held = state.owner and state.owner != owner and state.lease_until > now
         if held and _owner_alive(state.owner or ""):
@@ -194,7 +194,7 @@ def acquire_channel(
 
 def release_channel(db: sqlite_utils.Database, channel: str, owner: str) -> None:
     """End a pass. Rows it left in ``sending`` (it was cancelled) go back to ``pending``."""
-    with _write(db):
+    with transaction(db):
         state = load_channel_state(db, channel)
         if state.owner == owner:
             state.owner, state.lease_until = None, 0.0
@@ -272,7 +272,7 @@ def claim_alerts(
     """
     where = _due_where(kinds, exclude, created_before)
     params = _due_params(channel, now, kinds, exclude, created_before)
-    with _write(db):
+    with transaction(db):
         rows = db.execute(
             f"SELECT {_COLUMNS} FROM {_DUE} WHERE {where} ORDER BY id LIMIT ?", [*params, limit]
         ).fetchall()
@@ -296,7 +296,7 @@ def open_batch(
     """Claim due article rows as one batch; its id and members are fixed from now on."""
     where = _due_where(("article",), exclude, created_before)
     params = _due_params(channel, now, ("article",), exclude, created_before)
-    with _write(db):
+    with transaction(db):
         rows = db.execute(
             f"SELECT {_COLUMNS} FROM {_DUE} WHERE {where} ORDER BY id LIMIT ?", [*params, limit]
         ).fetchall()
@@ -317,7 +317,7 @@ def claim_batch(
 ) -> list[Alert]:
     """The open batch's rows, claimed again for a resend (those not yet sent or failed)."""
     ids = list(batch["ids"])
-    with _write(db):
+    with transaction(db):
         rows = []
         for chunk in _chunks(ids):
             rows += db.execute(
@@ -334,7 +334,7 @@ def mark_sent(
     close_batch: bool = False, record_send: float | None = None,
 ) -> None:  # fmt: skip
     """Rows sent; the channel's failures reset. ``record_send``: the rate-limit window."""
-    with _write(db):
+    with transaction(db):
         _set_rows(db, ids, "state = 'sent', sent_at = ?, last_error = NULL", [now])
         state = load_channel_state(db, channel)
         if not (state.failures or state.retry_at or state.last_error or close_batch
@@ -352,7 +352,7 @@ def mark_retry(
     db: sqlite_utils.Database, channel: str, ids: Sequence[int], retry_at: float, error: str
 ) -> None:
     """A transient failure: rows pending again at ``retry_at``, the channel gated until then."""
-    with _write(db):
+    with transaction(db):
         _set_rows(db, ids, "state = 'pending', next_attempt = ?, last_error = ?", [retry_at, error])
         state = load_channel_state(db, channel)
         state.failures += 1
@@ -365,7 +365,7 @@ def mark_failed(
     close_batch: bool = False, disable: str | None = None,
 ) -> None:  # fmt: skip
     """A permanent failure (or retries exhausted): rows ``failed``; a 410 disables the channel."""
-    with _write(db):
+    with transaction(db):
         _set_rows(db, ids, "state = 'failed', last_error = ?", [error])
         state = load_channel_state(db, channel)
         if close_batch:
@@ -385,7 +385,7 @@ def _set_rows(
 
 def release_alerts(db: sqlite_utils.Database, ids: Sequence[int]) -> None:
     """Claimed rows not attempted after all: pending again, the attempt not counted."""
-    with _write(db):
+    with transaction(db):
         for chunk in _chunks(ids):
             db.execute(
                 "UPDATE outbox SET state = 'pending', next_attempt = 0, "
@@ -435,7 +435,7 @@ def retry_alerts(db: sqlite_utils.Database, ids: Sequence[int] | None) -> int:
     else:
         where = f"state IN ('failed', 'pending') AND id IN ({','.join('?' * len(ids))})"
         params = list(ids)
-    with _write(db):
+    with transaction(db):
         channels = [
             r[0] for r in db.execute(f"SELECT DISTINCT channel FROM outbox WHERE {where}", params)
         ]
@@ -452,28 +452,13 @@ def retry_alerts(db: sqlite_utils.Database, ids: Sequence[int] | None) -> int:
 
 def enable_channel(db: sqlite_utils.Database, channel: str) -> bool:
     """Turn a channel disabled by a 410 back on; False if it was not disabled."""
-    with _write(db):
+    with transaction(db):
         state = load_channel_state(db, channel)
         if not state.disabled:
             return False
         state.disabled, state.retry_at, state.failures = None, 0.0, 0
         _save_state(db, channel, state)
     return True
-
-
-@contextmanager
-def _write(db: sqlite_utils.Database) -> Iterator[None]:
-    """One write transaction, taken at once (BEGIN IMMEDIATE) so a read-then-write is atomic."""
-    conn: sqlite3.Connection = db.conn
-    if conn.in_transaction:
-        conn.commit()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from monitor.store.schema import transaction
+
 __all__ = [
     "PageState",
     "get_page_state",
@@ -57,7 +59,7 @@ def record_page(
     content_hash: str | None = None,
 ) -> None:
     """Remember a page of a source and the validators of its last parsed body."""
-    with db.conn:
+    with transaction(db):
         db.execute(
             "INSERT INTO source_pages (source, url, role, etag, last_modified, content_hash, "
             "found) VALUES (?,?,?,?,?,?,?) ON CONFLICT(source, url) DO UPDATE SET "
@@ -93,5 +95,5 @@ def discovered_feed(pages: dict[str, PageState], max_age: float) -> str | None:
 
 
 def forget_pages(db: sqlite_utils.Database, source: str, role: str) -> None:
-    with db.conn:
+    with transaction(db):
         db.execute("DELETE FROM source_pages WHERE source = ? AND role = ?", [source, role])

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from monitor.store.schema import transaction
+
 __all__ = ["prune_old_articles"]
 
 BATCH = 500  # rows per delete transaction
@@ -35,7 +37,7 @@ def prune_old_articles(
     cutoff_iso = cutoff.isoformat(timespec="seconds")
     deleted = 0
     while True:
-        with db.conn:
+        with transaction(db):
             cur = db.execute(
                 "DELETE FROM articles WHERE id IN (SELECT id FROM articles a "
                 "WHERE a.matched = 0 AND a.fetched < ? AND NOT EXISTS "

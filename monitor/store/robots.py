@@ -16,6 +16,8 @@ import time
 
 import sqlite_utils
 
+from monitor.store.schema import transaction
+
 __all__ = ["MAX_AGE", "cacheable", "kept_robots", "prune_robots", "save_robots"]
 
 MAX_AGE = 24 * 3600.0
@@ -49,7 +51,7 @@ def save_robots(
     if not cacheable(status):
         return None
     fetched = time.time() if now is None else now
-    with db.conn:
+    with transaction(db):
         db.execute(
             "INSERT INTO robots_txt (origin, status, body, fetched) VALUES (?,?,?,?) "
             "ON CONFLICT(origin) DO UPDATE SET status = excluded.status, "
@@ -65,5 +67,5 @@ def prune_robots(
     """Delete the answers older than ``max_age`` (``kept_robots`` would not return them);
     return how many."""
     now = time.time() if now is None else now
-    with db.conn:
+    with transaction(db):
         return db.execute("DELETE FROM robots_txt WHERE fetched <= ?", [now - max_age]).rowcount

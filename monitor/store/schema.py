@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -181,10 +183,40 @@ def open_database(path: Path | str) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     # check_same_thread=False: Scrapy and APScheduler call back from the reactor thread only,
     # but the CLI's delivery may hand the connection to a worker thread.
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    # isolation_level=None: no implicit BEGIN from the driver; a statement outside
+    # ``transaction()`` is its own transaction, and ``transaction()`` says where one ends.
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
     db = sqlite_utils.Database(conn)
     ensure_schema(db)
     return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction: every statement in the block is committed together when it
+    ends, or none is (it raised, or its COMMIT failed: a full disk). Inside another one, a
+    savepoint of it (sqlite-utils' ``atomic()``).
+
+    ``BEGIN IMMEDIATE`` takes the write lock at once, waiting up to the busy timeout, so a
+    read-then-write inside the block cannot fail half-way because another process wrote
+    in between (a deferred BEGIN, as ``atomic()`` takes, gets SQLITE_BUSY then, which no
+    timeout waits out). Not ``with conn:``: that opens no transaction by itself, and
+    sqlite-utils 4's ``execute()`` commits each write made outside an open one, so an
+    article was committed without the outbox row written after it.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def checkpoint_wal(db: sqlite_utils.Database, mode: str = "PASSIVE") -> tuple[int, int, int]:

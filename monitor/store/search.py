@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from monitor.store.schema import transaction
+
 __all__ = ["SearchError", "SearchHit", "search_articles", "rebuild_search_index"]
 
 MARK_OPEN, MARK_CLOSE = "«", "»"  # as the matcher marks its snippets
@@ -113,6 +115,6 @@ def rebuild_search_index(db: sqlite_utils.Database) -> bool:
     stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     if indexed == stored:
         return False
-    with db.conn:
+    with transaction(db):
         db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
     return True

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
+from monitor.store.schema import transaction
+
 __all__ = ["MIN_PAGES", "MIN_SHARE", "record_site_lines", "site_boilerplate"]
 
 MIN_PAGES = 5
@@ -39,7 +41,7 @@ def record_site_lines(db: sqlite_utils.Database, host: str, hashes: Iterable[str
     """Count one more page of ``host`` holding ``hashes`` (each counted once), in one
     transaction. Pass the hashes of the page's lines (``line_hashes(article.text)``)."""
     seen = set(hashes) | site_boilerplate(db, host)
-    with db.conn:
+    with transaction(db):
         db.execute(
             "INSERT INTO site_hosts (host, pages) VALUES (?, 1) "
             "ON CONFLICT(host) DO UPDATE SET pages = pages + 1",

@@ -12,6 +12,8 @@ from typing import Any
 
 import sqlite_utils
 
+from monitor.store.schema import transaction
+
 __all__ = [
     "empty_text_run", "new_item_sources", "new_item_times", "set_health_state", "set_silent",
     "source_rows",
@@ -49,13 +51,13 @@ def new_item_times(db: sqlite_utils.Database, source: str, limit: int = 50) -> l
 
 
 def set_silent(db: sqlite_utils.Database, name: str, silent: bool) -> None:
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE sources SET silent = ? WHERE name = ?", [int(silent), name])
 
 
 def set_health_state(db: sqlite_utils.Database, name: str, state: str) -> None:
     """The state last announced on the health channels."""
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE sources SET health_state = ? WHERE name = ?", [state, name])
 
 

@@ -29,6 +29,7 @@ from monitor.store.backoff import (
     should_pause,
 )
 from monitor.store.canonical import url_host
+from monitor.store.schema import transaction
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def sync_sources(db: sqlite_utils.Database, sources: Sequence[SourceConfig]) -> 
     changed = [s for s in sources if stored.get(s.name) != (s.url, s.kind, s.interval)]
     if not changed:
         return
-    with db.conn:
+    with transaction(db):
         for s in changed:
             db.execute(
                 "INSERT INTO sources (name, url, kind, interval_s) VALUES (?,?,?,?) "
@@ -105,7 +106,7 @@ def _interval(db: sqlite_utils.Database, name: str) -> float:
 def record_unchanged(db: sqlite_utils.Database, name: str, status: int) -> None:
     """A 304, or a 200 whose body hash is the one we already parsed."""
     now = time.time()
-    with db.conn:
+    with transaction(db):
         db.execute(
             "UPDATE sources SET last_poll = ?, last_success = ?, last_status = ?, "
             "last_error = NULL, failures = 0, next_poll = ? WHERE name = ?",
@@ -121,7 +122,7 @@ def record_unchanged_many(
     interval (``SourceConfig.interval``, what ``sync_sources`` stored)."""
     if not polls:
         return
-    with db.conn:
+    with transaction(db):
         db.conn.executemany(
             "UPDATE sources SET last_poll = ?, last_success = ?, last_status = ?, "
             "last_error = NULL, failures = 0, next_poll = ? WHERE name = ?",
@@ -149,7 +150,7 @@ def record_fetched(
     body was fetched (default: now)."""
     now = time.time() if when is None else when
     keep = int(keep_validators)
-    with db.conn:
+    with transaction(db):
         db.execute(
             "UPDATE sources SET etag = CASE WHEN ? THEN ? ELSE etag END, "
             "last_modified = CASE WHEN ? THEN ? ELSE last_modified END, "
@@ -163,7 +164,7 @@ def record_fetched(
 
 def record_new_items(db: sqlite_utils.Database, name: str, count: int) -> None:
     if count:
-        with db.conn:
+        with transaction(db):
             db.execute(
                 "UPDATE sources SET last_new_item = ?, silent = 0 WHERE name = ?",
                 [time.time(), name],
@@ -186,7 +187,7 @@ def record_fetch_failure(
     (None: do not pause here; the daemon applies its policy when it sees the outcome).
     """
     now = time.time()
-    with db.conn:
+    with transaction(db):
         row = db.execute(
             "SELECT interval_s, failures FROM sources WHERE name = ?", [name]
         ).fetchone()
@@ -284,7 +285,7 @@ def items_seen(db: sqlite_utils.Database) -> dict[str, int]:
 
 def postpone_source(db: sqlite_utils.Database, name: str, delay: float) -> None:
     """Set the next poll ``delay`` seconds from now without recording an outcome."""
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE sources SET next_poll = ? WHERE name = ?", [time.time() + delay, name])
 
 

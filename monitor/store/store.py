@@ -45,7 +45,7 @@ from monitor.store import (
     sources,
 )
 from monitor.store.lock import DatabaseLock
-from monitor.store.schema import checkpoint_wal, open_database
+from monitor.store.schema import checkpoint_wal, open_database, transaction
 from monitor.store.store_outbox import Outbox
 
 __all__ = ["MAX_HELD_POLLS", "Store", "store_problem"]
@@ -107,7 +107,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with self.db.conn:
+        with transaction(self.db):
             yield self.db
 
     @property

@@ -7,6 +7,7 @@ import threading
 import time
 
 from monitor.daemon.deliver import deliver_due
+from monitor.store import open_database
 from tests.monitor.alerts.conftest import (
     outbox_rows,
     store_article,
@@ -194,3 +195,26 @@ def test_a_kept_connection_the_receiver_dropped_loses_and_repeats_nothing(
     assert sorted(webhook.ids()) == sorted(r["event_id"] for r in outbox_rows(config))
     assert len(webhook.connections) == 3
     assert {r["attempts"] for r in outbox_rows(config)} == {1}
+
+
+def test_a_channel_whose_release_failed_is_free_for_the_next_pass(make_config, webhook) -> None:
+    """A full disk as a pass lets go of its channel: the release is not written, and the
+    channel's lease (its budget plus a minute) would keep every later pass away. The next
+    pass of the same process releases it first and sends what came meanwhile."""
+    config = make_config(webhook_channel(webhook))
+    store_article(config, "https://news.example/a", "Putin speaks", BODY)
+    db = open_database(config.storage.path)
+    db.execute(  # letting go of a channel writes its state with no owner: refused
+        "CREATE TRIGGER full BEFORE UPDATE ON meta WHEN new.value LIKE '%\"owner\": null%' "
+        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+    assert asyncio.run(deliver_due(config, config.storage.path)).sent == 1
+    db.execute("DROP TRIGGER full")
+    db.close()
+    store_article(config, "https://news.example/b", "Putin again", BODY)
+    report = asyncio.run(deliver_due(config, config.storage.path))
+    assert not report.channels["desk"].busy
+    assert report.sent == 1
+    assert [h.body["data"]["url"] for h in webhook.hooks] == [
+        "https://news.example/a", "https://news.example/b",
+    ]  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,3 +174,42 @@ def test_prune_deletes_old_unmatched_only_and_keeps_search_in_step(
         == 0
     )
     assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+
+
+def refuse(db: sqlite_utils.Database, table: str) -> None:
+    """Make every insert into ``table`` fail, as a full disk would part-way through."""
+    db.execute(
+        f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+
+
+@pytest.mark.parametrize("table", ["matches", "outbox", "minhash_bands"])
+def test_an_article_whose_alert_cannot_be_written_is_not_stored_either(
+    db: sqlite_utils.Database, table: str
+) -> None:
+    """The article, its matches, its outbox row and its signature: all or nothing. An
+    article kept without its outbox row would never be alerted (dedupe skips it next poll)."""
+    refuse(db, table)
+    with pytest.raises(sqlite3.IntegrityError, match="full"):
+        save(db, "https://e.com/a", signature=text_signature(WIRE))
+    for name in ("articles", "matches", "outbox", "articles_fts"):
+        assert db.execute(f"SELECT count(*) FROM {name}").fetchone()[0] == 0, name
+    db.execute(f"DROP TRIGGER refuse_{table}")
+    # once the disk has room again, the next poll stores it whole
+    article_id = save(db, "https://e.com/a", signature=text_signature(WIRE))
+    assert db.execute("SELECT article_id FROM outbox").fetchall() == [(article_id,)]
+
+
+def test_an_update_whose_alert_cannot_be_written_changes_nothing(
+    db: sqlite_utils.Database,
+) -> None:
+    article_id = save(db, "https://e.com/a")
+    assert article_id is not None
+    db.execute("DELETE FROM outbox")
+    refuse(db, "outbox")
+    record = ArticleRecord(url="https://e.com/a", source="S", title="T2", text=OTHER)
+    with pytest.raises(sqlite3.IntegrityError, match="full"):
+        update_article(db, article_id, record, PUTIN, [],
+                       [OutboxEntry("desk", "msg_u", {"url": "u"})], keep_text=True)  # fmt: skip
+    assert db.execute("SELECT title, updates FROM articles").fetchall() == [("T", 0)]
