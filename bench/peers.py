@@ -123,6 +123,36 @@ class PssSampler(threading.Thread):
                 self.peak[key] = max(self.peak[key], kb)
 
 
+# The harness's feeds are dated from a fixed day in 2023 (deterministic output), far past
+# [alerts] max_age (2 days by default): newshound would store every item and alert none,
+# where the peers mail each one. The harness writes newshound's config itself, so
+# newshound runs through this wrapper, which lets every age be alerted, as the peers do.
+ANY_AGE = """\
+import os, sys
+args = sys.argv[1:]
+for flag in ("-c", "--config"):
+    if flag in args[:-1]:
+        path = args[args.index(flag) + 1]
+        with open(path, encoding="utf-8") as f:
+            known = "[alerts]" in f.read()
+        if not known:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write('\\n[alerts]\\nmax_age = "36500d"\\n')
+os.execv(sys.argv[0] + ".real", [sys.argv[0] + ".real", *args])
+"""
+
+
+def newshound_any_age(workdir: Path) -> Path:
+    """A ``newshound`` for the harness that alerts items of any age (see ``ANY_AGE``)."""
+    real = Path(shutil.which("newshound") or "newshound")
+    wrapper = workdir / "newshound"
+    (workdir / "newshound.real").unlink(missing_ok=True)
+    (workdir / "newshound.real").symlink_to(real.resolve())
+    wrapper.write_text(f"#!{sys.executable}\n{ANY_AGE}")
+    wrapper.chmod(0o755)
+    return wrapper
+
+
 def run_harness(venv: Path, sizes: str, peers: str, label: str, workdir: Path,
                 out: Path) -> dict[str, int]:  # fmt: skip
     """The harness's run (first runs only); returns peak PSS (kB) per peer."""
@@ -130,7 +160,7 @@ def run_harness(venv: Path, sizes: str, peers: str, label: str, workdir: Path,
         str(venv / "bin" / "python"), str(HARNESS / "bench.py"), "--sizes", sizes,
         "--repeats", "1", "--kinds", "first", "--peers", peers, "--label", label,
         "--quiet-wait", "5", "--out", str(out), "--workdir", str(workdir),
-        "--venv", str(venv), "--newshound-bin", shutil.which("newshound") or "newshound",
+        "--venv", str(venv), "--newshound-bin", str(newshound_any_age(workdir)),
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=HARNESS)
     sampler = PssSampler(proc.pid)
