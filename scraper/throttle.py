@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from scrapy import Request, Spider
 from scrapy.core.downloader import Slot
+from scrapy.crawler import Crawler
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
 
 MAX_LEARNED = 10_000
+CRAWL_DELAY = "newshound_crawl_delay"  # request meta: robots.txt's Crawl-delay for it, s
 LEARNED: dict[str, float] = {}  # download slot key (host) -> its delay at the last response
 
 
@@ -46,6 +48,7 @@ class ConditionalAutoThrottle(AutoThrottle):
         super()._response_downloaded(response, request, spider)
         key, slot = self._get_slot(request, spider)
         if key is not None and slot is not None:
+            slot.delay = max(slot.delay, request.meta.get(CRAWL_DELAY, 0.0))
             LEARNED.pop(key, None)  # re-inserted last: the oldest go first when full
             LEARNED[key] = slot.delay
             if len(LEARNED) > MAX_LEARNED:
@@ -53,3 +56,15 @@ class ConditionalAutoThrottle(AutoThrottle):
 
     def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
         super()._adjust_delay(slot, latency, _AsOk() if response.status == 304 else response)  # type: ignore[arg-type]
+
+
+def keep_apart(crawler: Crawler, request: Request, delay: float) -> None:
+    """Send requests to ``request``'s host (its download slot) at least ``delay`` seconds
+    apart, with no random variation below it: a robots.txt ``Crawl-delay``, which
+    Scrapy does not apply (scrapy/scrapy#892). ``CachedRobotsTxtMiddleware`` calls it
+    for each request it lets through; AutoThrottle, which would lower the slot's delay
+    again, keeps it at least this (``CRAWL_DELAY`` in the request's meta)."""
+    assert crawler.engine is not None
+    _, slot = crawler.engine.downloader._get_slot(request)
+    if slot.delay < delay or slot.jitter:
+        slot.delay, slot.jitter = max(slot.delay, delay), 0.0

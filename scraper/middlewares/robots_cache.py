@@ -33,10 +33,13 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
 from scraper.crawl_state import CrawlState
+from scraper.throttle import CRAWL_DELAY, keep_apart
 
 MAX_ANSWERS = 50_000  # ~10 MB at most; the feeds polled again are the last used, kept
 # (url, user agent) -> (fetch time of the robots.txt that answered, allowed), oldest first
 ANSWERS: OrderedDict[tuple[str | bytes, str | bytes], tuple[float, bool]] = OrderedDict()
+# (fetch time, size of a kept robots.txt, user agent) -> its Crawl-delay for that agent
+DELAYS: dict[tuple[float, int, str | bytes], float | None] = {}
 
 
 class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -73,6 +76,11 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         # Requests that waited for the robots.txt are handed the parser Scrapy built.
         kept = self._parsers.get(urlparse_cached(request).netloc)
         super().process_request_2(kept if isinstance(kept, KeptRobots) else rp, request)
+        delay = self.crawl_delay(request)  # allowed: it will be sent, that far apart
+        if delay:
+            delay = min(delay, self.crawler.settings.getfloat("NEWSHOUND_MAX_CRAWL_DELAY"))
+            request.meta[CRAWL_DELAY] = delay
+            keep_apart(self.crawler, request, delay)
 
     def crawl_delay(self, request: Request) -> float | None:
         """The ``Crawl-delay`` robots.txt of ``request``'s origin asks of us, once that
@@ -122,9 +130,15 @@ class KeptRobots(RobotParser):
         return allowed
 
     def crawl_delay(self, user_agent: str | bytes) -> float | None:
+        key = (self.fetched, len(self.body), user_agent)
+        if key in DELAYS:  # asked by every request: the body is not parsed for it
+            return DELAYS[key]
         if self.parser is None:
             self.parser = self.middleware.parse(self.body)
-        return self.parser.crawl_delay(user_agent)
+        DELAYS[key] = delay = self.parser.crawl_delay(user_agent)
+        if len(DELAYS) > MAX_ANSWERS:
+            del DELAYS[next(iter(DELAYS))]
+        return delay
 
 
 def crawl_delay(crawler: Crawler, request: Request) -> float | None:
