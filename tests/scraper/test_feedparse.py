@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -44,9 +43,7 @@ def entity_bomb(value_size: int = 100_000, refs: int = 2_000) -> bytes:
 
 def test_entity_blowup_is_not_expanded() -> None:
     body = entity_bomb()
-    started = time.perf_counter()
     entries = parse_feed_entries(body, URL, RSS, "s")
-    assert time.perf_counter() - started < 5
     assert entries and entries[0].title == "Putin met Xi"
     assert len(entries[0].summary or "") < len(body)  # not 200 MB of "A"
 
