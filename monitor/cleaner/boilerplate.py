@@ -83,6 +83,12 @@ _MAX_ROW_CHARS = 400
 _MULTIWORD_NAMES = re.compile(
     "|".join(re.escape(name) for name in LANGUAGE_NAMES if " " in name), re.I
 )
+# A markup or code name shown as text ("medium-wide-browser", "- share_button"): lower
+# case, no spaces, three words joined by hyphens or two by an underscore ("built-in" is
+# a word).
+_IDENTIFIER = re.compile(
+    r"^(?:[-–•*]\s)?[a-z][a-z0-9]*(?:(?:-[a-z0-9]+){2,}|(?:[-_][a-z0-9]+)*_[a-z0-9]+(?:[-_][a-z0-9]+)*)$"
+)
 _DATE_TOKEN = re.compile(r"\d+|[^\W\d_]+")
 _MAX_DATE_TOKENS = 12
 _EDGE_PHRASES = re.compile("|".join(EDGE_PHRASES))
@@ -176,6 +182,8 @@ def is_furniture(line: str, *, teaser_shapes: bool = True) -> bool:
     if words <= _MAX_FORM_WORDS and _FORM_PHRASES.search(key):
         return True
     if _is_language_row(line):
+        return True
+    if _IDENTIFIER.match(line):
         return True
     if words <= _MAX_NEWSLETTER_WORDS and key.endswith("newsletter"):  # "PC Gamer Newsletter"
         return True

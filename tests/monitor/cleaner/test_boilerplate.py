@@ -214,3 +214,16 @@ def test_short_furniture_at_the_end_removed(line: str) -> None:
 def test_phone_number_and_table_of_dates_mid_article_kept() -> None:
     lines = [BODY[0], "02-751-1500", "3 May 2024", BODY[1]]
     assert remove_boilerplate(lines) == lines
+
+
+def test_markup_names_shown_as_text_removed_words_with_a_hyphen_kept() -> None:
+    """A page's breakpoint or widget names leaked as a list after the story; a
+    hyphenated word is no markup name."""
+    names = [f"- {n}" for n in ("narrow-browser-and-phone", "wide-browser-and-larger")]
+    names += ["share_button", *(f"- {n}-tablet-and-below" for n in ("portrait", "landscape"))]
+    names += [f"- {n}-browser-and-up" for n in ("small", "medium", "wide", "huge")]
+    names += [f"- {n}-phone-only" for n in ("narrow", "wide", "small", "large", "tall")]
+    assert len(names) > 12  # more than the edge run takes as fragments
+    assert remove_boilerplate([*BODY, *names]) == BODY
+    words = ["- built-in", "- long-range", "well-being"]
+    assert remove_boilerplate([BODY[0], *words, BODY[1]]) == [BODY[0], *words, BODY[1]]
