@@ -61,6 +61,8 @@ _MAX_FRAGMENT_WORDS = 20
 _MIN_TEASER_WORDS = 6
 _TAGGED_HEADLINE = re.compile(r"\[[A-Z]{3,}\]\W*$")
 _MAX_LEAD_FRAGMENTS = 6
+_MAX_BIO_WORDS = 80
+_NAME_SEPARATORS = re.compile(r"\s*(?:[,;&/]|\band\b|\bund\b|\bet\b|\by\b|\bи\b)\s*")
 _MAX_TAIL_FRAGMENTS = 12
 _SENTENCE_MIN_WORDS = 4
 _SENTENCE_MIN_CJK = 12
@@ -228,21 +230,28 @@ def remove_boilerplate(
     ``headline_first`` (plain-text input) keeps a first line that reads as a headline.
     """
     echoes = [normalise(v) for v in (title, author) if v]
-    keep = boilerplate_mask(lines, echoes, headline_first=headline_first)
+    keep = boilerplate_mask(lines, echoes, author=author, headline_first=headline_first)
     return [line for i, line in enumerate(lines) if keep[i]]
 
 
 def boilerplate_mask(
-    lines: Sequence[str], echoes: Sequence[str], *, headline_first: bool = False
+    lines: Sequence[str],
+    echoes: Sequence[str],
+    *,
+    author: str | None = None,
+    headline_first: bool = False,
 ) -> list[bool]:
     """:func:`remove_boilerplate` as one flag per line (``True``: the line stays);
-    ``echoes`` are the title and author after :func:`normalise`."""
+    ``echoes`` are the title and author after :func:`normalise`; ``author`` is the
+    declared author as the page gives it (a last line about them is their bio)."""
     keep = [not is_furniture(line) and normalise(line) not in echoes for line in lines]
     order = [i for i in range(len(lines)) if keep[i]]
     if headline_first and order and not is_sentence(lines[order[0]]):
         order = order[1:]
     lead = _edge_run([lines[i] for i in order], echoes, _MAX_LEAD_FRAGMENTS)
-    tail = _edge_run([lines[i] for i in reversed(order)], (), _MAX_TAIL_FRAGMENTS, tail=True)
+    tail = _edge_run(
+        [lines[i] for i in reversed(order)], (), _MAX_TAIL_FRAGMENTS, bios=author_names(author)
+    )
     for i in order[:lead] + order[len(order) - tail :]:
         keep[i] = False
     return keep
@@ -259,13 +268,34 @@ def is_echo(line: str, echoes: Sequence[str]) -> bool:
     return False
 
 
+def author_names(author: str | None) -> tuple[str, ...]:
+    """The full names in a declared author ("Jane Doe and John Roe"), normalised; a
+    single word (a desk, a site name) is none."""
+    names = (normalise(name) for name in _NAME_SEPARATORS.split(author or ""))
+    return tuple(name for name in names if len(name.split()) >= 2)
+
+
+def _is_bio(line: str, names: Sequence[str]) -> bool:
+    """A sentence that starts with an author's full name: "Jane Doe is a reporter…"."""
+    if not names or _words(line) > _MAX_BIO_WORDS or not is_sentence(line):
+        return False
+    key = normalise(line)
+    return any(key.startswith(name + " ") for name in names)
+
+
 def _edge_run(
-    lines: Sequence[str], echoes: Sequence[str], max_fragments: int, *, tail: bool = False
+    lines: Sequence[str],
+    echoes: Sequence[str],
+    max_fragments: int,
+    *,
+    bios: Sequence[str] | None = None,
 ) -> int:
     """How many of ``lines`` (from one edge inwards) are furniture.
 
-    The run ends at the first plain sentence, and at the ``tail`` also at a closing
-    sentence too short to be one (:func:`_is_closing_sentence`). Lines that are furniture
+    The run ends at the first plain sentence, and at the tail (``bios`` given) also at
+    a closing sentence too short to be one (:func:`_is_closing_sentence`). At the tail,
+    a sentence that starts with the name of one of the authors (``bios``) is their bio
+    and counts as furniture. Lines that are furniture
     only by shape (fragments: short, not a sentence) count while there are few of them and
     nothing introduces them: a long run of fragments, or one next to a line ending in ":",
     is a list or a table that belongs to the article (tour dates, results, a feature list).
@@ -273,11 +303,11 @@ def _edge_run(
     run = fragments = 0
     firm = 0  # length of the run of phrase or echo lines at the very edge
     for line in lines:
-        if is_echo(line, echoes) or has_edge_phrase(line):
+        if is_echo(line, echoes) or has_edge_phrase(line) or (bios and _is_bio(line, bios)):
             run += 1
             firm += 1 if run == firm + 1 else 0
             continue
-        if tail and _is_closing_sentence(line):
+        if bios is not None and _is_closing_sentence(line):
             return run
         if not _is_fragment(line):
             return firm if _introduces_list(line) else run

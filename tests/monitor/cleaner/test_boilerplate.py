@@ -227,3 +227,16 @@ def test_markup_names_shown_as_text_removed_words_with_a_hyphen_kept() -> None:
     assert remove_boilerplate([*BODY, *names]) == BODY
     words = ["- built-in", "- long-range", "well-being"]
     assert remove_boilerplate([BODY[0], *words, BODY[1]]) == [BODY[0], *words, BODY[1]]
+
+
+def test_author_bio_at_the_end_removed() -> None:
+    bio = "Jane Doe is our energy correspondent and has covered Gazprom since 2015."
+    lines = [*BODY, bio, "Follow her on X"]
+    assert remove_boilerplate(lines, author="Jane Doe and John Roe") == BODY
+    assert remove_boilerplate([*BODY, bio], author="Reuters") == [*BODY, bio]  # not a name
+
+
+def test_a_last_sentence_about_the_author_stays_when_another_follows() -> None:
+    line = "Jane Doe asked the ministry for the figures in March."
+    lines = [BODY[0], line, BODY[1]]
+    assert remove_boilerplate(lines, author="Jane Doe") == lines
