@@ -297,6 +297,10 @@ EDGE_PHRASES: tuple[str, ...] = (
     r"^get .{0,60}\bdelivered\b", r"\b(?:tell us|let us know|like to hear) what you think\b",
     r"\buse (?:the |promo |coupon |discount )*code\b", r"\bif you buy something\b",
     r"\b(?:earn|get|receive) a (?:small )?(?:share|commission)\b", r"\baffiliate links?\b",
+    # a comment section's rules: "Comments are moderated", "Comentários ... não serão
+    # aprovados pelo moderador", "Kommentare erscheinen erst nach unserer Freigabe"
+    r"\b(?:comments?|comentários?|comentarios?|commentaires?|kommentare?|комментари\w*)\b"
+    r".{0,120}\b(?:moderat|moderad|modérat|moderiert|freigabe|freigeschaltet|модер)",
 )
 
 DATE_WORDS: frozenset[str] = frozenset(

@@ -183,6 +183,8 @@ def test_date_line_at_an_edge_removed(line: str) -> None:
         "Get the magazine delivered through your letterbox every month.",
         "Tell us what YOU think...",
         "If you buy something through this post, we may get a share of the sale.",
+        "Comments are moderated and will appear once approved by our editors.",
+        "ATENÇÃO: Comentários ofensivos ou fora do tema não serão aprovados pelo moderador.",
     ],
 )
 def test_promo_sentence_at_the_end_removed(line: str) -> None:
