@@ -91,6 +91,8 @@ _MULTIWORD_NAMES = re.compile(
 _IDENTIFIER = re.compile(
     r"^(?:[-–•*]\s)?[a-z][a-z0-9]*(?:(?:-[a-z0-9]+){2,}|(?:[-_][a-z0-9]+)*_[a-z0-9]+(?:[-_][a-z0-9]+)*)$"
 )
+# "2023-11-06", "31.10.2023", "11/19/2019 09:30" (``key`` has lost its final full stop)
+_NUMERIC_DATE = re.compile(r"^\d{1,4}([-./])\d{1,2}\1\d{2,4}(?:,? \d{1,2}:\d{2}(?::\d{2})?)?$")
 _DATE_TOKEN = re.compile(r"\d+|[^\W\d_]+")
 _MAX_DATE_TOKENS = 12
 _EDGE_PHRASES = re.compile("|".join(EDGE_PHRASES))
@@ -354,6 +356,8 @@ def has_edge_phrase(line: str) -> bool:
 def is_dateline(key: str) -> bool:
     """A date or time and nothing else: "Updated at 1:23 p.m.", "22 de janeiro de 2018 às
     0:13", "Published 3 May 2024" (``key`` is the line after :func:`normalise`)."""
+    if _NUMERIC_DATE.match(key):
+        return True
     # A paragraph is not read to its end: one token past the limit decides.
     tokens = [m.group() for m in islice(_DATE_TOKEN.finditer(key), _MAX_DATE_TOKENS + 1)]
     if not tokens or len(tokens) > _MAX_DATE_TOKENS:

@@ -168,6 +168,8 @@ def test_blank_line_is_furniture() -> None:
         "segunda-feira, 22 de janeiro de 2018 às 0:13",
         "Published 3 May 2024, 14:05 GMT",
         "Обновлено 3 мая 2024 в 14:05",
+        "2023-11-06",
+        "31.10.2023 11:35",
     ],
 )
 def test_date_line_at_an_edge_removed(line: str) -> None:
