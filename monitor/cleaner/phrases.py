@@ -234,6 +234,21 @@ FORM_PHRASES: tuple[str, ...] = (
     "cancela cuando quieras",
     "jederzeit kündbar",
     "résiliable à tout moment",
+    # the page talking about the reader's browser
+    "javascript is disabled",
+    "please enable javascript",
+    "javascript ist deaktiviert",
+    "aktiviere bitte javascript",
+    "bitte aktivieren sie javascript",
+    "activez javascript",
+    "veuillez activer javascript",
+    "habilita javascript",
+    "you are using an outdated browser",
+    "du verwendest einen veralteten browser",
+    "sie verwenden einen veralteten browser",
+    "your browser does not support the video",
+    "your browser does not support html5 video",
+    "media playback is unsupported on your device",
 )
 
 PREFIXES: tuple[str, ...] = (

@@ -89,6 +89,10 @@ MID_ARTICLE_FURNITURE = {
     "disclosure": "This post contains references to products from one of our advertisers.",
     "de-affiliate": "Letzte Aktualisierung am 2.02.2022 / Bei den Verlinkungen handelt es sich "
     "um Affiliate Links",
+    "de-javascript": "JavaScript ist deaktiviert. Für eine bessere Darstellung aktiviere bitte "
+    "JavaScript in deinem Browser, bevor du fortfährst.",
+    "old-browser": "You are using an outdated browser. Please upgrade it to view this site.",
+    "media-playback": "Media playback is unsupported on your device",
 }
 
 
