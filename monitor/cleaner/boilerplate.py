@@ -61,6 +61,8 @@ _MAX_FRAGMENT_WORDS = 20
 _MIN_TEASER_WORDS = 6
 _TAGGED_HEADLINE = re.compile(r"\[[A-Z]{3,}\]\W*$")
 _MAX_LEAD_FRAGMENTS = 6
+_MAX_BIO_WORDS = 80
+_NAME_SEPARATORS = re.compile(r"\s*(?:[,;&/]|\band\b|\bund\b|\bet\b|\by\b|\bи\b)\s*")
 _MAX_TAIL_FRAGMENTS = 12
 _SENTENCE_MIN_WORDS = 4
 _SENTENCE_MIN_CJK = 12
@@ -83,6 +85,14 @@ _MAX_ROW_CHARS = 400
 _MULTIWORD_NAMES = re.compile(
     "|".join(re.escape(name) for name in LANGUAGE_NAMES if " " in name), re.I
 )
+# A markup or code name shown as text ("medium-wide-browser", "- share_button"): lower
+# case, no spaces, three words joined by hyphens or two by an underscore ("built-in" is
+# a word).
+_IDENTIFIER = re.compile(
+    r"^(?:[-–•*]\s)?[a-z][a-z0-9]*(?:(?:-[a-z0-9]+){2,}|(?:[-_][a-z0-9]+)*_[a-z0-9]+(?:[-_][a-z0-9]+)*)$"
+)
+# "2023-11-06", "31.10.2023", "11/19/2019 09:30" (``key`` has lost its final full stop)
+_NUMERIC_DATE = re.compile(r"^\d{1,4}([-./])\d{1,2}\1\d{2,4}(?:,? \d{1,2}:\d{2}(?::\d{2})?)?$")
 _DATE_TOKEN = re.compile(r"\d+|[^\W\d_]+")
 _MAX_DATE_TOKENS = 12
 _EDGE_PHRASES = re.compile("|".join(EDGE_PHRASES))
@@ -177,6 +187,8 @@ def is_furniture(line: str, *, teaser_shapes: bool = True) -> bool:
         return True
     if _is_language_row(line):
         return True
+    if _IDENTIFIER.match(line):
+        return True
     if words <= _MAX_NEWSLETTER_WORDS and key.endswith("newsletter"):  # "PC Gamer Newsletter"
         return True
     if teaser_shapes and _is_teaser(line):
@@ -220,21 +232,28 @@ def remove_boilerplate(
     ``headline_first`` (plain-text input) keeps a first line that reads as a headline.
     """
     echoes = [normalise(v) for v in (title, author) if v]
-    keep = boilerplate_mask(lines, echoes, headline_first=headline_first)
+    keep = boilerplate_mask(lines, echoes, author=author, headline_first=headline_first)
     return [line for i, line in enumerate(lines) if keep[i]]
 
 
 def boilerplate_mask(
-    lines: Sequence[str], echoes: Sequence[str], *, headline_first: bool = False
+    lines: Sequence[str],
+    echoes: Sequence[str],
+    *,
+    author: str | None = None,
+    headline_first: bool = False,
 ) -> list[bool]:
     """:func:`remove_boilerplate` as one flag per line (``True``: the line stays);
-    ``echoes`` are the title and author after :func:`normalise`."""
+    ``echoes`` are the title and author after :func:`normalise`; ``author`` is the
+    declared author as the page gives it (a last line about them is their bio)."""
     keep = [not is_furniture(line) and normalise(line) not in echoes for line in lines]
     order = [i for i in range(len(lines)) if keep[i]]
     if headline_first and order and not is_sentence(lines[order[0]]):
         order = order[1:]
     lead = _edge_run([lines[i] for i in order], echoes, _MAX_LEAD_FRAGMENTS)
-    tail = _edge_run([lines[i] for i in reversed(order)], (), _MAX_TAIL_FRAGMENTS, tail=True)
+    tail = _edge_run(
+        [lines[i] for i in reversed(order)], (), _MAX_TAIL_FRAGMENTS, bios=author_names(author)
+    )
     for i in order[:lead] + order[len(order) - tail :]:
         keep[i] = False
     return keep
@@ -251,13 +270,34 @@ def is_echo(line: str, echoes: Sequence[str]) -> bool:
     return False
 
 
+def author_names(author: str | None) -> tuple[str, ...]:
+    """The full names in a declared author ("Jane Doe and John Roe"), normalised; a
+    single word (a desk, a site name) is none."""
+    names = (normalise(name) for name in _NAME_SEPARATORS.split(author or ""))
+    return tuple(name for name in names if len(name.split()) >= 2)
+
+
+def _is_bio(line: str, names: Sequence[str]) -> bool:
+    """A sentence that starts with an author's full name: "Jane Doe is a reporter…"."""
+    if not names or _words(line) > _MAX_BIO_WORDS or not is_sentence(line):
+        return False
+    key = normalise(line)
+    return any(key.startswith(name + " ") for name in names)
+
+
 def _edge_run(
-    lines: Sequence[str], echoes: Sequence[str], max_fragments: int, *, tail: bool = False
+    lines: Sequence[str],
+    echoes: Sequence[str],
+    max_fragments: int,
+    *,
+    bios: Sequence[str] | None = None,
 ) -> int:
     """How many of ``lines`` (from one edge inwards) are furniture.
 
-    The run ends at the first plain sentence, and at the ``tail`` also at a closing
-    sentence too short to be one (:func:`_is_closing_sentence`). Lines that are furniture
+    The run ends at the first plain sentence, and at the tail (``bios`` given) also at
+    a closing sentence too short to be one (:func:`_is_closing_sentence`). At the tail,
+    a sentence that starts with the name of one of the authors (``bios``) is their bio
+    and counts as furniture. Lines that are furniture
     only by shape (fragments: short, not a sentence) count while there are few of them and
     nothing introduces them: a long run of fragments, or one next to a line ending in ":",
     is a list or a table that belongs to the article (tour dates, results, a feature list).
@@ -265,11 +305,11 @@ def _edge_run(
     run = fragments = 0
     firm = 0  # length of the run of phrase or echo lines at the very edge
     for line in lines:
-        if is_echo(line, echoes) or has_edge_phrase(line):
+        if is_echo(line, echoes) or has_edge_phrase(line) or (bios and _is_bio(line, bios)):
             run += 1
             firm += 1 if run == firm + 1 else 0
             continue
-        if tail and _is_closing_sentence(line):
+        if bios is not None and _is_closing_sentence(line):
             return run
         if not _is_fragment(line):
             return firm if _introduces_list(line) else run
@@ -316,6 +356,8 @@ def has_edge_phrase(line: str) -> bool:
 def is_dateline(key: str) -> bool:
     """A date or time and nothing else: "Updated at 1:23 p.m.", "22 de janeiro de 2018 às
     0:13", "Published 3 May 2024" (``key`` is the line after :func:`normalise`)."""
+    if _NUMERIC_DATE.match(key):
+        return True
     # A paragraph is not read to its end: one token past the limit decides.
     tokens = [m.group() for m in islice(_DATE_TOKEN.finditer(key), _MAX_DATE_TOKENS + 1)]
     if not tokens or len(tokens) > _MAX_DATE_TOKENS:

@@ -46,9 +46,10 @@ from monitor.cleaner.document import (
     DocumentError,
     decode_html,
 )
+from monitor.cleaner.embeds import free_embedded_posts
 from monitor.cleaner.lead import with_lead
 from monitor.cleaner.metadata import read_metadata
-from monitor.cleaner.teasers import drop_teasers
+from monitor.cleaner.teasers import drop_link_cards, drop_teasers
 
 __all__ = ["Extraction", "EXTRACT_OPTIONS", "extract_article"]
 
@@ -128,6 +129,8 @@ def extract_article(
     if big:
         _cut_text(tree, MAX_PAGE_TEXT)
     drop_teasers(tree)  # other stories' headlines and excerpts, by shape (teasers.py)
+    drop_link_cards(tree)  # the same, in a card hidden inside a paragraph
+    free_embedded_posts(tree)  # a quoted tweet, out of the widget trafilatura drops
     # trafilatura works on its own copy of the tree, so reading metadata after is safe.
     options = copy(_EXTRACTOR)  # shallow: only the URL differs, for trafilatura's log lines
     options.url = options.source = url

@@ -234,6 +234,21 @@ FORM_PHRASES: tuple[str, ...] = (
     "cancela cuando quieras",
     "jederzeit kündbar",
     "résiliable à tout moment",
+    # the page talking about the reader's browser
+    "javascript is disabled",
+    "please enable javascript",
+    "javascript ist deaktiviert",
+    "aktiviere bitte javascript",
+    "bitte aktivieren sie javascript",
+    "activez javascript",
+    "veuillez activer javascript",
+    "habilita javascript",
+    "you are using an outdated browser",
+    "du verwendest einen veralteten browser",
+    "sie verwenden einen veralteten browser",
+    "your browser does not support the video",
+    "your browser does not support html5 video",
+    "media playback is unsupported on your device",
 )
 
 PREFIXES: tuple[str, ...] = (
@@ -297,6 +312,10 @@ EDGE_PHRASES: tuple[str, ...] = (
     r"^get .{0,60}\bdelivered\b", r"\b(?:tell us|let us know|like to hear) what you think\b",
     r"\buse (?:the |promo |coupon |discount )*code\b", r"\bif you buy something\b",
     r"\b(?:earn|get|receive) a (?:small )?(?:share|commission)\b", r"\baffiliate links?\b",
+    # a comment section's rules: "Comments are moderated", "Comentários ... não serão
+    # aprovados pelo moderador", "Kommentare erscheinen erst nach unserer Freigabe"
+    r"\b(?:comments?|comentários?|comentarios?|commentaires?|kommentare?|комментари\w*)\b"
+    r".{0,120}\b(?:moderat|moderad|modérat|moderiert|freigabe|freigeschaltet|модер)",
 )
 
 DATE_WORDS: frozenset[str] = frozenset(

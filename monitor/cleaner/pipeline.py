@@ -69,7 +69,7 @@ def rule_mask(found: Extraction) -> tuple[set[int], list[bool]]:
     )
     order = [i for i in range(len(found.lines)) if i not in dropped]
     echoes = [normalise(v) for v in (found.title, found.author) if v]
-    kept = boilerplate_mask([found.lines[i] for i in order], echoes)
+    kept = boilerplate_mask([found.lines[i] for i in order], echoes, author=found.author)
     keep = [False] * len(found.lines)
     for i, flag in zip(order, kept, strict=True):
         keep[i] = flag

@@ -16,6 +16,10 @@ heading and an excerpt) or two siblings: a link-only heading, then the excerpt. 
 items go, and so does the label just before them ("You may also like") once nothing
 else is left around it. A story's own paragraphs do not start with a link and end in an
 ellipsis twice in a row; a list of links without excerpts is left to ``structure.py``.
+
+The same stories hide in a paragraph as a hover card: a person's name in the sentence,
+and beside it, shown on hover, their photo and their latest stories' headlines
+(:func:`drop_link_cards`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections import defaultdict
 from lxml import etree
 from lxml.html import HtmlElement
 
-__all__ = ["drop_teasers"]
+__all__ = ["drop_link_cards", "drop_teasers"]
 
 # Text nodes that contain an ellipsis anywhere; the pattern below decides if one ends them.
 _ELLIPSIS_TEXT = etree.XPath(
@@ -200,3 +204,36 @@ def _inside(element: HtmlElement, removed: set[HtmlElement]) -> bool:
 def _drop(element: HtmlElement) -> None:
     if element.getparent() is not None:
         element.drop_tree()
+
+
+# A card of links inside a paragraph: an element holding a picture and links, nothing
+# else, within a <p> ("Ilhan Omar" and, on hover, her photo and three of her stories).
+_CARD_CANDIDATES = etree.XPath("//p//*[.//img][count(.//a[@href]) >= $links]")
+_MIN_CARD_LINKS = 2
+_MIN_CARD_LINK_SHARE = 0.9
+_MIN_CARD_CHARS = 40
+
+
+def drop_link_cards(tree: HtmlElement) -> int:
+    """Remove from ``tree`` the link cards that pages hide in a paragraph and show on
+    hover (a person's or a topic's photo, name and latest stories): an element inside a
+    ``<p>`` that holds an image and at least two links, and whose text is all link text.
+    The innermost such element goes (a card's own wrapper may hold the name the
+    sentence needs: "threatened to kill Rep. Ilhan Omar (D-Minn.)"). How many went."""
+    cards = [
+        element
+        for element in _CARD_CANDIDATES(tree, links=_MIN_CARD_LINKS)
+        if element.tag != "a" and _is_card(element)
+    ]
+    inner = [card for card in cards if not any(card in other.iterancestors() for other in cards)]
+    for card in inner:
+        _drop(card)
+    return len(inner)
+
+
+def _is_card(element: HtmlElement) -> bool:
+    text = _text(element)
+    if len(text) < _MIN_CARD_CHARS:
+        return False
+    linked = sum(len(_text(link)) for link in element.iter("a") if link.get("href") is not None)
+    return linked >= _MIN_CARD_LINK_SHARE * len(text)

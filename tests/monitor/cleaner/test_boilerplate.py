@@ -89,6 +89,10 @@ MID_ARTICLE_FURNITURE = {
     "disclosure": "This post contains references to products from one of our advertisers.",
     "de-affiliate": "Letzte Aktualisierung am 2.02.2022 / Bei den Verlinkungen handelt es sich "
     "um Affiliate Links",
+    "de-javascript": "JavaScript ist deaktiviert. Für eine bessere Darstellung aktiviere bitte "
+    "JavaScript in deinem Browser, bevor du fortfährst.",
+    "old-browser": "You are using an outdated browser. Please upgrade it to view this site.",
+    "media-playback": "Media playback is unsupported on your device",
 }
 
 
@@ -168,6 +172,8 @@ def test_blank_line_is_furniture() -> None:
         "segunda-feira, 22 de janeiro de 2018 às 0:13",
         "Published 3 May 2024, 14:05 GMT",
         "Обновлено 3 мая 2024 в 14:05",
+        "2023-11-06",
+        "31.10.2023 11:35",
     ],
 )
 def test_date_line_at_an_edge_removed(line: str) -> None:
@@ -183,6 +189,8 @@ def test_date_line_at_an_edge_removed(line: str) -> None:
         "Get the magazine delivered through your letterbox every month.",
         "Tell us what YOU think...",
         "If you buy something through this post, we may get a share of the sale.",
+        "Comments are moderated and will appear once approved by our editors.",
+        "ATENÇÃO: Comentários ofensivos ou fora do tema não serão aprovados pelo moderador.",
     ],
 )
 def test_promo_sentence_at_the_end_removed(line: str) -> None:
@@ -214,3 +222,29 @@ def test_short_furniture_at_the_end_removed(line: str) -> None:
 def test_phone_number_and_table_of_dates_mid_article_kept() -> None:
     lines = [BODY[0], "02-751-1500", "3 May 2024", BODY[1]]
     assert remove_boilerplate(lines) == lines
+
+
+def test_markup_names_shown_as_text_removed_words_with_a_hyphen_kept() -> None:
+    """A page's breakpoint or widget names leaked as a list after the story; a
+    hyphenated word is no markup name."""
+    names = [f"- {n}" for n in ("narrow-browser-and-phone", "wide-browser-and-larger")]
+    names += ["share_button", *(f"- {n}-tablet-and-below" for n in ("portrait", "landscape"))]
+    names += [f"- {n}-browser-and-up" for n in ("small", "medium", "wide", "huge")]
+    names += [f"- {n}-phone-only" for n in ("narrow", "wide", "small", "large", "tall")]
+    assert len(names) > 12  # more than the edge run takes as fragments
+    assert remove_boilerplate([*BODY, *names]) == BODY
+    words = ["- built-in", "- long-range", "well-being"]
+    assert remove_boilerplate([BODY[0], *words, BODY[1]]) == [BODY[0], *words, BODY[1]]
+
+
+def test_author_bio_at_the_end_removed() -> None:
+    bio = "Jane Doe is our energy correspondent and has covered Gazprom since 2015."
+    lines = [*BODY, bio, "Follow her on X"]
+    assert remove_boilerplate(lines, author="Jane Doe and John Roe") == BODY
+    assert remove_boilerplate([*BODY, bio], author="Reuters") == [*BODY, bio]  # not a name
+
+
+def test_a_last_sentence_about_the_author_stays_when_another_follows() -> None:
+    line = "Jane Doe asked the ministry for the figures in March."
+    lines = [BODY[0], line, BODY[1]]
+    assert remove_boilerplate(lines, author="Jane Doe") == lines

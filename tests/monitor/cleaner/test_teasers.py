@@ -55,3 +55,32 @@ def test_label_and_items_go_the_story_stays() -> None:
     assert dropped == 2
     assert "Elsewhere" not in text and "Putin" not in text and "SCO" not in text
     assert text.startswith("The summit in Astana") and text.endswith("on its terms.")
+
+
+HOVER_CARD = (
+    "<p>The senator asked for a hearing on the pipeline, said "
+    '<span class="person"><a href="/people/jane-roe">Jane Roe</a>'
+    '<span class="person-card"><span><img src="/img/roe.jpg" alt="">'
+    '<a class="name" href="/people/jane-roe">Jane Roe</a>'
+    '<a href="/politics/123-sco-summit-ends">SCO summit ends with a declaration on trade</a> '
+    '<a href="/politics/124-gazprom-shares">Gazprom shares fall after the export report</a> '
+    '<a class="more" href="/people/jane-roe">MORE</a></span></span></span>'
+    " (D-Ore.), a member of the energy committee, on Monday.</p>"
+)
+
+
+def test_a_hover_card_inside_a_paragraph_goes_the_sentence_stays() -> None:
+    page = f"<html><body><article>{STORY}{HOVER_CARD}</article></body></html>"
+    text = clean_html(page).text
+    assert "SCO" not in text and "Gazprom" not in text and "MORE" not in text
+    assert "said Jane Roe (D-Ore.), a member of the energy committee, on Monday." in text
+    assert text.startswith("The summit in Astana")
+
+
+def test_links_with_a_picture_in_a_paragraph_that_says_more_stay() -> None:
+    html = (
+        '<p>Read the <a href="/report.pdf">full report</a> <img src="/pdf.png" alt=""> and '
+        'the <a href="/annex.pdf">annex on payments</a> published by the secretariat.</p>'
+    )
+    page = f"<html><body><article>{STORY}{html}</article></body></html>"
+    assert "the annex on payments published by the secretariat." in clean_html(page).text
