@@ -81,3 +81,17 @@ def test_expat_notice_only_at_check(site_config: Path) -> None:
             capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         assert "XML parser" not in other.stderr, command
+
+
+def test_a_healthy_run_that_alerts_says_so_in_a_line_or_two(
+    site: FixtureSite, site_config: Path, webhook: WebhookReceiver
+) -> None:
+    """Every alert delivered: start, the crawl's line, what was delivered, stop; not a
+    line per alert (the peers' first run of 4,000 alerts printed 4,000 lines)."""
+    channel = webhook_channel(webhook).replace(SECRET, "${HOOK_SECRET}")
+    site_config.write_text(site_config.read_text() + channel)
+    result = run_once(site_config, env={"HOOK_SECRET": SECRET})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(webhook.hooks) > 1  # several alerts went out
+    events = [x.split()[2] for x in result.stderr.splitlines()]
+    assert events == ["daemon_started", "polled", "delivered", "daemon_stopped"], events
