@@ -149,17 +149,20 @@ class OutcomeWriter:
         # A near-duplicate alerts nobody: its first copy already did (or did not match).
         outbox = [] if original else plan_alerts(self.config.channels, record, result,
             max_age=self.config.max_age(entry.source), stats=self.stats)  # fmt: skip
-        article_id = self.store.insert_article(
-            record, matches, result.rules, outbox, keep_text=self.config.storage.store_all,
-            duplicate_of=original, signature=signature,
-        )  # fmt: skip
-        if article_id is None:
-            raise DropItem(f"stored meanwhile: {record.url}", log_level="DEBUG")
-        if page.body is not None:
-            self.store.record_site_lines(
-                url_host(page.final_url or entry.link), line_hashes(cleaned.text)
-            )
-        self.store.new_items(entry.source, 1)
+        # One transaction for everything the article changes: the site's line counts and
+        # the source's last-new-item mark move only for a page that is stored.
+        with self.store.transaction():
+            article_id = self.store.insert_article(
+                record, matches, result.rules, outbox, keep_text=self.config.storage.store_all,
+                duplicate_of=original, signature=signature,
+            )  # fmt: skip
+            if article_id is None:
+                raise DropItem(f"stored meanwhile: {record.url}", log_level="DEBUG")
+            if page.body is not None:
+                self.store.record_site_lines(
+                    url_host(page.final_url or entry.link), line_hashes(cleaned.text)
+                )
+            self.store.new_items(entry.source, 1)
         self.stats.inc_value("newshound/store/duplicates" if original else "newshound/store/stored")
         return page
 

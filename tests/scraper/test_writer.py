@@ -165,6 +165,40 @@ def test_entries_the_database_refuses_hold_the_feed_back_as_long_as_that_lasts(
         assert rows(db, "SELECT etag FROM sources") == [('"v1"',)]
 
 
+def test_an_article_is_stored_with_its_site_counts_and_source_mark_or_not_at_all(
+    tmp_path: Path,
+) -> None:
+    """The article, its alert, the site's line counts and the source's last-new-item mark
+    are one transaction: when the last of them fails, none is kept (the lines would
+    otherwise count a page twice, as boilerplate, when it is stored on the next poll)."""
+    with FixtureSite(tmp_path / "empty") as site:
+        site.routes["/feed.rss"] = lambda _: Reply(200, (
+            f'<rss version="2.0"><channel><title>W</title><item><title>Story 1</title>'
+            f"<link>{site.base}/story/1.html</link></item></channel></rss>").encode(),
+            {"Content-Type": "application/rss+xml"})  # fmt: skip
+        site.routes["/story/1.html"] = lambda _: Reply(
+            200, story_page("Story 1"), {"Content-Type": "text/html"}
+        )
+        (tmp_path / "empty").mkdir(exist_ok=True)
+        config = write_config(
+            tmp_path, f'[[sources]]\nname = "W"\nurl = "{site.url("/feed.rss")}"\n'
+        )
+        db = tmp_path / "news.db"
+        open_database(db).close()
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TRIGGER full BEFORE UPDATE OF last_new_item ON sources "
+                         "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")  # fmt: skip
+        crawl(config)
+        for table in ("articles", "outbox", "site_hosts", "site_lines"):
+            assert rows(db, f"SELECT COUNT(*) FROM {table}") == [(0,)], table
+        with sqlite3.connect(db) as conn:
+            conn.execute("DROP TRIGGER full")
+        crawl(config)
+    assert rows(db, "SELECT COUNT(*) FROM articles") == [(1,)]
+    assert rows(db, "SELECT pages FROM site_hosts") == [(1,)]
+    assert rows(db, "SELECT last_new_item IS NOT NULL FROM sources") == [(1,)]
+
+
 def test_a_bad_date_in_a_json_feed_loses_the_date_not_the_feed(tmp_path: Path) -> None:
     with FixtureSite(tmp_path / "empty") as site:
         (tmp_path / "empty").mkdir(exist_ok=True)
