@@ -65,8 +65,10 @@ def test_requests_to_a_site_are_kept_crawl_delay_apart(
         )  # fmt: skip
         crawl(config)
     assert len(times) == 1 + STORIES  # the feed and every story
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    # Scrapy sends them 0.5 s apart; when each arrives jitters on a loaded machine, so
+    # the span of the five gaps is what is measured (90% of 5 x 0.5 s)
+    span = times[-1] - times[0]
     if kept_apart:
-        assert min(gaps) >= 0.45, gaps  # 0.5 s, less a little for the clocks' grain
+        assert span >= 0.9 * STORIES * 0.5, times
     else:  # the same crawl without it goes faster: the test can tell
-        assert min(gaps) < 0.45, gaps
+        assert span < 0.9 * STORIES * 0.5, times
