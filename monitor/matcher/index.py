@@ -173,11 +173,14 @@ def spaced_view(text: str) -> tuple[bytes, bytes | None]:
     if text.isascii():
         return text.encode("ascii").translate(_VIEW_BYTES), None
     data = text.encode("utf-8")
-    rare = data.translate(None, _ASCII)
-    if len(rare) * _FEW_RARE_BYTES <= len(data):
-        views = _few_chars_views(data, rare)
-        if views is not None:
-            return views
+    # Each non-ASCII character adds one to three bytes, and has two to four: the first test
+    # skips the count of non-ASCII bytes when it would surely be too high.
+    if (len(data) - len(text)) * _FEW_RARE_BYTES <= len(data):
+        rare = data.translate(None, _ASCII)
+        if len(rare) * _FEW_RARE_BYTES <= len(data):
+            views = _few_chars_views(text, data, rare)
+            if views is not None:
+                return views
     folded = fold_case(text)
     data = folded.encode("utf-8")
     if not _may_be_unspaced(data):
@@ -200,8 +203,8 @@ _FEW_CHARS = 24
 _ASCII = bytes(range(128))
 
 
-def _few_chars_views(data: bytes, rare: bytes) -> tuple[bytes, bytes | None] | None:
-    """:func:`spaced_view` of the text whose UTF-8 bytes are ``data`` and non-ASCII bytes
+def _few_chars_views(text: str, data: bytes, rare: bytes) -> tuple[bytes, bytes | None] | None:
+    """:func:`spaced_view` of ``text``, whose UTF-8 bytes are ``data`` and non-ASCII bytes
     ``rare``, or None if it has too many distinct non-ASCII characters."""
     chars = set(rare.decode("utf-8"))
     if len(chars) > _FEW_CHARS:
@@ -212,26 +215,31 @@ def _few_chars_views(data: bytes, rare: bytes) -> tuple[bytes, bytes | None] | N
         if char_views is None:
             return None
         views.append(char_views)
-    view = data
-    for encoded, _, blank, _ in views:
-        if blank is not None:
-            view = view.replace(encoded, blank)
-    if not any(unspaced for _, _, _, unspaced in views):
+    view = _replaced(text, data, [(c, blank) for c, _, blank, _ in views if blank is not None])
+    if not any(unspaced for *_, unspaced in views):
         return view.translate(_VIEW_BYTES), None
-    folded = data
-    for encoded, fold, _, _ in views:
-        if fold is not None:
-            folded = folded.replace(encoded, fold)
+    folded = _replaced(text, data, [(c, fold) for c, fold, _, _ in views if fold is not None])
     return view.translate(_VIEW_BYTES), folded
 
 
-# Per non-ASCII character: its UTF-8 bytes; those of its case-folded form and of its form in
-# the spaced view (before ``_VIEW_BYTES``), each None if the same; whether the case-folded
-# form may be in a script written without spaces (as ``_may_be_unspaced``). The characters
-# are replaced one after the other, which is the same as all at once because a case-folded
-# character folds to itself (``_char_views`` gives None for one that does not: no such
-# character in Unicode 15, and the text then takes the general path).
-_CharViews = tuple[bytes, bytes | None, bytes | None, bool]
+def _replaced(text: str, data: bytes, replacements: list[tuple[str, str]]) -> bytes:
+    """The UTF-8 bytes of ``text`` (``data``) with each character ``c`` of ``replacements``
+    replaced by its ``r``: ``str.replace`` of one character is a memchr, where
+    ``bytes.replace`` of its two or three bytes costs about a nanosecond a byte."""
+    if not replacements:
+        return data
+    for c, r in replacements:
+        text = text.replace(c, r)
+    return text.encode("utf-8")
+
+
+# Per non-ASCII character: itself; its case-folded form and its form in the spaced view
+# (before ``_VIEW_BYTES``), each None if the same; whether the case-folded form may be in a
+# script written without spaces (as ``_may_be_unspaced``). The characters are replaced one
+# after the other, which is the same as all at once because a case-folded character folds
+# to itself (``_char_views`` gives None for one that does not: no such character in Unicode
+# 15, and the text then takes the general path).
+_CharViews = tuple[str, str | None, str | None, bool]
 _CHAR_VIEWS: dict[str, _CharViews] = {}
 
 
@@ -239,18 +247,17 @@ def _char_views(c: str) -> _CharViews | None:
     folded = fold_case(c)
     if fold_case(folded) != folded:
         return None
-    encoded, folded_bytes = c.encode("utf-8"), folded.encode("utf-8")
     blank = not folded.isascii() and (
         _NON_WORD.match(folded) is not None or _UNSPACED_RUN.match(folded) is not None
     )
-    view = b" " if blank else folded_bytes
+    view = " " if blank else folded
     if len(_CHAR_VIEWS) >= 10_000:
         _CHAR_VIEWS.clear()
     entry = _CHAR_VIEWS[c] = (
-        encoded,
-        None if folded_bytes == encoded else folded_bytes,
-        None if view == encoded else view,
-        _may_be_unspaced(folded_bytes),
+        c,
+        None if folded == c else folded,
+        None if view == c else view,
+        _may_be_unspaced(folded.encode("utf-8")),
     )
     return entry
 
@@ -259,22 +266,39 @@ def _blank_non_word(folded: str, data: bytes) -> bytes:
     """``data``, the UTF-8 bytes of ``folded``, with each non-ASCII character outside ``\\w``
     a space, as ``_NON_WORD.sub(" ", folded)`` would make it, but without a regex pass
     when few characters may be such (a Cyrillic or Polish article, typically): only those
-    whose lead byte ``_WORD_BYTES`` keeps, and the few exceptions, are looked at."""
+    whose lead byte ``_WORD_BYTES`` keeps, and the few exceptions, are looked at, and the
+    result is joined from the parts between them (``bytes.replace`` of a two-byte
+    character is slow on Cyrillic text, whose bytes are mostly the ones it ends with)."""
     suspects = data.translate(None, _WORD_BYTES)
     if len(suspects) * 64 > len(data):
         return _NON_WORD.sub(" ", folded).encode("utf-8")
-    # The lead byte first: a memchr, where a two-byte search costs a few µs.
-    chars = {c for c in _NON_WORD_EXCEPTIONS if c[:1] in data and c in data}
+    found: list[tuple[int, int]] = []
     for lead in set(suspects):
         size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
         pos = data.find(lead)
         while pos >= 0:
-            chars.add(data[pos : pos + size])
+            found.append((pos, size))
             pos = data.find(lead, pos + size)
-    for c in chars:
-        if _NON_WORD.match(c.decode("utf-8")):
-            data = data.replace(c, b" ")
-    return data
+    # The lead byte first: a memchr, where a two-byte search costs a few µs.
+    for c in _NON_WORD_EXCEPTIONS:
+        if c[:1] in data and c in data:
+            pos = data.find(c)
+            while pos >= 0:
+                found.append((pos, 2))
+                pos = data.find(c, pos + 2)
+    if not found:
+        return data
+    found.sort()
+    parts: list[bytes] = []
+    done = 0
+    for pos, size in found:
+        if _NON_WORD.match(data[pos : pos + size].decode("utf-8")):
+            parts.append(data[done:pos])
+            done = pos + size
+    if not parts:
+        return data
+    parts.append(data[done:])
+    return b" ".join(parts)
 
 
 def _may_be_unspaced(data: bytes) -> bool:

@@ -3,7 +3,7 @@ one glued inside a longer word is not."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from monitor.config import TermConfig
@@ -92,9 +92,10 @@ def test_chinese_and_japanese_aliases_match_as_substrings(
 
 
 # Words and separators with the characters that need care: capitals that fold to another
-# length or form (İ, Σ), non-word symbols (€, ×, ⓒ, ½, emoji), accented letters, marks.
+# length or form (İ, Σ), non-word symbols (€, ×, ⓒ, ½, emoji), letters of two and three
+# bytes (é, ⱥ), marks.
 RICH_WORD = st.text(
-    alphabet=st.sampled_from("abxXIputinПутинжШОСéÉİΣσςß€×ⓒ½😀ﬁ\u0301\u00ad习平0_'"),
+    alphabet=st.sampled_from("abxXIputinПутинжШОСéÉİΣσςßⱥ€×ⓒ½😀ﬁ\u0301\u00ad习平0_'"),
     min_size=1,
     max_size=8,
 )
@@ -106,6 +107,7 @@ RICH_PROSE = st.lists(st.tuples(RICH_WORD, SEPARATOR), max_size=12).map(
 ARTICLES = [
     "The talks went on for a second day. " * 40,
     "Переговоры «продолжились» — в Москве. " * 40,
+    "Переговоры продолжились в Москве и закончились поздно вечером, сказал «источник». " * 20,
     "회담은 계속되었다 · 서울에서. " * 20,
     "会谈在北京继续进行。" * 20,
 ]
@@ -120,7 +122,15 @@ def _hits(text: str, shift: int = 0) -> set[tuple[str, str, int, str]]:
 
 
 @settings(max_examples=200)
-@given(RICH_PROSE, st.sampled_from(SPACED + UNSPACED), BEFORE, AFTER, RICH_PROSE)
+@given(
+    RICH_PROSE,
+    st.sampled_from(SPACED + UNSPACED),
+    st.one_of(BEFORE, RICH_WORD),
+    st.one_of(AFTER, RICH_WORD),
+    RICH_PROSE,
+)
+@example("", ("Putin", "Putin"), "ⱥ", " ", "")  # a letter of three bytes glued to the alias
+@example("", ("Putin", "Путин"), "«", "×", "")
 def test_a_passage_has_the_same_hits_in_any_article(
     left: str, term_alias: tuple[str, str], before: str, after: str, right: str
 ) -> None:
