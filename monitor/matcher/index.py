@@ -27,10 +27,12 @@ is a candidate; the exact checks then drop the rest. The automaton is ahocorasic
 Rust ``aho-corasick`` crate, as a DFA for up to ``_DFA_MAX_KEYS`` keys): it scans a view
 about twice as fast as pyahocorasick did (whose per-byte cost, with a space starting every
 key, no choice of keys could lower), and hands back every report of a text in one list.
-Where the time goes, for 5 KB articles against 400 terms (``bench/matcher.py``):
-normalisation (a third), the automaton, the checks, then the view; the view of an ASCII
-text is one ``bytes.translate``, and that of a Cyrillic or Greek one needs no regex when a
-byte test shows it has no non-word character.
+Where the time goes, for real articles against 400 terms (``bench/matcher.py``):
+normalisation (over half), the views, the automaton, the checks. The view of an ASCII text
+is one ``bytes.translate``; a mostly-ASCII one has its few other characters replaced
+(``_few_chars_views``), not the whole text case-folded and searched by a regex, and a
+Cyrillic or Polish one has the few non-word characters a byte test finds blanked
+(``_blank_non_word``), with no regex pass.
 """
 
 from __future__ import annotations
