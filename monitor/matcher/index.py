@@ -28,7 +28,7 @@ Rust ``aho-corasick`` crate, as a DFA for up to ``_DFA_MAX_KEYS`` keys): it scan
 about twice as fast as pyahocorasick did (whose per-byte cost, with a space starting every
 key, no choice of keys could lower), and hands back every report of a text in one list.
 Where the time goes, for real articles against 400 terms (``bench/matcher.py``):
-normalisation (over half), the views, the automaton, the checks. The view of an ASCII text
+normalisation (about half), the views, the automaton, the checks. The view of an ASCII text
 is one ``bytes.translate``; a mostly-ASCII one has its few other characters replaced
 (``_few_chars_views``), not the whole text case-folded and searched by a regex, and a
 Cyrillic or Polish one has the few non-word characters a byte test finds blanked
