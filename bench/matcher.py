@@ -1,6 +1,7 @@
 """Benchmark: the matcher's throughput against a per-alias regex loop, in the same run.
 
-    python bench/matcher.py [--articles 5000] [--seed 4] [--rounds 3] [--against REV]
+    python bench/matcher.py [--articles 5000] [--seed 4] [--rounds 3] [--against REV]...
+    python bench/matcher.py --check REV [--articles 1000]
 
 Generates a corpus of ~5 KB articles (English prose with some Russian and Chinese ones, and
 mentions of the watched terms, traps included) and two term sets: the four built-in terms
@@ -23,12 +24,17 @@ matcher in a child process of its own, then the regex loop, and the table gives 
 (with the range). ``--against REV`` also measures the matcher of git revision REV (its
 ``monitor`` package, extracted to a temporary folder) on the same corpus, alternating with
 this tree's in every round, and prints the ratio this/REV: a speed-up or a regression told
-apart from the machine's load.
+apart from the machine's load. It may be given more than once.
+
+``--check REV`` measures nothing: it matches both corpora against both term sets with this
+tree's matcher and REV's, reads every hit (alias, field, offset, form found, snippet) and
+says whether all results are the same, for a change meant only to be faster.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -39,8 +45,10 @@ import sys
 import tarfile
 import tempfile
 import time
+from dataclasses import astuple
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # shared/ beside the checkout (or beside the folder of worktrees that holds it).
@@ -227,21 +235,51 @@ def measure_matcher(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     return out
 
 
-def run_child(args: argparse.Namespace, code: Path | None) -> dict[str, dict[str, float]]:
-    """:func:`measure_matcher` in a child process, with the ``monitor`` of ``code`` (a tree)
-    or of this one."""
+def result_digests(args: argparse.Namespace) -> dict[str, list[str]]:
+    """Per term set and corpus, a digest of each article's result with every hit read."""
+    rng = random.Random(args.seed)
+    sets = term_sets(rng)
+    out: dict[str, list[str]] = {}
+    for name, corpus in corpora(args, sets, rng).items():
+        for label, terms in sets.items():
+            matcher = Matcher(terms)
+            digests = out[f"{label}, {name}"] = []
+            for article in corpus:
+                result = matcher.match(body=article)
+                hits = [(n, m.count, [astuple(h) for h in m.hits]) for n, m in result.terms.items()]
+                digests.append(hashlib.sha1(repr(hits).encode()).hexdigest())
+    return out
+
+
+def run_child(args: argparse.Namespace, code: Path | None, mode: str = "--child") -> Any:
+    """:func:`measure_matcher` (or, with ``mode`` "--digests", :func:`result_digests`) in a
+    child process, with the ``monitor`` of ``code`` (a tree) or of this one."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(code or ROOT)
     if code is not None:
         env["NEWSHOUND_BENCH_CODE"] = str(code)
-    cmd = [sys.executable, __file__, "--child", "--articles", str(args.articles)]
+    cmd = [sys.executable, __file__, mode, "--articles", str(args.articles)]
     cmd += ["--seed", str(args.seed), "--repeat", str(args.repeat)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    return json.loads(done.stdout)
+
+
+def check_against(args: argparse.Namespace, rev: str) -> int:
+    """Compare every result of this tree's matcher and ``rev``'s (see ``--check``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        theirs = run_child(args, extract_revision(rev, Path(tmp)), "--digests")
+    ours = run_child(args, None, "--digests")
+    differ = 0
+    for row, digests in ours.items():
+        bad = [i for i, (a, b) in enumerate(zip(digests, theirs[row], strict=True)) if a != b]
+        differ += len(bad)
+        print(f"{row:>22}: {len(digests) - len(bad)} of {len(digests)} results the same {bad[:10]}")
+    return 1 if differ else 0
 
 
 def extract_revision(rev: str, into: Path) -> Path:
-    """The ``monitor`` package of git revision ``rev``, extracted under ``into``."""
+    """The ``monitor`` package of git revision ``rev``, extracted under ``into`` (which
+    must not hold another)."""
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", rev, "monitor"], capture_output=True, check=True
     ).stdout
@@ -264,12 +302,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3, help="matcher passes; the best counts")
     parser.add_argument("--rounds", type=int, default=3, help="the table gives medians")
-    parser.add_argument("--against", metavar="REV", help="also measure this git revision")
+    parser.add_argument(
+        "--against", metavar="REV", action="append", default=[], help="also measure REV"
+    )
+    parser.add_argument("--check", metavar="REV", help="only check every result is REV's")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--digests", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure_matcher(args)))
         return
+    if args.digests:
+        print(json.dumps(result_digests(args)))
+        return
+    if args.check:
+        sys.exit(check_against(args, args.check))
     rng = random.Random(args.seed)
     sets = term_sets(rng)
     texts = corpora(args, sets, rng)
@@ -281,8 +328,8 @@ def main() -> None:
         )
     with tempfile.TemporaryDirectory() as tmp:
         codes: dict[str, Path | None] = {"this tree": None}
-        if args.against:
-            codes[args.against] = extract_revision(args.against, Path(tmp))
+        for i, rev in enumerate(args.against):
+            codes[rev] = extract_revision(rev, Path(tmp) / str(i))
         ours: dict[tuple[str, str], list[float]] = {}
         regex: dict[str, list[float]] = {}
         aliases: dict[tuple[str, str], int] = {}
@@ -313,12 +360,12 @@ def main() -> None:
             f"{code:>10} {label:>20} {aliases[(code, label)]:>8} {_spread(rates, 1):>19} "
             f"{_spread(regex[label], 2):>17} {ratio:>6.0f}x"
         )
-    if args.against:
+    for rev in args.against:
         for label in regex:
-            pairs = zip(ours[("this tree", label)], ours[(args.against, label)], strict=True)
+            pairs = zip(ours[("this tree", label)], ours[(rev, label)], strict=True)
             ratios = [new / old for new, old in pairs]
             print(
-                f"this tree / {args.against}, {label}: {_spread(ratios, 2)}x "
+                f"this tree / {rev}, {label}: {_spread(ratios, 2)}x "
                 "(median of the per-round ratios)"
             )
 

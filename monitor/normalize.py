@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -50,10 +50,9 @@ _ONE_TO_ONE = {
 _ONE_TO_ONE_ITEMS = list(_ONE_TO_ONE.items())
 _ASCII_SPACES = str.maketrans({c: " " for c in _SPACES if c.isascii()})
 _DELETED = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
-# Changes that move offsets, in text that is already NFKC.
-_MOVES = re.compile(f" {{2,}}|[{_DELETED}]+")
-# The same plus every non-ASCII run (with the character before it, which a combining mark
-# may compose with): used only when the text is not NFKC.
+# Changes that move offsets: runs of spaces, removed characters and every non-ASCII run (with
+# the character before it, which a combining mark may compose with): used only in the parts
+# of a text that are not NFKC (``_nfkc_regions``); in NFKC text ``_moves`` finds the first two.
 _MOVES_NFKC = re.compile(f" {{2,}}|[{_DELETED}]+|(?s:.)?[^\\x00-\\x7f]+")
 
 
@@ -63,12 +62,23 @@ class NormalizedText:
 
     ``text`` is normalised; ``_segments`` lists the changed spans as
     ``(norm_start, norm_end, orig_start, orig_end)`` sorted by position (empty when offsets
-    did not move) and ``_starts`` their ``norm_start``.
+    did not move) and ``_starts`` their ``norm_start``. When only runs of spaces moved them,
+    ``_uncollapsed`` is the text before those were collapsed, and the spans are found from it
+    when an offset is first asked for (``_moves``): most texts never need them.
     """
 
     text: str
     _segments: tuple[tuple[int, int, int, int], ...] = ()
     _starts: tuple[int, ...] = ()
+    _uncollapsed: str | None = None
+
+    @cached_property
+    def _moves(self) -> tuple[tuple[tuple[int, int, int, int], ...], tuple[int, ...]]:
+        """``(_segments, _starts)``, found from ``_uncollapsed`` if set."""
+        if self._uncollapsed is None:
+            return self._segments, self._starts
+        segments = tuple(_collapsed_segments(self._uncollapsed))
+        return segments, tuple(s[0] for s in segments)
 
     @cached_property
     def folded(self) -> str:
@@ -81,12 +91,13 @@ class NormalizedText:
         Inside a span that normalisation rewrote (a ligature, a run of spaces) the start of
         that span in the original is returned; ``len(text)`` maps to the original's length.
         """
-        if not self._segments:
+        segments, starts = self._moves
+        if not segments:
             return index
-        i = bisect_right(self._starts, index) - 1
+        i = bisect_right(starts, index) - 1
         if i < 0:
             return index
-        norm_start, norm_end, orig_start, orig_end = self._segments[i]
+        norm_start, norm_end, orig_start, orig_end = segments[i]
         if index < norm_end:
             return orig_start
         return orig_end + (index - norm_end)
@@ -123,7 +134,7 @@ def normalize_text(text: str) -> NormalizedText:
         if not unicodedata.is_normalized("NFKC", same_length):
             return _rewrite_all(same_length, _nfkc_regions(same_length))
         if _has_deleted(same_length):
-            return _rewrite_all(same_length, [(0, len(same_length), _MOVES)])
+            return _rewrite_all(same_length, [(0, len(same_length), _moves)])
     return _collapse_spaces(same_length)
 
 
@@ -138,31 +149,36 @@ def _replace_one_to_one(text: str) -> str:
 
 
 def _collapse_spaces(text: str) -> NormalizedText:
-    """Runs of spaces to one (str.find, not a regex: a space starts every fifth position).
-
-    Called on every text: the first ``find`` is also the test for whether there is a run.
-    (Inline, not :func:`_space_runs`: a generator costs 10% here.)"""
-    start = text.find("  ")
-    if start < 0:
+    """Runs of spaces to one. Called on every text: ``str.split`` finds the runs in one C
+    pass, and when all are two spaces (a paragraph break, typically) the parts are joined
+    with one; otherwise a ``str.find`` loop does it. Where offsets moved is found later,
+    if ever (``_moves``): a Python step per run cost more than the rest of the work."""
+    parts = text.split("  ")
+    if len(parts) == 1:
         return NormalizedText(text)
-    pieces: list[str] = []
-    segments: list[tuple[int, int, int, int]] = []
-    starts: list[int] = []
-    size = len(text)
-    pos = removed = 0
-    while start >= 0:
-        end = start + 2
-        while end < size and text[end] == " ":
-            end += 1
-        pieces.append(text[pos : start + 1])
-        norm_start = start - removed
-        segments.append((norm_start, norm_start + 1, start, end))
-        starts.append(norm_start)
-        removed += end - start - 1
+    for part in parts[1:]:
+        if not part or part[0] == " ":  # a run of three spaces or more
+            return NormalizedText("".join(_collapsed_pieces(text)), _uncollapsed=text)
+    return NormalizedText(" ".join(parts), _uncollapsed=text)
+
+
+def _collapsed_pieces(text: str) -> Iterator[str]:
+    """``text`` in pieces that join to it with each run of spaces collapsed to one."""
+    pos = 0
+    for start, end in _space_runs(text, 0, len(text)):
+        yield text[pos : start + 1]
         pos = end
-        start = text.find("  ", end)
-    pieces.append(text[pos:])
-    return NormalizedText("".join(pieces), tuple(segments), tuple(starts))
+    yield text[pos:]
+
+
+def _collapsed_segments(text: str) -> Iterator[tuple[int, int, int, int]]:
+    """The segments (see :class:`NormalizedText`) of collapsing each run of spaces in
+    ``text`` to one."""
+    removed = 0
+    for start, end in _space_runs(text, 0, len(text)):
+        norm_start = start - removed
+        yield norm_start, norm_start + 1, start, end
+        removed += end - start - 1
 
 
 def _space_runs(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
@@ -176,9 +192,9 @@ def _space_runs(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
         start = text.find("  ", end, hi)
 
 
-# A region of a text to rewrite: start, end, and the pattern of its changes (None: only runs
-# of spaces, found without a regex).
-_Region = tuple[int, int, re.Pattern[str] | None]
+# A region of a text to rewrite: start, end, and the pattern of its changes, or a function
+# that finds them (start, end) without a regex: ``_space_runs``, ``_moves``.
+_Region = tuple[int, int, re.Pattern[str] | Callable[[str, int, int], Iterable[tuple[int, int]]]]
 
 
 def _rewrite_all(text: str, regions: list[_Region]) -> NormalizedText:
@@ -188,7 +204,11 @@ def _rewrite_all(text: str, regions: list[_Region]) -> NormalizedText:
     segments: list[tuple[int, int, int, int]] = []
     pos = norm_pos = 0
     for lo, hi, pattern in regions:
-        spans = _space_runs(text, lo, hi) if pattern is None else _spans(pattern, text, lo, hi)
+        spans = (
+            _spans(pattern, text, lo, hi)
+            if isinstance(pattern, re.Pattern)
+            else pattern(text, lo, hi)
+        )
         for start, end in spans:
             pieces.append(text[pos:start])
             norm_pos += start - pos
@@ -200,6 +220,29 @@ def _rewrite_all(text: str, regions: list[_Region]) -> NormalizedText:
 
 def _spans(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
     return (m.span() for m in pattern.finditer(text, lo, hi))
+
+
+def _moves(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The runs of two spaces or more and the runs of removed characters in ``text[lo:hi]``,
+    in order, found by ``str.find``: a regex of the two (``" {2,}|[…]+"``) tries both at
+    every position, about 25 ns a character."""
+    removed: list[int] = []
+    for c in _DELETED:
+        at = text.find(c, lo, hi)
+        while at >= 0:
+            removed.append(at)
+            at = text.find(c, at + 1, hi)
+    removed.sort()
+    spans = list(_space_runs(text, lo, hi))
+    i = 0
+    while i < len(removed):
+        start = end = removed[i]
+        while i < len(removed) and removed[i] == end:
+            end += 1
+            i += 1
+        spans.append((start, end))
+    spans.sort()
+    return spans
 
 
 # Characters of text that is not NFKC are searched for what NFKC changes in windows of at
@@ -224,11 +267,11 @@ def _nfkc_regions(text: str) -> list[_Region]:
     pos = 0
     for lo, hi in windows:
         if pos < lo:
-            regions.append((pos, lo, None))
+            regions.append((pos, lo, _space_runs))
         regions.append((lo, hi, _MOVES_NFKC))
         pos = hi
     if pos < len(text):
-        regions.append((pos, len(text), None))
+        regions.append((pos, len(text), _space_runs))
     return regions
 
 

@@ -27,10 +27,12 @@ is a candidate; the exact checks then drop the rest. The automaton is ahocorasic
 Rust ``aho-corasick`` crate, as a DFA for up to ``_DFA_MAX_KEYS`` keys): it scans a view
 about twice as fast as pyahocorasick did (whose per-byte cost, with a space starting every
 key, no choice of keys could lower), and hands back every report of a text in one list.
-Where the time goes, for 5 KB articles against 400 terms (``bench/matcher.py``):
-normalisation (a third), the automaton, the checks, then the view; the view of an ASCII
-text is one ``bytes.translate``, and that of a Cyrillic or Greek one needs no regex when a
-byte test shows it has no non-word character.
+Where the time goes, for real articles against 400 terms (``bench/matcher.py``):
+normalisation (about half), the views, the automaton, the checks. The view of an ASCII text
+is one ``bytes.translate``; a mostly-ASCII one has its few other characters replaced
+(``_few_chars_views``), not the whole text case-folded and searched by a regex, and a
+Cyrillic or Polish one has the few non-word characters a byte test finds blanked
+(``_blank_non_word``), with no regex pass.
 """
 
 from __future__ import annotations
@@ -172,12 +174,19 @@ def spaced_view(text: str) -> tuple[bytes, bytes | None]:
     if ``text`` may hold letters of a script written without spaces, its unspaced view."""
     if text.isascii():
         return text.encode("ascii").translate(_VIEW_BYTES), None
+    data = text.encode("utf-8")
+    # Each non-ASCII character adds one to three bytes, and has two to four: the first test
+    # skips the count of non-ASCII bytes when it would surely be too high.
+    if (len(data) - len(text)) * _FEW_RARE_BYTES <= len(data):
+        rare = data.translate(None, _ASCII)
+        if len(rare) * _FEW_RARE_BYTES <= len(data):
+            views = _few_chars_views(text, data, rare)
+            if views is not None:
+                return views
     folded = fold_case(text)
     data = folded.encode("utf-8")
     if not _may_be_unspaced(data):
-        if not _all_word(data):
-            data = _NON_WORD.sub(" ", folded).encode("utf-8")
-        return data.translate(_VIEW_BYTES), None
+        return _blank_non_word(folded, data).translate(_VIEW_BYTES), None
     if len(data) > 2 * len(folded):
         # Mostly Chinese or Japanese: one pass, whose runs are long (only Latin words and
         # digits end them).
@@ -187,13 +196,111 @@ def spaced_view(text: str) -> tuple[bytes, bytes | None]:
     return blanked.encode("utf-8").translate(_VIEW_BYTES), data
 
 
-def _all_word(data: bytes) -> bool:
-    """True if UTF-8 ``data`` surely has no non-ASCII character outside ``\\w``: then the
-    view needs no regex pass (an Cyrillic or Polish article, typically)."""
-    if data.translate(None, _WORD_BYTES):
-        return False
+# Mostly ASCII text (English with an "é", a "€" or an emoji): at most one byte in this many
+# is not ASCII, and at most _FEW_CHARS distinct characters are. Its views are then made from
+# its UTF-8 bytes by one ``bytes.replace`` per distinct character that they change, not by
+# case-folding and a regex pass over the whole text (three to five times slower).
+_FEW_RARE_BYTES = 8
+_FEW_CHARS = 24
+_ASCII = bytes(range(128))
+
+
+def _few_chars_views(text: str, data: bytes, rare: bytes) -> tuple[bytes, bytes | None] | None:
+    """:func:`spaced_view` of ``text``, whose UTF-8 bytes are ``data`` and non-ASCII bytes
+    ``rare``, or None if it has too many distinct non-ASCII characters."""
+    chars = set(rare.decode("utf-8"))
+    if len(chars) > _FEW_CHARS:
+        return None
+    views = []
+    for c in chars:
+        char_views = _CHAR_VIEWS.get(c) or _char_views(c)
+        if char_views is None:
+            return None
+        views.append(char_views)
+    view = _replaced(text, data, [(c, blank) for c, _, blank, _ in views if blank is not None])
+    if not any(unspaced for *_, unspaced in views):
+        return view.translate(_VIEW_BYTES), None
+    folded = _replaced(text, data, [(c, fold) for c, fold, _, _ in views if fold is not None])
+    return view.translate(_VIEW_BYTES), folded
+
+
+def _replaced(text: str, data: bytes, replacements: list[tuple[str, str]]) -> bytes:
+    """The UTF-8 bytes of ``text`` (``data``) with each character ``c`` of ``replacements``
+    replaced by its ``r``: ``str.replace`` of one character is a memchr, where
+    ``bytes.replace`` of its two or three bytes costs about a nanosecond a byte."""
+    if not replacements:
+        return data
+    for c, r in replacements:
+        text = text.replace(c, r)
+    return text.encode("utf-8")
+
+
+# Per non-ASCII character: itself; its case-folded form and its form in the spaced view
+# (before ``_VIEW_BYTES``), each None if the same; whether the case-folded form may be in a
+# script written without spaces (as ``_may_be_unspaced``). The characters are replaced one
+# after the other, which is the same as all at once because a case-folded character folds
+# to itself (``_char_views`` gives None for one that does not: no such character in Unicode
+# 15, and the text then takes the general path).
+_CharViews = tuple[str, str | None, str | None, bool]
+_CHAR_VIEWS: dict[str, _CharViews] = {}
+
+
+def _char_views(c: str) -> _CharViews | None:
+    folded = fold_case(c)
+    if fold_case(folded) != folded:
+        return None
+    blank = not folded.isascii() and (
+        _NON_WORD.match(folded) is not None or _UNSPACED_RUN.match(folded) is not None
+    )
+    view = " " if blank else folded
+    if len(_CHAR_VIEWS) >= 10_000:
+        _CHAR_VIEWS.clear()
+    entry = _CHAR_VIEWS[c] = (
+        c,
+        None if folded == c else folded,
+        None if view == c else view,
+        _may_be_unspaced(folded.encode("utf-8")),
+    )
+    return entry
+
+
+def _blank_non_word(folded: str, data: bytes) -> bytes:
+    """``data``, the UTF-8 bytes of ``folded``, with each non-ASCII character outside ``\\w``
+    a space, as ``_NON_WORD.sub(" ", folded)`` would make it, but without a regex pass
+    when few characters may be such (a Cyrillic or Polish article, typically): only those
+    whose lead byte ``_WORD_BYTES`` keeps, and the few exceptions, are looked at, and the
+    result is joined from the parts between them (``bytes.replace`` of a two-byte
+    character is slow on Cyrillic text, whose bytes are mostly the ones it ends with)."""
+    suspects = data.translate(None, _WORD_BYTES)
+    if len(suspects) * 64 > len(data):
+        return _NON_WORD.sub(" ", folded).encode("utf-8")
+    found: list[tuple[int, int]] = []
+    for lead in set(suspects):
+        size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+        pos = data.find(lead)
+        while pos >= 0:
+            found.append((pos, size))
+            pos = data.find(lead, pos + size)
     # The lead byte first: a memchr, where a two-byte search costs a few µs.
-    return not any(c[:1] in data and c in data for c in _NON_WORD_EXCEPTIONS)
+    for c in _NON_WORD_EXCEPTIONS:
+        if c[:1] in data and c in data:
+            pos = data.find(c)
+            while pos >= 0:
+                found.append((pos, 2))
+                pos = data.find(c, pos + 2)
+    if not found:
+        return data
+    found.sort()
+    parts: list[bytes] = []
+    done = 0
+    for pos, size in found:
+        if _NON_WORD.match(data[pos : pos + size].decode("utf-8")):
+            parts.append(data[done:pos])
+            done = pos + size
+    if not parts:
+        return data
+    parts.append(data[done:])
+    return b" ".join(parts)
 
 
 def _may_be_unspaced(data: bytes) -> bool:
@@ -317,7 +424,7 @@ class SpellingIndex:
         # reports in order of end, so each byte is decoded once. Byte 0 is the space in front.
         byte_pos, char_pos = 1, 0
         for key, key_start, key_end in automaton.find_matches_as_indexes(view, overlapping=True):
-            exact, inflected, after_space = values[key]
+            exact, inflected, after_space, written = values[key]
             if after_space and not (key_start and view[key_start - 1] == 32):
                 continue  # the key without its first byte, a space, found inside a word
             if ascii:
@@ -328,8 +435,14 @@ class SpellingIndex:
             if inflected:
                 # The end of the word the key stops in: in an ASCII view, the next space
                 # (the view keeps exactly the word characters), else a regex on the text.
-                word_end = view.find(b" ", key_end) - 1 if ascii else _word_end(text, char_pos)
-                self._find_inflected(text, char_pos, word_end, inflected, fold, found)
+                if not ascii:
+                    word_end = _word_end(text, char_pos)
+                elif written is None or not view.startswith(written[1], key_end - written[0]):
+                    word_end = view.find(b" ", key_end) - 1
+                else:
+                    word_end = -1  # the alias word as written: its spellings' own keys find it
+                if word_end >= 0:
+                    self._find_inflected(text, char_pos, word_end, inflected, fold, found)
             for s, trim, n, normal, folded, case, check_start, check_end, plain in exact:
                 end = char_pos - trim
                 start = end - n
@@ -477,6 +590,16 @@ def _groups(inflected: list[_Inflected]) -> tuple[_Group, ...]:
     )
 
 
+def _written(groups: tuple[_Group, ...]) -> tuple[int, bytes] | None:
+    """For ``_Value``: the prefix length and view of the one alias word of ``groups``, if
+    they have no spellings of that word alone (whose occurrences as written are hits)."""
+    words = {(prefix_length, folded) for _, prefix_length, folded, _, single in groups}
+    if len(words) != 1 or any(single for *_, single in groups):
+        return None
+    prefix_length, folded = words.pop()
+    return prefix_length, folded.encode("utf-8") + b" "
+
+
 def _single_word(s: Spelling) -> bool:
     """True if ``s`` is one inflectable word ("Путин"): its prefix key finds it as written
     too, and it gets no key of its own (one automaton report per occurrence, not two)."""
@@ -494,13 +617,20 @@ def _word_end(text: str, pos: int) -> int:
 _WORD_CHARS = re.compile(f"(?:[^\\W{UNSPACED_CLASS}]|[\u0300-\u036f\u0483-\u0489])+")
 
 
-# What the automaton reports for a key: its exact entries, its inflected ones (grouped), and
-# whether its first byte, a space, was left out of the automaton's key (``_automaton``).
-_Value = tuple[tuple[_Entry, ...], tuple[_Group, ...], bool]
+# What the automaton reports for a key: its exact entries, its inflected ones (grouped),
+# whether its first byte, a space, was left out of the automaton's key (``_automaton``), and,
+# if every group is the same alias word of longer spellings only (a first name), the length
+# of the key's prefix of it and the word's view (with the space after it): where an ASCII
+# view holds that word as written there, the report has nothing to find.
+_Value = tuple[tuple[_Entry, ...], tuple[_Group, ...], bool, tuple[int, bytes] | None]
 _Automaton = tuple[ahocorasick_rs.BytesAhoCorasick, list[_Value]]
 # Past this many keys the automaton is a contiguous NFA: a DFA's memory grows with its keys
 # (about 3 MB at 1,700, 30 MB at 20,000), for a scan only about 15% faster.
 _DFA_MAX_KEYS = 5_000
+# Spaced keys of at most this many bytes after their space keep it: a short key without it
+# ("ant " for the acronym ANT) is reported inside many words ("important "), and costs a
+# Python step each time, for no faster scan.
+_SHORT_KEY = 5
 
 
 def _automaton(
@@ -510,7 +640,8 @@ def _automaton(
     there are no keys.
 
     With ``after_space`` (the spaced view, whose keys all start with a space), the automaton
-    is given each key without that space, and the caller checks the byte before a report:
+    is given each key longer than ``_SHORT_KEY`` without that space, and the caller checks
+    the byte before a report:
     with hundreds of keys sharing their first byte, a byte that starts every word of the
     text, the Rust crate's prefilter stops at each space and costs about a third of the
     scan; a few more reports (a key's word inside a longer one) cost far less."""
@@ -520,9 +651,10 @@ def _automaton(
     values: list[_Value] = []
     for key, (exact, inflected) in sorted(keys.items()):
         pattern = key.encode("latin-1")
-        strip = after_space and len(pattern) > 1 and pattern[0] == 32
+        strip = after_space and len(pattern) > _SHORT_KEY + 1 and pattern[0] == 32
         patterns.append(pattern[1:] if strip else pattern)
-        values.append((tuple(exact), _groups(inflected), strip))
+        groups = _groups(inflected)
+        values.append((tuple(exact), groups, strip, _written(groups)))
     automaton = ahocorasick_rs.BytesAhoCorasick(
         patterns,
         implementation=ahocorasick_rs.Implementation.DFA

@@ -75,13 +75,12 @@ class Matcher:
         found: dict[int, list[Found]] = {}
         phrases: set[str] = set()
         # Bounded work on any page: only the start of a very long field is matched.
-        title, summary, body = (f[:MAX_MATCHED_CHARS] for f in (title, summary, body))
         if title:
-            self._match_field("title", title, found, phrases)
+            self._match_field("title", title[:MAX_MATCHED_CHARS], found, phrases)
         if summary:
-            self._match_field("summary", summary, found, phrases)
+            self._match_field("summary", summary[:MAX_MATCHED_CHARS], found, phrases)
         if body:
-            self._match_field("body", body, found, phrases)
+            self._match_field("body", body[:MAX_MATCHED_CHARS], found, phrases)
         names = self._names
         terms = LazyTerms({names[i]: found[i] for i in sorted(found)})
         if not self._rules:
@@ -104,17 +103,18 @@ class Matcher:
             kind = spelling.kind
             if kind is _ALIAS:
                 owner = spelling.owner
-                if owner in watching:
-                    spans = aliases.get(owner)
-                    if spans is None:
-                        aliases[owner] = [hit]
-                    else:
-                        spans.append(hit)
+                spans = aliases.get(owner)
+                if spans is None:
+                    aliases[owner] = [hit]
+                else:
+                    spans.append(hit)
             elif kind is _EXCLUDE:
                 excludes.setdefault(spelling.owner, []).append(hit)
             else:
                 phrases.add(self._phrases[spelling.owner])
         for owner, spans in aliases.items():
+            if owner not in watching:
+                continue
             # Overlaps are resolved when the hits are read (evidence.py): they change the
             # count, never whether a term matched. An exclude phrase can, so it is applied now.
             if owner in excludes:

@@ -116,6 +116,32 @@ def test_nfkc_windows_give_what_one_pass_over_the_whole_text_gives(seed: int) ->
         assert (windows.text, windows._segments) == (whole.text, whole._segments)
 
 
+# Text that is NFKC already: removed characters, runs of spaces of every length.
+_NFKC_RARE = ["a\u00adb", "\u200b", "x\u200b\u200dy", "\ufeff", "  ", "    ", "\n\n\n"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_text_that_is_nfkc_gets_what_one_pass_over_the_whole_text_gives(seed: int) -> None:
+    # Its runs of spaces are collapsed by str.split, its removed characters found by
+    # str.find, and its offsets worked out when first asked for: the same text and offsets
+    # as one pass of the NFKC pattern.
+    rng = random.Random(seed)
+    for _ in range(50):
+        words = [
+            rng.choice(_NFKC_RARE) if rng.random() < 1 / 20 else rng.choice(_PLAIN)
+            for _ in range(rng.randint(1, 300))
+        ]
+        text = "".join(word + rng.choice(_SEPARATORS) for word in words)
+        same_length = _replace_one_to_one(text)
+        whole = _rewrite_all(same_length, [(0, len(same_length), _MOVES_NFKC)])
+        norm = normalize_text(text)
+        assert norm.text == whole.text
+        offsets = range(len(norm.text) + 1)
+        assert [norm.original_offset(i) for i in offsets] == [
+            whole.original_offset(i) for i in offsets
+        ]
+
+
 def test_one_full_width_character_in_a_long_chinese_run_keeps_offsets() -> None:
     text = "中国经济" * 300 + "（ＳＣＯ）" + "上海合作组织" + "中国经济" * 300
     norm = normalize_text(text)

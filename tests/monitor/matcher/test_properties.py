@@ -3,7 +3,7 @@ one glued inside a longer word is not."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from monitor.config import TermConfig
@@ -38,9 +38,11 @@ SEPARATOR = st.sampled_from(
 PROSE = st.lists(st.tuples(WORD, SEPARATOR), max_size=12).map(
     lambda pairs: "".join(w + s for w, s in pairs)
 )
-BEFORE = st.sampled_from([" ", "\n", "-", "(", "\u00a0", "—", "/", '"', "“", "#", "\u200b", "'"])
+BEFORE = st.sampled_from(
+    [" ", "\n", "-", "(", "\u00a0", "—", "/", '"', "“", "#", "\u200b", "'", "«", "€", "😀"]
+)
 AFTER = st.sampled_from(
-    [" ", ".", ",", "-", ")", "'s ", "’s ", ":", "\u00a0", "!", "’ ", "\u200b "]
+    [" ", ".", ",", "-", ")", "'s ", "’s ", ":", "\u00a0", "!", "’ ", "\u200b ", "»", "×", "😀"]
 )
 GLUE = st.text(alphabet=st.sampled_from("abzXж9_"), min_size=1, max_size=3)
 
@@ -87,3 +89,54 @@ def test_chinese_and_japanese_aliases_match_as_substrings(
     term, alias = term_alias
     text = left + "的" + alias + "说" + right
     assert len(left) + 1 in _offsets(text, f"{term}-cjk")
+
+
+# Words and separators with the characters that need care: capitals that fold to another
+# length or form (İ, Σ), non-word symbols (€, ×, ⓒ, ½, emoji), letters of two and three
+# bytes (é, ⱥ), marks.
+RICH_WORD = st.text(
+    alphabet=st.sampled_from("abxXIputinПутинжШОСéÉİΣσςßⱥ€×ⓒ½😀ﬁ\u0301\u00ad习平0_'"),
+    min_size=1,
+    max_size=8,
+)
+RICH_PROSE = st.lists(st.tuples(RICH_WORD, SEPARATOR), max_size=12).map(
+    lambda pairs: "".join(w + s for w, s in pairs)
+)
+# What an article's text is mostly made of decides how the matcher reads it (mostly ASCII,
+# mostly Cyrillic, Korean…); a passage must give the same hits in any of them.
+ARTICLES = [
+    "The talks went on for a second day. " * 40,
+    "Переговоры «продолжились» — в Москве. " * 40,
+    "Переговоры продолжились в Москве и закончились поздно вечером, сказал «источник». " * 20,
+    "회담은 계속되었다 · 서울에서. " * 20,
+    "会谈在北京继续进行。" * 20,
+]
+
+
+def _hits(text: str, shift: int = 0) -> set[tuple[str, str, int, str]]:
+    return {
+        (h.term, h.alias, h.offset - shift, h.found)
+        for match in MATCHER.match(body=text).terms.values()
+        for h in match.hits
+    }
+
+
+@settings(max_examples=200)
+@given(
+    RICH_PROSE,
+    st.sampled_from(SPACED + UNSPACED),
+    st.one_of(BEFORE, RICH_WORD),
+    st.one_of(AFTER, RICH_WORD),
+    RICH_PROSE,
+)
+@example("", ("Putin", "Putin"), "ⱥ", " ", "")  # a letter of three bytes glued to the alias
+@example("", ("Putin", "Путин"), "«", "×", "")
+def test_a_passage_has_the_same_hits_in_any_article(
+    left: str, term_alias: tuple[str, str], before: str, after: str, right: str
+) -> None:
+    _, alias = term_alias
+    passage = left + before + alias + after + right
+    alone = _hits(passage)
+    for article in ARTICLES:
+        assert _hits(article + passage, len(article)) == alone
+        assert _hits(passage + " " + article) == alone
