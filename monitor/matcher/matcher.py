@@ -72,6 +72,13 @@ class Matcher:
         The hits and snippets of ``result.terms[name]`` are built when first read
         (``evidence.py``); term names, counts by ``len`` of hits, and rules are not.
         """
+        try:
+            return self._match(title, summary, body)
+        except UnicodeEncodeError:  # a lone surrogate (a JSON feed's "\ud800"), as "?"
+            fields = (f.encode("utf-8", "replace").decode("utf-8") for f in (title, summary, body))
+            return self._match(*fields)
+
+    def _match(self, title: str, summary: str, body: str) -> MatchResult:
         found: dict[int, list[Found]] = {}
         phrases: set[str] = set()
         # Bounded work on any page: only the start of a very long field is matched.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -81,3 +82,18 @@ def test_json_feed_source_crawled_into_the_store(tmp_path: Path) -> None:
         ("/articles/sanctions-banks.html", "courier-1", 1),
         ("/articles/wind-farm.html", "courier-2", 0),
     ]
+
+
+def test_a_lone_surrogate_escape_becomes_a_question_mark_the_store_takes() -> None:
+    """ "\\ud800" alone is valid JSON but no text UTF-8 or SQLite takes: the item would
+    fail to be stored on every poll. A pair ("\\ud83d\\ude00") is one character, kept."""
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+        b'{"id": "1", "url": "https://example.org/a", "title": "Putin \\ud800 met \\ud83d\\ude00",'
+        b' "content_text": "Xi \\uDFFF spoke", "authors": [{"name": "A \\udc00"}]}]}'
+    )
+    [entry] = parse_json_feed(body, "https://example.org/feed.json", "J")
+    assert (entry.title, entry.summary, entry.author) == ("Putin ? met 😀", "Xi ? spoke", "A ?")
+    sqlite3.connect(":memory:").execute(
+        "SELECT ?, ?, ?", [entry.title, entry.summary, entry.author]
+    )

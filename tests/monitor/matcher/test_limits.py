@@ -142,3 +142,12 @@ def test_crawl_of_a_page_made_of_watch_terms_stores_bounded_hits(tmp_path: Path)
         assert count == kept
         assert len(json.loads(hits)) == MAX_HITS
         assert size < 50_000
+
+
+def test_a_lone_surrogate_in_any_field_is_matched_around() -> None:
+    """JSON allows "\\ud800" alone; json.loads gives a str Python cannot encode. The
+    matcher never raises: it reads such a character as "?" and finds the rest."""
+    matcher = Matcher(TERMS)
+    result = matcher.match(title="Putin \ud800 met", summary="\udfff", body="Xi Jinping \ud83d.")
+    assert set(result.terms) == {"Putin", "Xi"}
+    assert result.terms["Putin"].hits[0].field == "title"
