@@ -46,13 +46,14 @@ _PR_SET_CHILD_SUBREAPER = 36
 _ANSWERS: list[int] = []  # the status of each feed request, in order
 
 
-class _Feed(BaseHTTPRequestHandler):
-    """The feed (with an ETag), 304 when the ETag is sent back; 404 for anything else."""
+class FeedHandler(BaseHTTPRequestHandler):
+    """The feed (with an ETag) at /feed.rss, with any query (``?n=2``: as many sources as
+    wanted), 304 when the ETag is sent back; 404 for anything else (robots.txt too)."""
 
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802
-        if self.path != "/feed.rss":
+        if self.path.partition("?")[0] != "/feed.rss":
             status, body, headers = 404, b"not found", {}
         elif self.headers.get("If-None-Match") == _ETAG:
             status, body, headers = 304, b"", {"ETag": _ETAG}
@@ -132,7 +133,7 @@ def main(runs: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         raise SystemExit(f"prctl(PR_SET_CHILD_SUBREAPER): {os.strerror(ctypes.get_errno())}")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with tempfile.TemporaryDirectory(prefix="nh-bench-startup-") as tmp:
         config = Path(tmp) / "newshound.toml"

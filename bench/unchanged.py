@@ -22,36 +22,12 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+import startup  # its FeedHandler: the feed that answers 304 to its ETag
+
 ROOT = Path(__file__).resolve().parent.parent
-ETAG = '"v1"'
-BODY = (
-    b'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
-    b"<link>http://127.0.0.1/</link><description>d</description></channel></rss>"
-)
-
-
-class Feeds(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        if self.path == "/robots.txt":
-            status, body = 404, b""
-        elif self.headers.get("If-None-Match") == ETAG:
-            status, body = 304, b""
-        else:
-            status, body = 200, BODY
-        self.send_response(status)
-        self.send_header("ETag", ETAG)
-        self.send_header("Content-Type", "application/rss+xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 def config(folder: Path, port: int, sources: int) -> Path:
@@ -59,7 +35,7 @@ def config(folder: Path, port: int, sources: int) -> Path:
     lines = [f'[storage]\npath = "{folder / "news.db"}"\n',
              "[network]\nallow_private_addresses = true\n",
              '[[terms]]\nname = "zyzzyva"\n']  # fmt: skip
-    lines += [f'[[sources]]\nname = "f{i}"\nurl = "http://127.0.0.1:{port}/feed/{i}.xml"\n'
+    lines += [f'[[sources]]\nname = "f{i}"\nurl = "http://127.0.0.1:{port}/feed.rss?n={i}"\n'
               'interval = "1s"\n' for i in range(sources)]  # fmt: skip
     path.write_text("\n".join(lines))
     return path
@@ -86,7 +62,7 @@ def main() -> None:
     ap.add_argument("--sources", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=6)
     args = ap.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), startup.FeedHandler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
@@ -108,6 +84,9 @@ def main() -> None:
             got = ", ".join(f"{t.name} {n}: {cpu[t, n][-1]:.2f} s" for t in trees for n in sizes)
             print(f"round {r + 1}: {got}", flush=True)
     server.shutdown()
+    measured = args.rounds * len(trees) * sum(sizes)
+    if startup._ANSWERS.count(304) != measured:  # every measured poll was a 304
+        raise SystemExit(f"{startup._ANSWERS.count(304)} answers 304, {measured} expected")
     per = {}
     print(f"\n{args.rounds} rounds, load average {os.getloadavg()[0]:.1f}; medians")
     print(f"| tree | crawl of {sizes[0]}, CPU s | crawl of {sizes[1]}, CPU s | CPU per 304 |")
