@@ -204,12 +204,9 @@ def _second_opinion(
     better: Callable[[tuple[str, ...], tuple[str, ...]], bool],
 ) -> Lines:
     """The fallback's lines and kinds when ``better(first lines, fallback lines)``."""
-    options = copy(_FALLBACK)
-    options.url = options.source = url
-    doc: Any = trafilatura.bare_extraction(tree, options=options)
-    if doc is None:
+    other = _fallback_lines(tree, url)
+    if other is None:
         return lines, kinds
-    other = _body_lines(doc.body)
     return other if better(lines, other[0]) else (lines, kinds)
 
 
