@@ -94,4 +94,6 @@ def test_a_healthy_run_that_alerts_says_so_in_a_line_or_two(
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(webhook.hooks) > 1  # several alerts went out
     events = [x.split()[2] for x in result.stderr.splitlines()]
-    assert events == ["daemon_started", "polled", "delivered", "daemon_stopped"], events
+    # "delivered" once per delivery pass (a slow machine may need two), never per alert
+    assert set(events) == {"daemon_started", "polled", "delivered", "daemon_stopped"}, events
+    assert len(events) < 4 + len(webhook.hooks) - 1, events
