@@ -165,6 +165,7 @@ class CleanPipeline(_StagePipelineBase):
                     page.final_url,
                     content_type=page.content_type,
                     site_boilerplate=known,
+                    search_dates=page.entry.published is None,  # the feed's date wins
                 )
             except DocumentError:  # over the cleaner's caps, binary: the feed's text it is
                 self.stats.inc_value("newshound/clean/refused")

@@ -99,7 +99,10 @@ class Extraction:
 
 
 def extract_article(
-    html: str | bytes, url: str | None = None, content_type: str | None = None
+    html: str | bytes,
+    url: str | None = None,
+    content_type: str | None = None,
+    search_dates: bool = True,
 ) -> Extraction:
     """Run trafilatura on one page. Bytes are decoded by :func:`decode_html`, with the
     HTTP ``content_type`` header when there is one.
@@ -140,11 +143,11 @@ def extract_article(
             tree, lines, kinds, partial(_extract_lines, options=options)
         )
     size = sum(map(len, lines))
-    if size < SECOND_OPINION_BELOW:
+    if size < SECOND_OPINION_BELOW and _text_exceeds(tree, SECOND_OPINION_RATIO * size):
         lines, kinds = _second_opinion(tree, url, lines, kinds, _longer)
     elif _prose(lines) < NO_PROSE_SHARE * size:
         lines, kinds = _second_opinion(tree, url, lines, kinds, _more_prose)
-    meta = read_metadata(tree)
+    meta = read_metadata(tree, search_dates)
     lines, kinds = with_lead(tree, lines, kinds, meta.description)
     if big:
         _release_freed_memory()
@@ -223,6 +226,35 @@ def _longer(lines: tuple[str, ...], other: tuple[str, ...]) -> bool:
 NO_PROSE_SHARE = 0.1
 NO_PROSE_RATIO = 2.0
 _MIN_PROSE_CHARS = 200
+
+
+def _text_exceeds(tree: HtmlElement, limit: float) -> bool:
+    """Whether an extraction of ``tree`` could give more than ``limit`` characters.
+
+    What an extractor returns is the page's text with whitespace collapsed (one space or
+    line break between text nodes), a list item's marker added, or the ``articleBody`` of
+    its JSON-LD: a page with no more than that has no longer answer to give, and most
+    short articles are short pages, for which the fallback need not run. A table is
+    always asked about: its cells keep runs of spaces, and a nested table can come out
+    twice.
+    """
+    if _HAS_TABLE(tree):
+        return True
+    total = _MARKER_CHARS * int(_COUNT_MARKED(tree))
+    for text in _EXTRACTABLE_TEXT(tree):
+        total += len(" ".join(text.split())) + 1
+        if total > limit:
+            return True
+    return False
+
+
+_EXTRACTABLE_TEXT = etree.XPath(
+    "//text()[not(ancestor::script or ancestor::style)]"
+    " | //script[contains(@type, 'ld+json')]/text()"
+)
+_HAS_TABLE = etree.XPath("boolean(//table)")
+_COUNT_MARKED = etree.XPath("count(//li | //dd | //dt)")
+_MARKER_CHARS = 2  # "- " before a list item
 
 
 def _prose(lines: tuple[str, ...]) -> int:

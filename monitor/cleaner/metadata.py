@@ -54,8 +54,9 @@ class PageMetadata:
     description: str | None = None
 
 
-def read_metadata(tree: lxml.html.HtmlElement) -> PageMetadata:
-    """Metadata a page declares; fields it does not declare are ``None``."""
+def read_metadata(tree: lxml.html.HtmlElement, search_dates: bool = True) -> PageMetadata:
+    """Metadata a page declares; fields it does not declare are ``None``. A date the page
+    does not declare is looked for in its text (htmldate) only with ``search_dates``."""
     found = _scan(tree)
     meta = _meta_values(found.metas)
     ld = _json_ld(found.scripts)
@@ -64,7 +65,7 @@ def read_metadata(tree: lxml.html.HtmlElement) -> PageMetadata:
         author=_author(
             _first(_ld_name(ld.get("author")), *map(meta.get, _AUTHOR_KEYS), url_ok=False)
         ),
-        published=_published(tree, meta, ld, found.times),
+        published=_published(tree, meta, ld, found.times, search_dates),
         language=_language(tree, meta),
         description=_first(ld.get("description"), *map(meta.get, _DESCRIPTION_KEYS)),
     )
@@ -168,7 +169,11 @@ def _page_title(found: _Elements) -> str | None:
 
 
 def _published(
-    tree: lxml.html.HtmlElement, meta: dict[str, str], ld: dict[str, Any], times: list[str]
+    tree: lxml.html.HtmlElement,
+    meta: dict[str, str],
+    ld: dict[str, Any],
+    times: list[str],
+    search: bool,
 ) -> str | None:
     candidates = [ld.get("datePublished"), *map(meta.get, _DATE_KEYS), *times[:3]]
     for value in candidates:
@@ -176,6 +181,8 @@ def _published(
             found = _ISO_DATE.match(value.strip())
             if found:
                 return found.group(0).replace(" ", "T")
+    if not search:
+        return None
     try:
         return find_date(tree, extensive_search=False, original_date=True)
     except (ValueError, TypeError, AssertionError):

@@ -37,6 +37,7 @@ def clean_html(
     *,
     content_type: str | None = None,
     site_boilerplate: Collection[str] = frozenset(),
+    search_dates: bool = True,
 ) -> CleanedArticle:
     """Article text and metadata from one HTML page (str, or bytes in any charset).
 
@@ -45,10 +46,12 @@ def clean_html(
     outranks both (``monitor.cleaner.document.decode_html``).
     ``site_boilerplate`` holds line hashes learnt for the page's site (see
     ``monitor.store.site_lines.site_boilerplate``); matching lines are dropped.
+    ``search_dates=False``: a date the page does not declare is not searched for in its
+    text (the caller has one already, from the feed).
     Never raises on malformed markup; a page without an article gives ``text == ""``.
     Raises ``monitor.cleaner.document.DocumentError`` for a page too large to clean.
     """
-    found = extract_article(html, url, content_type)
+    found = extract_article(html, url, content_type, search_dates)
     keep = refine(found, *rule_mask(found))
     lines = [line for line, kept in zip(found.lines, keep, strict=True) if kept]
     lines = drop_site_lines(lines, site_boilerplate)

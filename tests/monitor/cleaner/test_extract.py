@@ -68,6 +68,16 @@ def test_published_is_iso_date(head: str, expected: str | None) -> None:
     assert extract_article(page(head)).published == expected
 
 
+def test_a_date_only_in_the_text_is_searched_for_unless_the_caller_has_one() -> None:
+    """A crawl that has the feed's date skips htmldate's search of the page text; a date
+    the page declares is read either way."""
+    dated = page("").replace("<body>", "<body><p class='date'>Published: 2024-03-07</p>")
+    assert extract_article(dated).published == "2024-03-07"
+    assert extract_article(dated, search_dates=False).published is None
+    declared = page('<meta property="article:published_time" content="2024-05-03">')
+    assert extract_article(declared, search_dates=False).published == "2024-05-03"
+
+
 def test_byline_prefix_dropped_from_author() -> None:
     assert extract_article(page('<meta name="author" content="By Jane Doe">')).author == "Jane Doe"
 
@@ -225,6 +235,51 @@ def test_br_separated_article_found_by_the_second_opinion() -> None:
         f"<div><div class='x'>{'<br><br>'.join(sentences)}</div></div></div></body></html>"
     )
     assert clean_html(html).text == "\n\n".join(sentences)
+
+
+_BOUND_PAGES = [
+    *sorted((Path(__file__).parents[3] / "fixtures/cleaner").glob("*.html")),
+    '<html><head><script type=\'application/ld+json\'>{"@type": "NewsArticle", '
+    '"articleBody": "' + "The whole story is told here and only here. " * 20 + '"}'
+    "</script></head><body><p>Share</p></body></html>",
+    "<html><body><ul>" + "<li>a</li>" * 40 + "</ul><dl><dt>x</dt><dd>y</dd></dl></body></html>",
+]
+
+
+@pytest.mark.parametrize(
+    "page", _BOUND_PAGES, ids=lambda p: p.name if isinstance(p, Path) else p[:30]
+)
+def test_no_extraction_is_longer_than_the_page_text_allows(page: Path | str) -> None:
+    """The second opinion is skipped on a page whose text cannot give a longer answer:
+    that bound must hold for what the fallback really returns (lists, JSON-LD)."""
+    html = decode_html(page.read_bytes()) if isinstance(page, Path) else page
+    tree = extract._parse(html)
+    assert tree is not None
+    found = extract._fallback_lines(tree, None)
+    size = sum(map(len, found[0])) if found else 0
+    assert size > 0 or isinstance(page, Path)
+    assert extract._text_exceeds(tree, size - 1)
+
+
+def test_a_short_page_that_is_all_article_is_cleaned_without_a_second_opinion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A short article on a page with nothing else: the first answer is the page, so the
+    slower fallback, which could not find more, is not run (and the text is whole)."""
+    calls: list[object] = []
+    fallback = extract._fallback_lines
+    monkeypatch.setattr(extract, "_fallback_lines", lambda *a: calls.append(a) or fallback(*a))
+    paragraphs = [
+        f"Paragraph {k}: the council met on Tuesday and voted on the budget." for k in range(5)
+    ]
+    html = "<html><body><article><h1>Budget</h1>" + "".join(f"<p>{p}</p>" for p in paragraphs)
+    assert clean_html(html + "</article></body></html>").text == "\n\n".join(paragraphs)
+    assert calls == []
+    menu = "".join(
+        f"<li><a href='/s{i}'>Section number {i} of the site</a></li>" for i in range(40)
+    )
+    clean_html(html + f"</article><ul>{menu}</ul></body></html>")
+    assert len(calls) == 1  # a page with more text than the answer: asked as before
 
 
 def test_list_items_that_are_links_are_marked_linked() -> None:
