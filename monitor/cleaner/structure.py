@@ -10,7 +10,11 @@ links to other stories from the article's own list; the element can:
 - a standfirst: a first line set as a lower heading that repeats the page's declared
   description. The same words in a paragraph are the article's lead, and stay;
 - a teaser block: after the last paragraph, a heading followed by lists and headings
-  only ("More from ...", then headlines of other stories) up to the end of the text.
+  only ("More from ...", then headlines of other stories) up to the end of the text;
+- a paragraph that is exactly one link's text, of a few words (``extract._linked``):
+  another story's headline set between the paragraphs ("Skyrim finally beaten as…"),
+  a promotion ("Get access to … Pro"). Text of the story links a phrase, not the whole
+  paragraph.
 
 Lines already furniture by text (``boilerplate.is_furniture``) are looked through.
 """
@@ -50,14 +54,18 @@ def element_drops(
     """Indices of the lines :func:`remove_by_element` drops (none without ``kinds``).
 
     ``linked`` (``extract.Extraction.linked``), when given, says which list items are
-    links: a trailing list whose items are not (recipe steps, an agenda) is no teaser.
+    links: a trailing list whose items are not (recipe steps, an agenda) is no teaser;
+    a paragraph it flags is a link to elsewhere and goes.
     """
     if len(kinds) != len(lines):
         return set()
     teasers = _teaser_block(lines, kinds)
-    if len(linked) == len(lines) and not all(linked[i] for i in teasers if kinds[i] == "list"):
-        teasers = []
-    return set(_lead(lines, kinds, description)) | set(teasers)
+    links: list[int] = []
+    if len(linked) == len(lines):
+        if not all(linked[i] for i in teasers if kinds[i] == "list"):
+            teasers = []
+        links = [i for i, kind in enumerate(kinds) if kind == "p" and linked[i]]
+    return set(_lead(lines, kinds, description)) | set(teasers) | set(links)
 
 
 def _body(lines: Sequence[str], indices: Iterable[int]) -> Iterator[int]:
