@@ -14,7 +14,8 @@ links to other stories from the article's own list; the element can:
 - a paragraph that is exactly one link's text, of a few words (``extract._linked``):
   another story's headline set between the paragraphs ("Skyrim finally beaten as…"),
   a promotion ("Get access to … Pro"). Text of the story links a phrase, not the whole
-  paragraph.
+  paragraph. So is a list item of five words or more that is a link, or headed by one,
+  and is no sentence ("- 15 Amazing Images of Stars").
 
 Lines already furniture by text (``boilerplate.is_furniture``) are looked through.
 """
@@ -24,12 +25,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
-from monitor.cleaner.boilerplate import is_echo, is_furniture, normalise
+from monitor.cleaner.boilerplate import is_echo, is_furniture, is_sentence, normalise
 
 __all__ = ["HEADINGS", "element_drops", "remove_by_element"]
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _MIN_HEADLINE_WORDS = 4
+_MIN_LINKED_ITEM_WORDS = 5  # "- 1/2 tsp vanilla extract" may link the product
 
 
 def remove_by_element(
@@ -64,8 +66,18 @@ def element_drops(
     if len(linked) == len(lines):
         if not all(linked[i] for i in teasers if kinds[i] == "list"):
             teasers = []
-        links = [i for i, kind in enumerate(kinds) if kind == "p" and linked[i]]
+        links = [i for i, kind in enumerate(kinds) if linked[i] and _links_away(lines[i], kind)]
     return set(_lead(lines, kinds, description)) | set(teasers) | set(links)
+
+
+def _links_away(line: str, kind: str) -> bool:
+    """A flagged line that is another story's headline: a paragraph that is one link (the
+    flag says so), or a list item headed by a link that is no sentence (a summary point
+    that links its first words ends like one)."""
+    if kind == "p":
+        return True
+    words = len(line.removeprefix("- ").split())
+    return kind == "list" and words >= _MIN_LINKED_ITEM_WORDS and not is_sentence(line)
 
 
 def _body(lines: Sequence[str], indices: Iterable[int]) -> Iterator[int]:
