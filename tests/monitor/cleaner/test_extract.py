@@ -267,6 +267,29 @@ def test_paragraph_that_is_one_link_is_another_story(link: str) -> None:
     assert all(p in text for p in PARAGRAPHS)
 
 
+def test_list_of_linked_headlines_between_paragraphs_is_other_stories() -> None:
+    """A "Related" list set inside the story, each item headed by a link to another story
+    and no sentence: none of it reaches the matcher; the story's own points stay."""
+    related = "".join(
+        f'<li><a href="/s{i}">{title}</a> {excerpt}</li>'
+        for i, (title, excerpt) in enumerate(
+            [
+                ("SCO summit ends with a pledge", "on trade routes and a new bank"),
+                ("Chess olympiad moves to Budapest", "after the venue fell through"),
+            ]
+        )
+    )
+    points = "<ul><li>Two rounds a day until Sunday.</li><li>Tie-breaks on Monday.</li></ul>"
+    body = (
+        f"<p>{PARAGRAPHS[0]}</p><ul>{related}</ul><p>{PARAGRAPHS[1]}</p>{points}"
+        f"<p>{PARAGRAPHS[2]}</p>"
+    )
+    text = clean_html(f"<html><body><article>{body}</article></body></html>").text
+    assert "SCO" not in text and "Budapest" not in text
+    assert "Two rounds a day until Sunday." in text
+    assert all(p in text for p in PARAGRAPHS)
+
+
 def test_text_comes_out_composed_as_a_watch_term_is_typed() -> None:
     decomposed = PARAGRAPHS[0].replace("Beijing", "Pe\u0301kin")  # e + combining acute
     rest = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[1:])
