@@ -17,6 +17,7 @@ extractors rotating from page to page; ratios are against trafilatura's defaults
     python bench/cleaner.py --set eval --every 5        # every 5th page, while iterating
     python bench/cleaner.py --compare-options           # trafilatura option sets (Zyte)
     python bench/cleaner.py --set eval --show dev       # the cleaner's misses on a split
+    python bench/cleaner.py --only dev --cleaner-only   # while tuning: dev pages alone
 """
 
 from __future__ import annotations
@@ -325,6 +326,12 @@ OPTION_SETS: dict[str, dict[str, bool]] = {
 @click.option("--set", "sets", type=click.Choice(["zyte", "eval", "both"]), default="both")
 @click.option("--every", type=click.IntRange(1), default=1, help="Only every Nth page.")
 @click.option(
+    "--only",
+    "only_split",
+    type=click.Choice(SPLITS[:2]),
+    help="Load and score one split only (dev while tuning: held-out pages are never run).",
+)
+@click.option(
     "--compare-options",
     is_flag=True,
     help="Score trafilatura option sets, and the cleaner's modes.",
@@ -336,6 +343,7 @@ def main(
     eval_data: Path,
     sets: str,
     every: int,
+    only_split: str | None,
     compare_options: bool,
     show: str | None,
     cleaner_only: bool,
@@ -343,6 +351,7 @@ def main(
     """Score the cleaner, trafilatura and readability-lxml on the Zyte and eval sets."""
     for kind in ("zyte", "eval") if sets == "both" else (sets,):
         pages = (load_pages(data) if kind == "zyte" else load_eval_pages(eval_data))[::every]
+        pages = [p for p in pages if only_split in (None, p.split)]
         click.echo(f"\n## {kind}: {len(pages)} pages")
         if compare_options:
             extractors = {name: trafilatura_with(**o) for name, o in OPTION_SETS.items()}

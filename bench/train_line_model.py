@@ -9,10 +9,11 @@ page's truth. Each line weighs its share of the page's tokens, so every page wei
 same, as in the benchmark's metric.
 
 Model: L2-regularised logistic regression on standardised features, fitted by Newton's
-method (deterministic: no random start, no sampling). Thresholds: grouped 5-fold
-cross-validation across pages gives out-of-fold probabilities; ``drop_below`` and
-``rescue_above`` are chosen on them by the benchmark's F1 on the dev pages, subject to
-recall not falling below the rules' own; then the model is refitted on all dev pages.
+method (deterministic: no random start, no sampling). Thresholds: 5-fold cross-validation
+grouped by site (all pages of a host in one fold: ``fold_of``) gives out-of-fold
+probabilities; ``drop_below`` and ``rescue_above`` are chosen on them by the benchmark's
+F1 on the dev pages, subject to recall not falling below the rules' own and to beating
+the rules by ``MIN_GAIN``; then the model is refitted on all dev pages.
 
     python bench/train_line_model.py            # writes monitor/cleaner/line_model.json
     python bench/train_line_model.py --check    # retrain and compare with the shipped file
@@ -20,12 +21,14 @@ recall not falling below the rules' own; then the model is refitted on all dev p
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import numpy as np
@@ -54,6 +57,11 @@ from monitor.cleaner.line_model import (  # noqa: E402
 from monitor.cleaner.pipeline import rule_mask  # noqa: E402
 
 FOLDS = 5
+# Out of fold, the model must beat the rules' F1 by this much to be used at all: less is
+# what one page of 127 moves by chance. Rescued lines on pages of another set (the eval
+# set's dev pages: 170 rescued lines, mostly buttons, contact lines and names) showed what
+# a gain within noise buys off the pages it was trained on.
+MIN_GAIN = 0.001
 L2 = 10.0  # chosen by the same cross-validation among 0.1, 1, 3, 10, 30
 DROP_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 RESCUE_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -106,6 +114,15 @@ def prepare(page: Page) -> PageData:
     )
 
 
+def fold_of(page: Page) -> int:
+    """The page's cross-validation fold, by its site: pages of one host (two press releases
+    of one company, two stories of one magazine) share a template, and a fold that holds one
+    of them would score the model on what it learnt from the other."""
+    host = urlsplit(page.url).hostname or page.url
+    host = host.removeprefix("www.")
+    return int(hashlib.sha256(host.encode()).hexdigest(), 16) % FOLDS
+
+
 def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Logistic:
     """Weighted, L2-penalised logistic regression by Newton's method."""
     mean = x.mean(axis=0)
@@ -154,7 +171,8 @@ def output(
 
 
 def choose_thresholds(pages: list[PageData], probs: list[tuple]) -> tuple[float, float]:
-    """Best out-of-fold F1 whose recall is at least the rules' own."""
+    """Best out-of-fold F1 whose recall is at least the rules' own, when it beats the
+    rules' by ``MIN_GAIN``; otherwise (0, 1): the model changes nothing."""
 
     def run(drop: float, rescue: float) -> Score:
         return score(
@@ -163,7 +181,7 @@ def choose_thresholds(pages: list[PageData], probs: list[tuple]) -> tuple[float,
         )
 
     base = run(0.0, 1.0)
-    best = (base.f1, 0.0, 1.0)
+    best = (base.f1 + MIN_GAIN, 0.0, 1.0)
     for drop in DROP_GRID:
         for rescue in RESCUE_GRID:
             s = run(drop, rescue)
@@ -182,10 +200,11 @@ def train(data: Path) -> LineModel:
     pages = [p for p in load_pages(data) if p.split == "dev"]  # held-out never read
     prepared = [prepare(p) for p in pages]
     probs: list[tuple] = [()] * len(prepared)
+    folds = [fold_of(d.page) for d in prepared]
     for k in range(FOLDS):
-        keep, rescue = fit_pair([d for i, d in enumerate(prepared) if i % FOLDS != k])
+        keep, rescue = fit_pair([d for d, f in zip(prepared, folds, strict=True) if f != k])
         for i, d in enumerate(prepared):
-            if i % FOLDS == k:
+            if folds[i] == k:
                 probs[i] = (predict(keep, d.x), predict(rescue, d.x))
     drop_below, rescue_above = choose_thresholds(prepared, probs)
     keep, rescue = fit_pair(prepared)

@@ -84,7 +84,8 @@ class Extraction:
     ``kinds`` names the element each line came from, in trafilatura's XML vocabulary
     (``p``, ``list``, ``quote``, ``table``...; headings as ``h1`` to ``h6``), one per
     line; ``linked`` says, per list item, whether it is a link's text on the page (a
-    headline pointing elsewhere rather than a step or point of the article); ``description``
+    headline pointing elsewhere rather than a step or point of the article), and per
+    paragraph of a few words whether it is exactly one link's text; ``description``
     is the page's declared summary (``og:description``), often shown again as a standfirst.
     """
 
@@ -270,14 +271,25 @@ def _more_prose(lines: tuple[str, ...], other: tuple[str, ...]) -> bool:
 _LINK_TEXTS = etree.XPath("//a[@href]")
 _MIN_LINK_SHARE = 0.6  # of a list item's characters
 _MIN_LINK_HEAD = 12  # characters of a link that heads an item (a headline, then its excerpt)
+# A paragraph that is one link's text and this many words is a headline pointing elsewhere
+# ("Skyrim finally beaten as…" between two paragraphs); a shorter one is a name or a URL.
+_LINKED_PARAGRAPH_WORDS = (4, 50)
+_LINK_MARKS = "-–—•·*>»›|→ "  # before a link that is set apart: "» ", ">>> ", "→ "
 
 
 def _linked(tree: HtmlElement, lines: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[bool, ...]:
-    """Per line: a list item whose text is mostly one link's text, or starts with one."""
+    """Per line: a list item whose text is mostly one link's text, or starts with one; a
+    paragraph of a few words that is exactly one link's text."""
     items = [i for i, kind in enumerate(kinds) if kind == "list"]
-    if not items:
+    low, high = _LINKED_PARAGRAPH_WORDS
+    paragraphs = [
+        i for i, kind in enumerate(kinds) if kind == "p" and low <= len(lines[i].split()) <= high
+    ]
+    if not items and not paragraphs:
         return (False,) * len(lines)
-    anchors = {" ".join(a.text_content().split()).casefold() for a in _LINK_TEXTS(tree)}
+    anchors = {
+        normalize("NFC", " ".join(a.text_content().split())).casefold() for a in _LINK_TEXTS(tree)
+    }
     anchors.discard("")
     linked = [False] * len(lines)
     for i in items:
@@ -287,6 +299,9 @@ def _linked(tree: HtmlElement, lines: tuple[str, ...], kinds: tuple[str, ...]) -
             or (len(a) >= _MIN_LINK_HEAD and key.startswith(a))
             for a in anchors
         )
+    for i in paragraphs:
+        key = " ".join(lines[i].split()).casefold()
+        linked[i] = key in anchors or key.lstrip(_LINK_MARKS) in anchors
     return tuple(linked)
 
 

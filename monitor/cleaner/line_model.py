@@ -13,7 +13,10 @@ that a line is article text. The rules' decision stands unless the model is conf
   language switchers, share prompts, the issue's phrase lists).
 
 Weights live in ``line_model.json``, written by ``bench/train_line_model.py`` from the
-dev split of the Zyte article benchmark only; retraining is deterministic.
+dev split of the Zyte article benchmark only; retraining is deterministic. The shipped
+thresholds (``drop_below`` 0, ``rescue_above`` 1) switch it off: cross-validated by site
+it did not beat the rules (see the trainer), and off the pages it learnt from its rescues
+were mostly buttons, contact lines and names.
 """
 
 from __future__ import annotations
@@ -252,6 +255,8 @@ def refine(
     if len(found.kinds) != len(found.lines) or not found.lines:
         return list(rule_keep)
     model = model or load_model()
+    if model.drop_below <= 0 and model.rescue_above >= 1:
+        return list(rule_keep)  # it could change nothing: no row is built
     # Kept lines are asked only with a threshold above 0, furniture never: only the other
     # lines' rows are built (a row costs more than the rules that judged the line).
     asked = [

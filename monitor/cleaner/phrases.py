@@ -114,6 +114,17 @@ WHOLE_LINES: frozenset[str] = frozenset(
         "zobacz także", "leia também", "veja também", "leia mais", "temas relacionados",
         "ansprechpartner", "pressekontakt", "kontakt", "temas", "themen", "etiquetas",
         "release date",
+        # player, caption and layout controls shown as text; skip links
+        "continue reading the main story", "show caption", "hide caption",
+        "show caption hide caption", "toggle caption", "enlarge this image", "ad feedback",
+        "story continues below advertisement", "article continues below advertisement",
+        "advertisement - continue reading below", "scroll to continue with content",
+        "listen to this article", "sponsored content", "recommended video",
+        "recommended videos", "join our mailing list", "thank you for subscribing", "close",
+        "skip to main content", "zum inhalt springen", "zum hauptinhalt springen",
+        "aller au contenu", "aller au contenu principal", "ir al contenido",
+        "saltar al contenido", "перейти к содержимому", "zum seitenanfang", "nach oben",
+        "retour en haut", "volver arriba",
     }
 )
 
@@ -249,6 +260,11 @@ FORM_PHRASES: tuple[str, ...] = (
     "your browser does not support the video",
     "your browser does not support html5 video",
     "media playback is unsupported on your device",
+    # a paywall's counter; an embed the page could not show
+    "you have reached your limit of free articles",
+    "you've reached your free article limit",
+    "this content is imported from",
+    "the same content in another format",
 )
 
 PREFIXES: tuple[str, ...] = (

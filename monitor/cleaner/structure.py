@@ -10,7 +10,12 @@ links to other stories from the article's own list; the element can:
 - a standfirst: a first line set as a lower heading that repeats the page's declared
   description. The same words in a paragraph are the article's lead, and stay;
 - a teaser block: after the last paragraph, a heading followed by lists and headings
-  only ("More from ...", then headlines of other stories) up to the end of the text.
+  only ("More from ...", then headlines of other stories) up to the end of the text;
+- a paragraph that is exactly one link's text, of a few words (``extract._linked``):
+  another story's headline set between the paragraphs ("Skyrim finally beaten as…"),
+  a promotion ("Get access to … Pro"). Text of the story links a phrase, not the whole
+  paragraph. So is a list item of five words or more that is a link, or headed by one,
+  and is no sentence ("- 15 Amazing Images of Stars").
 
 Lines already furniture by text (``boilerplate.is_furniture``) are looked through.
 """
@@ -20,12 +25,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
-from monitor.cleaner.boilerplate import is_echo, is_furniture, normalise
+from monitor.cleaner.boilerplate import is_echo, is_furniture, is_sentence, normalise
 
 __all__ = ["HEADINGS", "element_drops", "remove_by_element"]
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _MIN_HEADLINE_WORDS = 4
+_MIN_LINKED_ITEM_WORDS = 5  # "- 1/2 tsp vanilla extract" may link the product
 
 
 def remove_by_element(
@@ -50,14 +56,28 @@ def element_drops(
     """Indices of the lines :func:`remove_by_element` drops (none without ``kinds``).
 
     ``linked`` (``extract.Extraction.linked``), when given, says which list items are
-    links: a trailing list whose items are not (recipe steps, an agenda) is no teaser.
+    links: a trailing list whose items are not (recipe steps, an agenda) is no teaser;
+    a paragraph it flags is a link to elsewhere and goes.
     """
     if len(kinds) != len(lines):
         return set()
     teasers = _teaser_block(lines, kinds)
-    if len(linked) == len(lines) and not all(linked[i] for i in teasers if kinds[i] == "list"):
-        teasers = []
-    return set(_lead(lines, kinds, description)) | set(teasers)
+    links: list[int] = []
+    if len(linked) == len(lines):
+        if not all(linked[i] for i in teasers if kinds[i] == "list"):
+            teasers = []
+        links = [i for i, kind in enumerate(kinds) if linked[i] and _links_away(lines[i], kind)]
+    return set(_lead(lines, kinds, description)) | set(teasers) | set(links)
+
+
+def _links_away(line: str, kind: str) -> bool:
+    """A flagged line that is another story's headline: a paragraph that is one link (the
+    flag says so), or a list item headed by a link that is no sentence (a summary point
+    that links its first words ends like one)."""
+    if kind == "p":
+        return True
+    words = len(line.removeprefix("- ").split())
+    return kind == "list" and words >= _MIN_LINKED_ITEM_WORDS and not is_sentence(line)
 
 
 def _body(lines: Sequence[str], indices: Iterable[int]) -> Iterator[int]:

@@ -65,6 +65,8 @@ LOOKALIKES = {
     "related-posts-sentence": "Related posts on social media were removed after the vote.",
     "de-more-from-sentence": "Mehr aus der Region lesen Sie in unserer Ausgabe von morgen.",
     "newsletter-sentence": "The ministry announced the change in its weekly newsletter.",
+    "close-sentence": "The ministry will close the border crossing on Friday.",
+    "imported-sentence": "Most of the gas is imported from Russia through two pipelines.",
 }
 
 # Seen on trafilatura's evaluation set (dev pages), in the middle of the article text.
@@ -93,6 +95,18 @@ MID_ARTICLE_FURNITURE = {
     "JavaScript in deinem Browser, bevor du fortfährst.",
     "old-browser": "You are using an outdated browser. Please upgrade it to view this site.",
     "media-playback": "Media playback is unsupported on your device",
+    # Controls of a news page's player, captions and layout, shown as text
+    "continue-reading": "Continue reading the main story",
+    "caption-toggle": "Show Caption Hide Caption",
+    "continues-below": "Story continues below advertisement",
+    "ad-feedback": "Ad Feedback",
+    "listen": "Listen to this article",
+    "skip-link": "Skip to main content",
+    "de-skip-link": "Zum Inhalt springen",
+    "de-to-top": "Zum Seitenanfang",
+    "paywall-counter": "You have reached your limit of free articles.",
+    "imported-embed": "This content is imported from Twitter. You may be able to find the same "
+    "content in another format, or you may be able to find more information, at their web site.",
 }
 
 

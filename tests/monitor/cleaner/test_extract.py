@@ -297,6 +297,54 @@ def test_list_items_that_are_links_are_marked_linked() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        '<p><a href="/chess">SCO summit: Putin and Xi agree on a new trade route</a></p>',
+        '<p>&raquo; <a href="/chess">SCO summit: Putin and Xi agree on a new trade route</a></p>',
+        '<p><a href="/chess">Who will host the SCO summit in 2026?</a></p>',
+    ],
+    ids=["headline", "marked", "question"],
+)
+def test_paragraph_that_is_one_link_is_another_story(link: str) -> None:
+    """A paragraph that is exactly one link's text, set between the story's paragraphs,
+    is another story's headline: it must not reach the matcher. A paragraph that links
+    a phrase is the story's own."""
+    own = (
+        '<p>The talks, <a href="/talks">held in Minsk on Friday</a>, ended early, the '
+        "federation said in a statement on its website.</p>"
+    )
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:2]) + link + own
+    body += f"<p>{PARAGRAPHS[2]}</p>"
+    text = clean_html(f"<html><body><article>{body}</article></body></html>").text
+    assert "SCO" not in text
+    assert "held in Minsk on Friday" in text
+    assert all(p in text for p in PARAGRAPHS)
+
+
+def test_list_of_linked_headlines_between_paragraphs_is_other_stories() -> None:
+    """A "Related" list set inside the story, each item headed by a link to another story
+    and no sentence: none of it reaches the matcher; the story's own points stay."""
+    related = "".join(
+        f'<li><a href="/s{i}">{title}</a> {excerpt}</li>'
+        for i, (title, excerpt) in enumerate(
+            [
+                ("SCO summit ends with a pledge", "on trade routes and a new bank"),
+                ("Chess olympiad moves to Budapest", "after the venue fell through"),
+            ]
+        )
+    )
+    points = "<ul><li>Two rounds a day until Sunday.</li><li>Tie-breaks on Monday.</li></ul>"
+    body = (
+        f"<p>{PARAGRAPHS[0]}</p><ul>{related}</ul><p>{PARAGRAPHS[1]}</p>{points}"
+        f"<p>{PARAGRAPHS[2]}</p>"
+    )
+    text = clean_html(f"<html><body><article>{body}</article></body></html>").text
+    assert "SCO" not in text and "Budapest" not in text
+    assert "Two rounds a day until Sunday." in text
+    assert all(p in text for p in PARAGRAPHS)
+
+
 def test_text_comes_out_composed_as_a_watch_term_is_typed() -> None:
     decomposed = PARAGRAPHS[0].replace("Beijing", "Pe\u0301kin")  # e + combining acute
     rest = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[1:])

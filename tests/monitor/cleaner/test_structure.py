@@ -60,3 +60,25 @@ def test_trailing_steps_that_are_not_links_kept() -> None:
     lines, kinds = [*BODY, *tail], ["p", "p", "h3", "list", "list"]
     assert element_drops(lines, kinds, linked=[False] * 5) == set()
     assert element_drops(lines, kinds, linked=[False, False, False, True, True]) == {2, 3, 4}
+
+
+def test_linked_headlines_in_the_body_removed_linked_points_kept() -> None:
+    """Between the paragraphs, a list item that is a link to another story (no sentence,
+    five words or more) goes wherever it sits; a summary point that links its first
+    words, a short linked item (an ingredient, a product) and an unlinked item stay."""
+    items = [
+        "- 15 Amazing Images of Stars",  # another story
+        "- The ministry is investigating the pipeline operator amid the layoffs.",
+        "- 1/2 tsp vanilla extract",
+        "- Gas storage levels across the European Union",  # not a link
+    ]
+    lines = [BODY[0], *items, BODY[1]]
+    kinds = ["p", "list", "list", "list", "list", "p"]
+    linked = [False, True, True, True, False, False]
+    assert element_drops(lines, kinds, linked=linked) == {1}
+
+
+def test_paragraph_that_is_one_link_removed() -> None:
+    lines = [BODY[0], "SCO summit: Putin and Xi agree on a new trade route", BODY[1]]
+    assert element_drops(lines, ["p", "p", "p"], linked=[False, True, False]) == {1}
+    assert element_drops(lines, ["p", "p", "p"], linked=[False] * 3) == set()
