@@ -299,6 +299,7 @@ class WriterPipeline:
         # the batch: what waits to be written, in the order it came
         self.batch: list[_Poll | _Article] = []
         self.batch_articles = 0
+        self.batch_size = BATCH  # articles; the setting NEWSHOUND_STORE_BATCH
         self._flush_call: Any = None
         self._intervals = {s.name: s.interval for s in config.sources}
 
@@ -309,6 +310,7 @@ class WriterPipeline:
         crawler.newshound_state = writer.store  # type: ignore[attr-defined]
         crawler.newshound_ledger = writer.ledger  # type: ignore[attr-defined]
         writer.ledger.watch(crawler)  # each item counted back as it leaves the pipeline
+        writer.batch_size = crawler.settings.getint("NEWSHOUND_STORE_BATCH", BATCH)
         return writer
 
     def open_spider(self) -> None:
@@ -348,7 +350,7 @@ class WriterPipeline:
 
     def _add(self, what: _Poll | _Article) -> None:
         self.batch.append(what)
-        if self.batch_articles >= BATCH or len(self.batch) >= UNCHANGED_BATCH:
+        if self.batch_articles >= self.batch_size or len(self.batch) >= UNCHANGED_BATCH:
             self.flush()
         elif self._flush_call is None:
             from scrapy.utils.asyncio import call_later
