@@ -11,21 +11,32 @@ The applying itself is ``OutcomeWriter``, which needs no crawl: the cluster's wr
 
 What is committed when (and why an interrupted crawl loses nothing):
 
-- an article, its matches and its outbox rows: one transaction, as soon as it is ready
-  (the outbox row beside the article is what makes alerts exactly-once);
+- everything the crawl writes goes in batches: one transaction per ``BATCH`` articles, or
+  ``BATCH_AFTER`` seconds after the first thing waiting, and at the end of the crawl.
+  The pipeline keeps what is ready in memory (the article, cleaned, matched, its
+  near-duplicate signature computed) and writes a batch at once: the write lock is held
+  only while it is written, never while pages are fetched or cleaned, so the daemon's
+  delivery and heartbeat write in between, and another process sees an article at most
+  ``BATCH_AFTER`` seconds (plus one batch's writing) after it was ready;
+- an article, its matches and its outbox rows are one savepoint of their batch, so an
+  article the database refuses leaves none of its rows (the outbox row beside the
+  article is what makes alerts exactly-once);
 - a source's outcome: when its poll has settled (``scraper.crawl_state.PollLedger``),
   i.e. every entry its body listed is stored or dropped on purpose (known, robots.txt,
   over a cap) and every follow-up request (next listing page, child sitemap, discovered
   feed) has been answered and settled in turn. Only then are the body's validators
-  (ETag, Last-Modified, digest) kept. A crawl killed before that leaves the source's row
-  as it was: the next poll fetches and parses the body again, and dedupe skips what was
+  (ETag, Last-Modified, digest) kept. It goes into the batch after its articles, the
+  same one or a later one. A crawl killed before that leaves the source's row as it
+  was: the next poll fetches and parses the body again, and dedupe skips what was
   stored. An entry whose page failed for now (``EntryFailed``) settles as incomplete:
   the poll is recorded, the old validators stay, for at most
   ``monitor.store.store.MAX_HELD_POLLS`` polls in a row. An entry the database refused
-  (``EntryNotStored``: a full disk) holds them for as long as that lasts: a disk full
-  for longer than three polls must not lose the entries it refused;
-- unchanged polls: in batches (``UNCHANGED_BATCH`` or ``UNCHANGED_FLUSH_AFTER``), and at
-  the end of the crawl. Losing one only makes that source due again.
+  (a full disk) holds them for as long as that lasts: a disk full for longer than three
+  polls must not lose the entries it refused. A batch whose COMMIT fails loses all it
+  held; each source with an article or outcome in it is held the same way (its
+  pending poll keeps the old validators), and its stats are not counted;
+- unchanged polls: in the batch too (``UNCHANGED_BATCH`` of them also make one). Losing
+  one only makes that source due again.
 """
 
 from __future__ import annotations
@@ -33,7 +44,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -43,13 +54,13 @@ from scrapy.statscollectors import StatsCollector
 from monitor.alerts.routing import Counter, plan_alerts
 from monitor.cleaner.site_lines import line_hashes
 from monitor.config import Config
+from monitor.matcher import MatchResult
 from monitor.store import ArticleRecord, OutboxEntry, Store, text_signature
 from monitor.urls import url_host
 from scraper.crawl_state import PollLedger
 from scraper.items import (
     OUTCOMES,
     ArticlePage,
-    EntryNotStored,
     Outcome,
     PagePolled,
     PagesForgotten,
@@ -59,15 +70,30 @@ from scraper.items import (
     SourceUnchanged,
 )
 
-__all__ = ["OutcomeWriter", "WriterPipeline"]
+__all__ = ["OutcomeWriter", "PreparedArticle", "WriterPipeline"]
 
 log = logging.getLogger(__name__)
 
-# Unchanged polls are written in batches: this many, or this many seconds after the first
-# one waiting, and at the end of the crawl. A crash loses at most a batch of "unchanged"
-# records, and a lost one only makes that source due again: it is polled once more.
+# A batch is written in one transaction when it holds this many articles, or this many
+# polls (most of them unchanged), or this many seconds after its first item, and at the
+# end of the crawl. One COMMIT costs about as much CPU as writing five articles; a
+# hundred to a transaction make it noise, and half a second keeps alerts prompt.
+BATCH = 100
 UNCHANGED_BATCH = 200
-UNCHANGED_FLUSH_AFTER = 1.0
+BATCH_AFTER = 0.5
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article ready to write: what ``OutcomeWriter.prepare_article`` computed from its
+    page (no database read), without the page's body."""
+
+    record: ArticleRecord
+    matches: list[dict[str, Any]]
+    result: MatchResult
+    signature: Any  # duplicates.text_signature; None for a text too short, or an update
+    known_id: int | None  # the stored article this updates
+    site: tuple[str, set[str]] | None  # (host, line hashes) of a page that was cleaned
 
 
 class OutcomeWriter:
@@ -123,9 +149,15 @@ class OutcomeWriter:
         return self.config.source(source).interval
 
     def store_article(self, page: ArticlePage) -> ArticlePage:
-        """The article, its matches and outbox rows in one transaction (an update of a
-        stored one when ``page.known_id``). Raises ``DropItem`` when it is stored already
-        or unchanged; ``sqlite3.Error`` when it cannot be written."""
+        """``write_article(prepare_article(page))``: the article, its matches and outbox
+        rows in one transaction (a savepoint of the one open). Raises ``DropItem`` when it
+        is stored already or unchanged; ``sqlite3.Error`` when it cannot be written."""
+        self.write_article(self.prepare_article(page))
+        return page
+
+    def prepare_article(self, page: ArticlePage) -> PreparedArticle:
+        """What storing ``page`` needs that no database read changes: its record, its
+        matches, its near-duplicate signature, its site's line hashes."""
         assert page.cleaned is not None and page.result is not None
         entry, cleaned, result = page.entry, page.cleaned, page.result
         record = ArticleRecord(
@@ -142,49 +174,62 @@ class OutcomeWriter:
                        "found": h.found, "snippet": h.snippet} for h in tm.hits]}
             for name, tm in result.terms.items()
         ]  # fmt: skip
-        if page.known_id is not None:
-            return self._store_update(page, record, matches)
-        signature = text_signature(cleaned.text)
+        new = page.known_id is None
+        site = None
+        if new and page.body is not None:
+            site = (url_host(page.final_url or entry.link), line_hashes(cleaned.text))
+        signature = text_signature(cleaned.text) if new else None
+        return PreparedArticle(record, matches, result, signature, page.known_id, site)
+
+    def write_article(self, article: PreparedArticle) -> None:
+        """Write a prepared article, its matches and outbox rows in one transaction (a
+        savepoint of the one open). Raises ``DropItem`` when it is stored already or
+        unchanged; ``sqlite3.Error`` when it cannot be written."""
+        if article.known_id is not None:
+            return self._store_update(article)
+        record, signature = article.record, article.signature
+        # Stored meanwhile, under another spelling of its URL: by an earlier article of
+        # this batch (whose page named the same story) or by another process.
+        if self.store.known_article(record.url, None, record.source) is not None:
+            raise DropItem(f"stored meanwhile: {record.url}", log_level="DEBUG")
         original = self.store.near_duplicate(signature) if signature is not None else None
         # A near-duplicate alerts nobody: its first copy already did (or did not match).
-        outbox = [] if original else plan_alerts(self.config.channels, record, result,
-            max_age=self.config.max_age(entry.source), stats=self.stats)  # fmt: skip
+        outbox = [] if original else plan_alerts(self.config.channels, record, article.result,
+            max_age=self.config.max_age(record.source), stats=self.stats)  # fmt: skip
         # One transaction for everything the article changes: the site's line counts and
         # the source's last-new-item mark move only for a page that is stored.
         with self.store.transaction():
             article_id = self.store.insert_article(
-                record, matches, result.rules, outbox, keep_text=self.config.storage.store_all,
-                duplicate_of=original, signature=signature,
+                record, article.matches, article.result.rules, outbox,
+                keep_text=self.config.storage.store_all, duplicate_of=original,
+                signature=signature,
             )  # fmt: skip
             if article_id is None:
                 raise DropItem(f"stored meanwhile: {record.url}", log_level="DEBUG")
-            if page.body is not None:
-                self.store.record_site_lines(
-                    url_host(page.final_url or entry.link), line_hashes(cleaned.text)
-                )
-            self.store.new_items(entry.source, 1)
+            if article.site is not None:
+                self.store.record_site_lines(*article.site)
+            self.store.new_items(record.source, 1)
         self.stats.inc_value("newshound/store/duplicates" if original else "newshound/store/stored")
-        return page
+        return None
 
-    def _store_update(
-        self, page: ArticlePage, record: ArticleRecord, matches: list[dict[str, Any]]
-    ) -> ArticlePage:
-        assert page.result is not None and page.known_id is not None
+    def _store_update(self, article: PreparedArticle) -> None:
+        assert article.known_id is not None
+        record = article.record
         changed = self.store.update_article(
-            page.known_id, record, matches, page.result.rules,
-            self._update_alerts(page, record), keep_text=self.config.storage.store_all,
+            article.known_id, record, article.matches, article.result.rules,
+            self._update_alerts(article), keep_text=self.config.storage.store_all,
         )  # fmt: skip
         if not changed:
             self.stats.inc_value("newshound/store/unchanged")
             raise DropItem(f"unchanged: {record.url}", log_level="DEBUG")
         self.stats.inc_value("newshound/store/updated")
-        return page
 
-    def _update_alerts(self, page: ArticlePage, record: ArticleRecord) -> list[OutboxEntry]:
+    def _update_alerts(self, article: PreparedArticle) -> list[OutboxEntry]:
         """An update alerts only channels with ``alert_on_updates`` that want a term the
         stored article did not match before."""
-        assert page.result is not None and page.known_id is not None
-        added = set(page.result.terms) - self.store.matched_terms(page.known_id)
+        assert article.known_id is not None
+        record, result = article.record, article.result
+        added = set(result.terms) - self.store.matched_terms(article.known_id)
         wanted = {
             c.name
             for c in self.config.channels
@@ -192,24 +237,69 @@ class OutcomeWriter:
         }
         if not wanted:
             return []
-        url = self.store.article_url(page.known_id)
+        url = self.store.article_url(article.known_id)
         stored = replace(record, url=url) if url else record
         planned = plan_alerts(
-            self.config.channels, stored, page.result, max_age=self.config.max_age(record.source)
+            self.config.channels, stored, result, max_age=self.config.max_age(record.source)
         )
         return [e for e in planned if e.channel in wanted]
+
+
+class HeldCounts:
+    """Counts kept back until the batch they describe is committed (``commit``), or
+    forgotten with it (``discard``); ``mark``/``forget_since``: one article's."""
+
+    def __init__(self, stats: Counter) -> None:
+        self.stats = stats
+        self.held: list[tuple[str, int]] = []
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        self.held.append((key, count))
+
+    def mark(self) -> int:
+        return len(self.held)
+
+    def forget_since(self, mark: int) -> None:
+        del self.held[mark:]
+
+    def commit(self) -> None:
+        for key, count in self.held:
+            self.stats.inc_value(key, count)
+        self.held.clear()
+
+    def discard(self) -> None:
+        self.held.clear()
+
+
+@dataclass(frozen=True)
+class _Poll:
+    source: str
+    outcomes: list[Outcome]
+    complete: bool
+    refused: bool
+
+
+@dataclass(frozen=True)
+class _Article:
+    source: str
+    url: str
+    article: PreparedArticle
 
 
 class WriterPipeline:
     def __init__(self, config: Config, stats: StatsCollector) -> None:
         self.config, self.stats = config, stats
         self.store = Store(config.storage.path)  # opens its connection on first use
-        self.writer = OutcomeWriter(config, self.store, stats)
+        self.counts = HeldCounts(stats)
+        self.writer = OutcomeWriter(config, self.store, self.counts)
         self.ledger = PollLedger()
         self.ledger.on_settled = self.apply_outcomes
         self.ledger.on_report = self.apply_reported
         self.outcomes: dict[str, list[Outcome]] = {}
-        self.unchanged: list[tuple[str, int, float, float]] = []
+        # the batch: what waits to be written, in the order it came
+        self.batch: list[_Poll | _Article] = []
+        self.batch_articles = 0
+        self.batch_size = BATCH  # articles; the setting NEWSHOUND_STORE_BATCH
         self._flush_call: Any = None
         self._intervals = {s.name: s.interval for s in config.sources}
 
@@ -220,6 +310,7 @@ class WriterPipeline:
         crawler.newshound_state = writer.store  # type: ignore[attr-defined]
         crawler.newshound_ledger = writer.ledger  # type: ignore[attr-defined]
         writer.ledger.watch(crawler)  # each item counted back as it leaves the pipeline
+        writer.batch_size = crawler.settings.getint("NEWSHOUND_STORE_BATCH", BATCH)
         return writer
 
     def open_spider(self) -> None:
@@ -227,54 +318,21 @@ class WriterPipeline:
 
     def close_spider(self) -> None:
         try:
-            self.flush_unchanged()
+            self.flush()
         finally:
             self.store.close()
 
     # --- the ledger: what each poll still waits for ----------------------------------------
 
     def apply_outcomes(self, source: str, complete: bool) -> None:
-        """The poll of ``source`` has settled: apply what it found (see the module doc)."""
+        """The poll of ``source`` has settled: its outcome joins the batch (module doc)."""
         refused = self.ledger.take_refused(source)
-        self._apply_safely(source, self.outcomes.pop(source, []), complete, refused)
-
-    def _apply_safely(
-        self, source: str, outcomes: list[Outcome], complete: bool, refused: bool = False
-    ) -> None:
-        try:
-            self._apply(source, outcomes, complete, refused)
-        except sqlite3.Error as e:
-            self.stats.inc_value("newshound/store/failed")
-            log.error("source=%r store error=%s: the poll is not recorded", source, e)
+        self._add(_Poll(source, self.outcomes.pop(source, []), complete, refused))
 
     def apply_reported(self, outcomes: Sequence[Outcome]) -> None:
-        """A poll that put nothing into the crawl (``PollLedger.report``): applied now."""
+        """A poll that put nothing into the crawl (``PollLedger.report``): into the batch."""
         if outcomes:
-            self._apply_safely(outcomes[0].source, list(outcomes), True)
-
-    def _apply(
-        self, source: str, outcomes: list[Outcome], complete: bool, refused: bool = False
-    ) -> None:
-        self.writer.apply_poll(outcomes, complete, self._unchanged_poll, refused)
-
-    def _unchanged_poll(self, o: SourceUnchanged) -> None:
-        interval = self._intervals.get(o.source) or self.config.source(o.source).interval
-        self.unchanged.append((o.source, o.status, o.when, interval))
-        if len(self.unchanged) >= UNCHANGED_BATCH:
-            self.flush_unchanged()
-        elif self._flush_call is None:
-            from scrapy.utils.asyncio import call_later
-
-            self._flush_call = call_later(UNCHANGED_FLUSH_AFTER, self.flush_unchanged)
-
-    def flush_unchanged(self) -> None:
-        """Write the unchanged polls recorded so far, in one transaction."""
-        if self._flush_call is not None:
-            self._flush_call.cancel()  # a no-op when it is this very call
-            self._flush_call = None
-        polls, self.unchanged = self.unchanged, []
-        if polls:
-            self.store.sources_unchanged(polls)
+            self._add(_Poll(outcomes[0].source, list(outcomes), True, False))
 
     # --- items ------------------------------------------------------------------------------
 
@@ -284,8 +342,115 @@ class WriterPipeline:
             return item  # applied when its poll settles: item_scraped -> the ledger
         if not isinstance(item, ArticlePage):
             return item
+        self.batch_articles += 1
+        self._add(_Article(item.entry.source, item.entry.url, self.writer.prepare_article(item)))
+        return item
+
+    # --- the batch --------------------------------------------------------------------------
+
+    def _add(self, what: _Poll | _Article) -> None:
+        self.batch.append(what)
+        if self.batch_articles >= self.batch_size or len(self.batch) >= UNCHANGED_BATCH:
+            self.flush()
+        elif self._flush_call is None:
+            from scrapy.utils.asyncio import call_later
+
+            self._flush_call = call_later(BATCH_AFTER, self.flush)
+
+    def flush(self) -> None:
+        """Write the batch in one transaction (see the module doc); nothing open after."""
+        if self._flush_call is not None:
+            self._flush_call.cancel()  # a no-op when it is this very call
+            self._flush_call = None
+        batch, self.batch, self.batch_articles = self.batch, [], 0
+        if not batch:
+            return
+        # sources with an article the database refused (held however long that lasts),
+        # or that failed otherwise (incomplete, as an item error makes a poll)
+        refused: set[str] = set()
+        failed: set[str] = set()
+        unchanged: list[tuple[str, int, float, float]] = []
         try:
-            return self.writer.store_article(item)
-        except sqlite3.Error as e:  # a full disk, a locked file: the next poll tries again
+            with self.store.transaction():
+                for what in batch:
+                    if isinstance(what, _Article):
+                        self._write_article(what, refused, failed)
+                    else:
+                        self._write_poll(what, refused, failed, unchanged)
+                if unchanged:
+                    self.store.sources_unchanged(unchanged)
+        except Exception as e:  # its COMMIT failed, SQLite ended the transaction, a bug
+            self._rolled_back(batch, e)
+        else:
+            self.counts.commit()
+
+    def _write_article(self, what: _Article, refused: set[str], failed: set[str]) -> None:
+        mark = self.counts.mark()
+        try:
+            self.writer.write_article(what.article)
+        except DropItem:
+            pass  # stored meanwhile, or an update that changes nothing
+        except Exception as e:  # its savepoint is rolled back: none of its rows is kept
+            if not self.store.db.conn.in_transaction:
+                raise  # SQLite ended the whole transaction: the batch is gone with it
+            self.counts.forget_since(mark)
+            if isinstance(e, sqlite3.Error):  # a full disk, a read-only file
+                refused.add(what.source)
+                self._hold(what.source)
+                self.stats.inc_value("newshound/store/failed")
+                log.error("%s: not stored: %s", what.url, e)
+            else:
+                failed.add(what.source)
+                if what.source in self.ledger.open:
+                    self.ledger.incomplete.add(what.source)
+                log.exception("%s: not stored", what.url)
+
+    def _write_poll(
+        self,
+        what: _Poll,
+        refused: set[str],
+        failed: set[str],
+        unchanged: list[tuple[str, int, float, float]],
+    ) -> None:
+        mark, waiting = self.counts.mark(), len(unchanged)
+        try:
+            with self.store.transaction():
+                self.writer.apply_poll(
+                    what.outcomes, what.complete and what.source not in refused | failed,
+                    lambda o: unchanged.append((o.source, o.status, o.when, self._interval(o))),
+                    what.refused or what.source in refused,
+                )  # fmt: skip
+        except sqlite3.Error as e:
+            if not self.store.db.conn.in_transaction:
+                raise
+            self.counts.forget_since(mark)
+            del unchanged[waiting:]
             self.stats.inc_value("newshound/store/failed")
-            raise EntryNotStored(f"{item.entry.url}: not stored: {e}", log_level="ERROR") from None
+            log.error("source=%r store error=%s: the poll is not recorded", what.source, e)
+
+    def _interval(self, o: SourceUnchanged) -> float:
+        return self._intervals.get(o.source) or self.config.source(o.source).interval
+
+    def _hold(self, source: str) -> None:
+        """The database refused what ``source``'s poll led to: if that poll is still
+        open, its validators are held when it settles (``PollLedger.take_refused``)."""
+        if source in self.ledger.open:
+            self.ledger.incomplete.add(source)
+            self.ledger.refused.add(source)
+
+    def _rolled_back(self, batch: list[_Poll | _Article], error: Exception) -> None:
+        """A batch that could not be committed: none of it is kept. The outcomes in it
+        are lost with their articles (their sources are due again, their rows as they
+        were); a source whose poll is still open is held back, so its validators are not
+        kept over the articles lost here."""
+        self.counts.discard()
+        sources = {what.source for what in batch}
+        for source in sources:
+            self._hold(source)
+        articles = sum(isinstance(what, _Article) for what in batch)
+        self.stats.inc_value("newshound/store/failed", max(articles, 1))
+        log.error(
+            "store error=%s: a batch of %d articles and %d polls was rolled back; "
+            "its %d sources are polled again",
+            error, articles, len(batch) - articles, len(sources),
+        )  # fmt: skip

@@ -4,9 +4,10 @@ Redis instead of crawling, and applies what the workers send back.
     scheduler (scheduler.py) ──► queue_polls: one JSON poll job per due source, with its
                                  validators and pages, on <prefix>:polls
     workers (newshound worker) ─► <prefix>:outcomes
-    consume ◄── XREADGROUP (group "writer"): each message applied through the same
-                OutcomeWriter as a local crawl's WriterPipeline (scraper/writer.py),
-                then XACK + XDEL after the commit
+    consume ◄── XREADGROUP (group "writer"): the messages of one read (up to
+                READ_COUNT) applied in one transaction, each a savepoint of it, through
+                the same OutcomeWriter as a local crawl's WriterPipeline
+                (scraper/writer.py), then XACK + XDEL after the COMMIT
 
 What makes it safe to apply a message twice (a writer killed between its commit and its
 XACK reads the message again; a job whose worker died is polled again by another):
@@ -14,7 +15,9 @@ an article is keyed by its URL (``insert_article`` stores nothing the second tim
 second outbox row and no second alert), and a poll's outcome is skipped when its source
 has been polled since the job was queued. A message that does not decode is logged,
 counted and acknowledged: one foreign entry never stops the writer. A message that
-cannot be written (a full disk) is left unacknowledged and read again.
+cannot be written (a full disk) is left unacknowledged and read again, with those after
+it; a read whose COMMIT fails is all read again. Nothing is published to Redis, counted
+or acknowledged before the COMMIT that keeps it.
 
 After storing an article the writer publishes its keys (URL key, listed URL, source +
 GUID) to ``<prefix>:known:*`` with the retention period as TTL, so workers drop the story
@@ -33,6 +36,7 @@ import logging
 import sqlite3
 import time
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -64,7 +68,7 @@ from scraper.cluster.messages import (
 )
 from scraper.cluster.state import known_value
 from scraper.items import ArticlePage, SourceFailed, SourcePolled, SourceUnchanged
-from scraper.writer import OutcomeWriter
+from scraper.writer import HeldCounts, OutcomeWriter
 
 __all__ = ["ClusterError", "ClusterWriter"]
 
@@ -95,7 +99,9 @@ class ClusterWriter:
         self.keys = Keys(self.cluster.key_prefix)
         self.store = Store(config.storage.path)
         self.stats = Stats()
-        self.writer = OutcomeWriter(config, self.store, self.stats)
+        self.counts = HeldCounts(self.stats)  # what the writer counts: kept at COMMIT
+        self.writer = OutcomeWriter(config, self.store, self.counts)
+        self.after_commit: list[Callable[[], None]] = []  # metrics of what is committed
         self.known_ttl = int(config.storage.keep or DEFAULT_KNOWN_TTL)
         self.sources = {s.name for s in config.sources}
         self.client: Any = None
@@ -175,32 +181,62 @@ class ClusterWriter:
                 await asyncio.sleep(2.0)
 
     async def _apply_all(self, entries: list[tuple[Any, Any]]) -> bool:
-        """Apply ``entries`` in order, acknowledging each after its commit; False when one
-        could not be written (it and the rest stay pending)."""
-        done = []
+        """Apply ``entries`` in order in one transaction, each a savepoint of it, and
+        acknowledge them after its COMMIT; False when one could not be written (it and
+        the rest stay pending) or the COMMIT failed (all of them stay pending)."""
+        done: list[Any] = []
+        published: list[tuple[str, Any]] = []
+        batch = self._mark()
         ok = True
-        for entry_id, fields in entries:
-            try:
-                published = self.apply(fields)
-            except sqlite3.Error as e:
-                log_event(log, "outcome_not_stored", logging.ERROR, entry=_text(entry_id),
-                          error=str(e))  # fmt: skip
-                ok = False
-                break
-            except Exception as e:  # noqa: BLE001 - one bad message must not stop the writer
-                self.stats.inc_value("newshound/cluster/refused")
-                log_event(log, "outcome_refused", logging.ERROR, entry=_text(entry_id),
-                          reason=f"cannot apply: {e!r}")  # fmt: skip
-                published = []
-            if published:
-                await self._publish(published)
-            done.append(entry_id)
+        try:
+            with self.store.transaction():
+                for entry_id, fields in entries:
+                    message = self._mark()
+                    try:
+                        with self.store.transaction():  # the message whole, or none of it
+                            published += self.apply(fields)
+                    except Exception as e:  # noqa: BLE001 - one bad message must not stop the writer
+                        if not self.store.db.conn.in_transaction:
+                            raise  # SQLite ended the transaction: none of the read is kept
+                        self._forget_since(message)
+                        if isinstance(e, sqlite3.Error):  # a full disk: it and the rest wait
+                            log_event(log, "outcome_not_stored", logging.ERROR,
+                                      entry=_text(entry_id), error=str(e))  # fmt: skip
+                            ok = False
+                            break
+                        self.stats.inc_value("newshound/cluster/refused")
+                        log_event(log, "outcome_refused", logging.ERROR, entry=_text(entry_id),
+                                  reason=f"cannot apply: {e!r}")  # fmt: skip
+                    done.append(entry_id)
+        except sqlite3.Error as e:  # its COMMIT failed: every entry of the read stays pending
+            self._forget_since(batch)
+            log_event(log, "outcomes_not_stored", logging.ERROR, entries=len(entries),
+                      error=str(e))  # fmt: skip
+            return False
+        self.counts.commit()
+        for count in self.after_commit:
+            count()
+        self.after_commit.clear()
+        if published:
+            await self._publish(published)
         if done:
             pipe = self.client.pipeline(transaction=False)
             pipe.xack(self.keys.outcomes, WRITER_GROUP, *done)
             pipe.xdel(self.keys.outcomes, *done)
             await pipe.execute()
         return ok
+
+    def _mark(self) -> tuple[int, int, int]:
+        return self.counts.mark(), len(self.after_commit), len(self.applied)
+
+    def _forget_since(self, mark: tuple[int, int, int]) -> None:
+        """What was applied since ``mark`` is rolled back: not counted, and a poll in it
+        not taken for applied when its message is read again."""
+        counts, metrics, jobs = mark
+        self.counts.forget_since(counts)
+        del self.after_commit[metrics:]
+        while len(self.applied) > jobs:
+            self.applied.popitem()
 
     def apply(self, fields: Any) -> list[tuple[str, Any]]:
         """Apply one stream entry to the store; returns what to publish to Redis after.
@@ -230,13 +266,13 @@ class ClusterWriter:
         try:
             self.writer.store_article(page)
         except DropItem:  # stored already (a second copy of the message) or unchanged
-            self.stats.inc_value("newshound/cluster/already_stored")
+            self.counts.inc_value("newshound/cluster/already_stored")
         else:
-            self.metrics.articles.inc()
+            self.after_commit.append(self.metrics.articles.inc)
             if page.result is not None and page.result.matched:
-                self.metrics.matched.inc()
+                self.after_commit.append(self.metrics.matched.inc)
             if page.body is not None:
-                self.metrics.pages.inc()
+                self.after_commit.append(self.metrics.pages.inc)
         entry = page.entry
         out = self._known(page.url or entry.url, entry.guid, entry.source, listed=entry.url)
         if page.body is not None:
@@ -274,11 +310,11 @@ class ClusterWriter:
             for o in message.outcomes
         ]  # fmt: skip
         self.writer.apply_poll(outcomes, message.complete, self._unchanged)
-        self.stats.inc_value("newshound/cluster/polls_applied")
+        self.counts.inc_value("newshound/cluster/polls_applied")
         for o in outcomes:
             result = _POLL_RESULTS.get(type(o))
             if result is not None:
-                self.metrics.polls.labels(result).inc()
+                self.after_commit.append(self.metrics.polls.labels(result).inc)
 
     def _unchanged(self, o: SourceUnchanged) -> None:
         self.store.sources_unchanged([(o.source, o.status, o.when, self.writer.interval(o.source))])

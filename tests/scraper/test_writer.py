@@ -5,7 +5,9 @@ its field; one cap on what a source's poll may lead to, for every kind of source
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
+import random
 import sqlite3
 import subprocess
 import sys
@@ -13,11 +15,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
 
+from monitor.cleaner import clean_html
+from monitor.config import load_config
 from monitor.daemon.poll import crawl_command, crawl_env
 from monitor.fixture_site import FixtureSite, Reply, RequestRecord
+from monitor.matcher import Matcher
 from monitor.store import open_database
 from monitor.store.store import MAX_HELD_POLLS
+from scraper.items import ArticlePage, FeedEntry
+from scraper.writer import BATCH, WriterPipeline
 from tests.scraper.test_crawl import crawl
 from tests.support import ROOT, SITE, write_site_config
 from tests.support.sources import rows, write_config
@@ -369,3 +379,166 @@ def test_one_cap_on_what_a_source_leads_to_for_every_kind(tmp_path: Path, kind: 
         crawl_capped(config)
         followed = [p for p in site.paths() if p not in ("/src", "/robots.txt")]
     assert 0 < len(followed) <= CAP, len(followed)
+
+
+# --- one transaction per batch of articles -------------------------------------------------
+
+# COMMIT refused for any batch that stored W's second story: a deferred foreign key that
+# SQLite checks only at COMMIT (as a full disk refuses the WAL frames of a commit), after
+# every statement of the batch succeeded.
+REFUSE_COMMIT = """
+CREATE TABLE guard_parent (id INTEGER PRIMARY KEY);
+CREATE TABLE commit_guard (
+    parent INTEGER REFERENCES guard_parent(id) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE TRIGGER refuse_commit AFTER INSERT ON articles WHEN new.url LIKE '%/w/2.html'
+BEGIN INSERT INTO commit_guard VALUES (1); END;
+"""
+
+
+def serve_two_feeds(site: FixtureSite) -> None:
+    """Feeds W and V, three stories each, with an ETag (a 304 when it is sent back)."""
+    for name in ("w", "v"):
+        items = "".join(
+            f"<item><title>Story {name}{i}</title><link>{site.base}/{name}/{i}.html</link></item>"
+            for i in (1, 2, 3)
+        )
+        feed = f'<rss version="2.0"><channel><title>F</title>{items}</channel></rss>'.encode()
+
+        def feed_route(record: RequestRecord, feed: bytes = feed) -> Reply:
+            if record.headers.get("If-None-Match") == '"v1"':
+                return Reply(304, b"", {"ETag": '"v1"'})
+            return Reply(200, feed, {"Content-Type": "application/rss+xml", "ETag": '"v1"'})
+
+        site.routes[f"/{name}.rss"] = feed_route
+        for i in (1, 2, 3):
+            site.routes[f"/{name}/{i}.html"] = lambda r: Reply(
+                200, distinct_story(f"Story {r.path[1]}{r.path[3]}"), {"Content-Type": "text/html"}
+            )
+
+
+def crawl_with(config: Path, *settings: str) -> str:
+    """One crawl with Scrapy ``settings`` (NAME=VALUE); its log."""
+    flags = [arg for setting in settings for arg in ("-s", setting)]
+    proc = subprocess.run(
+        [*crawl_command(config), *flags],
+        env=crawl_env(), cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    return proc.stderr
+
+
+@pytest.mark.parametrize("batch", [1, 100])
+def test_a_batch_that_cannot_be_committed_loses_nothing(tmp_path: Path, batch: int) -> None:
+    """With one article to a batch, W's second story fails alone, while W's poll is still
+    open: its ETag must not be kept when the poll settles in a later batch (the next poll
+    would be a 304, and the story never fetched again). With the whole crawl in one batch,
+    everything in it is lost together. Either way the next crawl stores every story, with
+    one alert each, and keeps the validators."""
+    stories = {f"{name}/{i}.html" for name in "wv" for i in (1, 2, 3)}
+    with FixtureSite(tmp_path / "empty") as site:
+        (tmp_path / "empty").mkdir(exist_ok=True)
+        serve_two_feeds(site)
+        config = write_config(
+            tmp_path,
+            f'[[sources]]\nname = "W"\nurl = "{site.url("/w.rss")}"\n\n'
+            f'[[sources]]\nname = "V"\nurl = "{site.url("/v.rss")}"\n',
+        )
+        db = tmp_path / "news.db"
+        open_database(db).close()
+        with sqlite3.connect(db) as conn:
+            conn.executescript(REFUSE_COMMIT)
+        log = crawl_with(config, f"NEWSHOUND_STORE_BATCH={batch}")
+        assert "was rolled back" in log and "FOREIGN KEY constraint failed" in log, log[-3000:]
+        stored = {u.split("/", 3)[3] for (u,) in rows(db, "SELECT url FROM articles")}
+        assert "w/2.html" not in stored
+        if batch == 1:
+            assert stored == stories - {"w/2.html"}
+        for name, etag in rows(db, "SELECT name, etag FROM sources"):
+            # validators kept only over every story of the source stored
+            assert etag is None or {s for s in stories if s[0] == name.lower()} <= stored, name
+        assert rows(db, "SELECT etag FROM sources WHERE name = 'W'") == [(None,)]
+        assert rows(db, "SELECT COUNT(*) FROM outbox") == [(len(stored),)]
+
+        with sqlite3.connect(db) as conn:
+            conn.execute("DROP TRIGGER refuse_commit")
+        crawl_with(config, f"NEWSHOUND_STORE_BATCH={batch}")
+        crawl_with(config, f"NEWSHOUND_STORE_BATCH={batch}")  # both feeds answer 304 now
+        polls = [r.path for r in site.requests if r.path.endswith(".rss")]
+    urls = [u.split("/", 3)[3] for (u,) in rows(db, "SELECT url FROM articles")]
+    assert sorted(urls) == sorted(stories)
+    alerts = rows(db, "SELECT a.url, COUNT(*), COUNT(DISTINCT o.event_id) FROM articles a "
+                      "JOIN outbox o ON o.article_id = a.id GROUP BY a.id")  # fmt: skip
+    assert len(alerts) == len(stories) and all(n == 1 == ids for _, n, ids in alerts)
+    assert rows(db, "SELECT etag, held_polls FROM sources") == [('"v1"', 0)] * 2
+    assert len(polls) == 6
+
+
+def distinct_story(title: str) -> bytes:
+    """A story about Putin whose words are its own: no near-duplicate of another."""
+    rng = random.Random(title)
+    words = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+        for _ in range(120)
+    ]
+    paragraphs = "".join(
+        f"<p>Vladimir Putin said {' '.join(words[i : i + 30])}.</p>" for i in range(0, 120, 30)
+    )
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><title>{title}</title></head><body><article>"
+        f"<h1>{title}</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def ready_page(matcher: Matcher, i: int) -> ArticlePage:
+    """Story ``i`` cleaned and matched, as the pipeline hands it to the writer."""
+    url = f"https://news.example/story/{i}.html"
+    body = distinct_story(f"Story {i}")
+    cleaned = clean_html(body, url)
+    result = matcher.match(title=cleaned.title or "", summary="", body=cleaned.text)
+    entry = FeedEntry("W", url, url, guid=url, title=cleaned.title)
+    return ArticlePage(entry=entry, body=body, final_url=url, url=url, cleaned=cleaned,
+                       result=result)  # fmt: skip
+
+
+def test_a_batch_is_visible_to_another_process_once_flushed_or_full(tmp_path: Path) -> None:
+    """Articles wait in memory, with no write lock held, until the batch fills or its
+    timer calls ``flush``: then they are committed, and another connection sees them."""
+    source = '[[sources]]\nname = "W"\nurl = "https://news.example/feed"\n'
+    config = load_config(write_config(tmp_path, source))
+    matcher = Matcher(config.terms, config.rules)
+    pages = [ready_page(matcher, i) for i in range(BATCH + 3)]
+    db = tmp_path / "news.db"
+    other = sqlite3.connect(db, timeout=0, isolation_level=None)  # never waits for a lock
+
+    def seen() -> int:
+        return int(other.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    async def run() -> None:
+        pipeline = WriterPipeline(config, StatsCollector(Crawler(Spider, {})))
+        pipeline.open_spider()
+        try:
+            pipeline.process_item(pages[0])
+            pipeline.process_item(pages[1])
+            assert seen() == 0
+            other.execute("BEGIN IMMEDIATE")  # the write lock is free meanwhile
+            other.execute("ROLLBACK")
+            pipeline.flush()  # what the timer calls, BATCH_AFTER seconds after the first
+            assert seen() == 2
+            for page in pages[2:-1]:
+                pipeline.process_item(page)
+            assert seen() == 2 + BATCH  # the batch filled: committed with its last article
+            pipeline.process_item(pages[-1])
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            assert seen() == 2 + BATCH
+        finally:
+            pipeline.close_spider()
+        assert seen() == len(pages)
+        assert pipeline.stats.get_value("newshound/store/stored") == len(pages)
+
+    try:
+        asyncio.run(run())
+    finally:
+        other.close()

@@ -121,3 +121,79 @@ def test_foreign_malformed_and_repeated_messages(
     assert sample("newshound_source_polls_total", {"result": "failed"}) == 1
     refused = {id(r) for r in caplog.records if r.getMessage() == "outcome_refused"}
     assert len(refused) == 3  # each reported (a record may reach the handler twice)
+
+
+# COMMIT refused while the story is in the transaction: a deferred foreign key that
+# SQLite checks only at COMMIT (as a full disk refuses the commit's WAL frames).
+REFUSE_COMMIT = """
+CREATE TABLE guard_parent (id INTEGER PRIMARY KEY);
+CREATE TABLE commit_guard (
+    parent INTEGER REFERENCES guard_parent(id) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE TRIGGER refuse_commit AFTER INSERT ON articles
+BEGIN INSERT INTO commit_guard VALUES (1); END;
+"""
+
+
+def test_a_read_whose_commit_fails_is_read_again_and_nothing_published_before(
+    site: FixtureSite, tmp_path: Path, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The messages of one read are one transaction: when its COMMIT fails nothing of it
+    is acknowledged, published to the workers or counted (the poll is not taken for
+    applied either); once the database takes writes again it is all applied, once."""
+    config = load_config(write_site_config(
+        site, tmp_path, extra=f'\n[cluster]\nredis = "{redis_server.url}"\n'))  # fmt: skip
+    store = Store(config.storage.path)
+    store.sync_sources(config.sources)
+    store.close()
+    db = config.storage.path
+    with sqlite3.connect(db) as conn:
+        conn.executescript(REFUSE_COMMIT)
+    page = article(site, config)
+    failed = [SourceFailed("Fixture World", 503, "HTTP 503", b"120")]
+    key = Keys().known(url_key(page.entry.url))
+    client = redis.Redis.from_url(redis_server.url)
+    logger = logging.getLogger("newshound.cluster")
+    was = (logger.disabled, logger.level)
+    logger.disabled = False
+    logger.setLevel(logging.INFO)
+    logger.addHandler(caplog.handler)
+
+    async def run() -> ClusterWriter:
+        writer = ClusterWriter(config)
+        await writer.start()
+        try:
+            deadline = time.time() + 15
+            while time.time() < deadline and not any(
+                r.getMessage() == "outcomes_not_stored" for r in caplog.records
+            ):
+                await asyncio.sleep(0.02)
+            pending = await writer.client.xpending(OUTCOMES, "writer")
+            assert pending["pending"] == 2  # neither acknowledged
+            assert await writer.client.get(key) is None  # not published: not stored
+            assert rows(db, "SELECT COUNT(*) FROM articles") == [(0,)]
+            assert writer.metrics.registry.get_sample_value("newshound_articles_stored_total") == 0
+            with sqlite3.connect(db) as conn:
+                conn.execute("DROP TRIGGER refuse_commit")
+            while await writer.client.xlen(OUTCOMES) and time.time() < deadline:
+                await asyncio.sleep(0.05)
+        finally:
+            await writer.close()
+        return writer
+
+    try:
+        client.xadd(OUTCOMES, encode_article("j1", page, "w0"))  # type: ignore[arg-type]
+        client.xadd(OUTCOMES, encode_polled("j1", "Fixture World", failed, True, "w0"))  # type: ignore[arg-type]
+        writer = asyncio.run(run())
+        assert client.xlen(OUTCOMES) == 0
+        assert client.get(key) is not None
+    finally:
+        logger.removeHandler(caplog.handler)
+        logger.disabled, logger.level = was
+        client.close()
+    assert rows(db, "SELECT COUNT(*) FROM articles") == [(1,)]
+    assert rows(db, "SELECT COUNT(*) FROM outbox") == [(1,)]
+    assert rows(db, "SELECT failures FROM sources WHERE name = 'Fixture World'") == [(1,)]
+    sample = writer.metrics.registry.get_sample_value
+    assert sample("newshound_articles_stored_total") == 1
+    assert sample("newshound_source_polls_total", {"result": "failed"}) == 1
