@@ -17,8 +17,9 @@ the only poller), hands them to an idle worker (or a new one) and goes on tickin
 source keeps its own worker busy while the next tick gives the sources that fall due
 meanwhile to another. The worker gets the daemon's one validated config, narrowed to its
 batch, and sends back its error log lines and the crawl's Scrapy stats over a pipe.
-SIGTERM reaches the worker as Scrapy's own graceful stop; what it had stored is stored,
-one transaction per article, and a source whose entries were not all stored keeps its
+SIGTERM reaches the worker as Scrapy's own graceful stop; what it had found is stored
+(the writer commits its last batch as the spider closes), and a source whose entries
+were not all stored keeps its
 old validators (``scraper/writer.py``), so the next poll parses it again. A crawl past
 its timeout is ended by killing its worker.
 

@@ -57,11 +57,16 @@ def fetch_url(url: str) -> str:
     WHATWG parsing as browsers do: tabs and newlines removed, ``\\`` read as ``/``, the
     host IDNA-encoded and lower-cased, the rest percent-encoded.
     """
-    url = url.strip()
+    url = url.strip(_C0_CONTROL_OR_SPACE)  # as Scrapy and the URL standard: not U+00A0
     try:
         return safe_url_string(url)
     except ValueError:
         return url
+
+
+# What the URL standard strips from both ends of a URL: a feed's "/story\xa0" is fetched
+# as "/story%C2%A0", so it must be stored and keyed as that page too.
+_C0_CONTROL_OR_SPACE = "".join(map(chr, range(0x21)))
 
 
 def _split(url: str) -> tuple[str, str, int | None, str, str] | None:
@@ -85,7 +90,7 @@ def canonicalize_url(url: str) -> str:
     """
     split = _split(url)
     if split is None:
-        return url.strip()
+        return url.strip(_C0_CONTROL_OR_SPACE)
     scheme, hostname, port, path, query_text = split
     host = hostname.lower().rstrip(".")
     if ":" in host:  # IPv6 literal

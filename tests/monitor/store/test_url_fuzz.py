@@ -70,6 +70,7 @@ def _identity(url: str) -> tuple[str, str, int, str]:
 @example("http://127.0.0.2:8001\\@127.0.0.3:8002/story.html")
 @example("https://user:p#ss@example.org/feed?token=abc")
 @example("http://exa\tmple.org/a\nb")
+@example("http://example.org/\xa0")  # fetched as /%C2%A0: U+00A0 is no URL whitespace
 @example("HTTP://www.EXAMPLE.org:80/amp/story/?utm_source=x")
 def test_fetched_stored_and_key_agree(url: str) -> None:
     stored, key, host = canonicalize_url(url), url_key(url), url_host(url)  # never raise
