@@ -82,6 +82,12 @@ def _split(url: str) -> tuple[str, str, int | None, str, str] | None:
     return scheme, parts.hostname, port, parts.path, parts.query
 
 
+# A crawl asks about the same few URLs again and again (an entry's link, its page's final
+# and canonical URLs, at each stage: about ten times per article): the answers are kept.
+_CACHED_URLS = 4096
+
+
+@functools.lru_cache(maxsize=_CACHED_URLS)
 def canonicalize_url(url: str) -> str:
     """Return the canonical spelling of an absolute http(s) URL (other URLs stripped).
 
@@ -113,6 +119,7 @@ def _is_amp_switch(key: str, value: str) -> bool:
     return key in _AMP_KEYS and (key != "outputtype" or value.lower() == "amp")
 
 
+@functools.lru_cache(maxsize=_CACHED_URLS)
 def url_key(url: str) -> str:
     """The dedupe key of a URL: its canonical spelling without the differences of copies.
 
