@@ -13,6 +13,7 @@ from collections.abc import Collection
 from monitor.cleaner.article import PARAGRAPH_SEPARATOR, CleanedArticle
 from monitor.cleaner.boilerplate import (
     boilerplate_mask,
+    forget_lines,
     has_edge_phrase,
     is_furniture,
     is_sentence,
@@ -52,7 +53,10 @@ def clean_html(
     Raises ``monitor.cleaner.document.DocumentError`` for a page too large to clean.
     """
     found = extract_article(html, url, content_type, search_dates)
-    keep = refine(found, *rule_mask(found))
+    try:
+        keep = refine(found, *rule_mask(found))
+    finally:
+        forget_lines()
     lines = [line for line, kept in zip(found.lines, keep, strict=True) if kept]
     lines = drop_site_lines(lines, site_boilerplate)
     return CleanedArticle(

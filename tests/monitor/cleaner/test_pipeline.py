@@ -175,3 +175,15 @@ def test_article_list_that_is_not_links_kept_even_in_title_case() -> None:
         + "</ul></article></body></html>"
     )
     assert clean_html(html).text == "\n\n".join(paragraphs + [f"- {p}" for p in points])
+
+
+def test_a_crawl_keeps_no_lines_of_the_pages_it_has_cleaned() -> None:
+    """The line verdicts remembered while a page is cleaned are let go after it: a
+    long crawl's memory does not fill with the lines of every page it has seen."""
+    from monitor.cleaner import boilerplate
+
+    assert PAGES
+    for path in PAGES[:5]:
+        clean_html(path.read_bytes())
+        for cached in (boilerplate._normalise_short, is_furniture, boilerplate.has_edge_phrase):
+            assert cached.cache_info().currsize == 0
