@@ -121,11 +121,55 @@ PRELOAD = [
 ]  # fmt: skip
 
 
+class _ChildProcess:
+    """A crawl worker started as ``python -c`` with its end of the pipe (``pass_fds``):
+    the part of ``multiprocessing.Process``'s interface the launcher uses. ``sentinel``
+    is a pidfd, readable once the process has exited (Linux 5.3+)."""
+
+    def __init__(self, fd: int, max_crawls: int, max_rss_growth: int) -> None:
+        self.fd, self.args = fd, (max_crawls, max_rss_growth)
+        self._popen: subprocess.Popen[bytes] | None = None
+        self.pid: int | None = None
+        self.sentinel = -1
+
+    def start(self) -> None:
+        code = f"from monitor.daemon.poll import _child_main; _child_main({self.fd}, {self.args})"
+        self._popen = subprocess.Popen(
+            [sys.executable, "-B", "-c", code], pass_fds=(self.fd,), env=crawl_env()
+        )
+        self.pid = self._popen.pid
+        self.sentinel = os.pidfd_open(self.pid)
+
+    @property
+    def exitcode(self) -> int | None:
+        return None if self._popen is None else self._popen.poll()
+
+    def is_alive(self) -> bool:
+        return self._popen is not None and self._popen.poll() is None
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._popen is not None:
+            try:
+                self._popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def kill(self) -> None:
+        if self.is_alive():
+            assert self._popen is not None
+            self._popen.kill()
+
+    def close(self) -> None:
+        if self.sentinel >= 0:
+            os.close(self.sentinel)
+            self.sentinel = -1
+
+
 @dataclass(eq=False)
 class Worker:
     """A crawl worker process and the daemon's end of its pipe."""
 
-    process: BaseProcess
+    process: BaseProcess | _ChildProcess
     conn: Connection
     idle_since: float = 0.0
 
@@ -162,7 +206,7 @@ class Crawl:
         self.pid = self.worker.process.pid  # kept: the process object is closed once joined
 
     @property
-    def process(self) -> BaseProcess:
+    def process(self) -> BaseProcess | _ChildProcess:
         return self.worker.process
 
     @property
@@ -227,15 +271,18 @@ class CrawlLauncher:
         fork_server: bool = True,
     ) -> None:
         """``fork_server=False`` is for a single crawl (``run --once``): the worker is then
-        a fresh interpreter (multiprocessing's "spawn") that imports what its crawl needs,
-        and no fork server stays resident beside it holding a second copy of Scrapy and
-        the pipeline. Measured with ``bench/startup.py``: 1.16 against 1.29-1.33 CPU s,
-        99 against 120-125 MB of PSS. A daemon that crawls again keeps the fork server."""
-        self.context: ForkServerContext | SpawnContext
+        a fresh interpreter that imports what its crawl needs, and no fork server stays
+        resident beside it holding a second copy of Scrapy and the pipeline. Measured
+        with ``bench/startup.py``: 1.16 against 1.29-1.33 CPU s, 99 against 120-125 MB of
+        PSS. It is started as a plain subprocess (``_ChildProcess``), not through
+        multiprocessing, whose "spawn" also starts its resource tracker: a third
+        interpreter (9 MB) with nothing to track. A daemon that crawls again keeps the
+        fork server."""
+        self.context: ForkServerContext | SpawnContext | None = None
         if fork_server:
             self.context = multiprocessing.get_context("forkserver")
             self.context.set_forkserver_preload(PRELOAD)
-        else:
+        elif not hasattr(os, "pidfd_open"):  # not Linux: no pidfd to wait on
             self.context = multiprocessing.get_context("spawn")
         self.idle: list[Worker] = []
         self.exiting: list[Worker] = []  # told to exit (or retiring), not yet joined
@@ -259,13 +306,17 @@ class CrawlLauncher:
         return Crawl(sources=sources, started=time.time(), worker=worker)
 
     async def _spawn(self) -> Worker:
-        parent_conn, child_conn = self.context.Pipe(duplex=True)
-        process = self.context.Process(
-            target=_crawl_worker,
-            args=(child_conn, *self.retire_after),
-            name="newshound-crawl",
-            daemon=False,
-        )
+        parent_conn, child_conn = multiprocessing.Pipe(duplex=True)
+        process: BaseProcess | _ChildProcess
+        if self.context is None:
+            process = _ChildProcess(child_conn.fileno(), *self.retire_after)
+        else:
+            process = self.context.Process(
+                target=_crawl_worker,
+                args=(child_conn, *self.retire_after),
+                name="newshound-crawl",
+                daemon=False,
+            )
         try:
             # Blocking only while the fork server starts (first crawl): keep it off the loop.
             await asyncio.to_thread(process.start)
@@ -560,6 +611,11 @@ def _reactor() -> Any:
     from twisted.internet import reactor
 
     return reactor
+
+
+def _child_main(fd: int, retire_after: tuple[int, int]) -> None:
+    """A worker started by ``_ChildProcess``: its end of the pipe is ``fd``."""
+    _crawl_worker(Connection(fd), *retire_after)
 
 
 def _crawl_worker(conn: Connection, max_crawls: int, max_rss_growth: int) -> None:
