@@ -14,11 +14,13 @@ import hashlib
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from monitor.config import ChannelConfig
-from monitor.matcher import MatchResult
 from monitor.store import ArticleRecord, OutboxEntry
+
+if TYPE_CHECKING:  # the daemon plans no alerts: it need not load the matcher (3 MB)
+    from monitor.matcher import MatchResult
 
 
 def wants_article(channel: ChannelConfig, result: MatchResult) -> bool:
