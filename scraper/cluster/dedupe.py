@@ -34,7 +34,7 @@ class ClusterDedupePipeline(DedupePipeline):
 
     def open_spider(self) -> None:
         super().open_spider()
-        self.seen_at: dict[str, float] = {}
+        self.seen_at: dict[bytes, float] = {}
         self.pruned = time.monotonic()
 
     def process_item(self, item: Any) -> Any:
