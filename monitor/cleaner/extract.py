@@ -144,8 +144,9 @@ def extract_article(
             tree, lines, kinds, partial(_extract_lines, options=options)
         )
     size = sum(map(len, lines))
-    if size < SECOND_OPINION_BELOW and _text_exceeds(tree, SECOND_OPINION_RATIO * size):
-        lines, kinds = _second_opinion(tree, url, lines, kinds, _longer)
+    if size < SECOND_OPINION_BELOW:
+        if _text_exceeds(tree, SECOND_OPINION_RATIO * size):  # else the fallback cannot win
+            lines, kinds = _second_opinion(tree, url, lines, kinds, _longer)
     elif _prose(lines) < NO_PROSE_SHARE * size:
         lines, kinds = _second_opinion(tree, url, lines, kinds, _more_prose)
     meta = read_metadata(tree, search_dates)

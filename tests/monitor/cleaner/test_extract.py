@@ -280,6 +280,10 @@ def test_a_short_page_that_is_all_article_is_cleaned_without_a_second_opinion(
     )
     clean_html(html + f"</article><ul>{menu}</ul></body></html>")
     assert len(calls) == 1  # a page with more text than the answer: asked as before
+    calls.clear()
+    points = "".join(f"<p>Item {k}: budget line for the parks</p>" for k in range(6))
+    clean_html(f"<html><body><article><h1>Budget lines</h1>{points}</article></body></html>")
+    assert calls == []  # short and all there, sentences or not: nothing to ask about
 
 
 def test_list_items_that_are_links_are_marked_linked() -> None:
