@@ -252,21 +252,21 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
-    had_listed_urls = "listed_urls" in db.table_names()
     db.conn.executescript(SCHEMA_SQL)
     for table, column, declaration in _ADDED_COLUMNS:
         if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
     db.conn.executescript(_ADDED_INDEXES)
-    if not had_listed_urls:
+    # The keys moved and the file marked up to date in one transaction: an upgrade cut
+    # short is done again at the next open (moving finds nothing left to move after).
+    with transaction(db):
         _move_listed_keys(db)
-    db.execute(
-        "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [str(SCHEMA_VERSION)],
-    )
-    db.execute(f"PRAGMA user_version = {SCHEMA_FINGERPRINT}")
-    db.conn.commit()
+        db.execute(
+            "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [str(SCHEMA_VERSION)],
+        )
+        db.execute(f"PRAGMA user_version = {SCHEMA_FINGERPRINT}")
 
 
 def _move_listed_keys(db: sqlite_utils.Database) -> None:

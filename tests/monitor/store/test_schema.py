@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from monitor.store import open_database
 from monitor.store.schema import SCHEMA_FINGERPRINT
 
@@ -45,13 +47,18 @@ def test_a_file_with_another_fingerprint_is_brought_up_to_date(tmp_path: Path) -
         db.close()
 
 
-def test_a_listed_urls_key_kept_on_the_article_moves_to_its_table(tmp_path: Path) -> None:
+@pytest.mark.parametrize("table_made", [False, True], ids=["old-file", "upgrade-cut-short"])
+def test_a_listed_urls_key_kept_on_the_article_moves_to_its_table(
+    tmp_path: Path, table_made: bool
+) -> None:
     # Before listed_urls, a story whose page named another URL kept the listed URL's key
-    # in articles.url_key; the upgrade moves it, and keys the story by its own URL.
+    # in articles.url_key; the upgrade moves it, and keys the story by its own URL. An
+    # upgrade killed after making the table but before marking the file is done again.
     path = tmp_path / "old.db"
     open_database(path).close()
     with sqlite3.connect(path) as conn:
-        conn.execute("DROP TABLE listed_urls")
+        if not table_made:
+            conn.execute("DROP TABLE listed_urls")
         conn.execute("PRAGMA user_version = 12345")
         conn.executemany(
             "INSERT INTO articles (id, url, url_key, source, fetched, content_hash) "
