@@ -204,7 +204,7 @@ class ClusterWriter:
                                       entry=_text(entry_id), error=str(e))  # fmt: skip
                             ok = False
                             break
-                        self.stats.inc_value("newshound/cluster/refused")
+                        self.counts.inc_value("newshound/cluster/refused")
                         log_event(log, "outcome_refused", logging.ERROR, entry=_text(entry_id),
                                   reason=f"cannot apply: {e!r}")  # fmt: skip
                     done.append(entry_id)
@@ -214,6 +214,8 @@ class ClusterWriter:
                       error=str(e))  # fmt: skip
             return False
         self.counts.commit()
+        while len(self.applied) > APPLIED_KEPT:
+            self.applied.popitem(last=False)
         for count in self.after_commit:
             count()
         self.after_commit.clear()
@@ -231,7 +233,8 @@ class ClusterWriter:
 
     def _forget_since(self, mark: tuple[int, int, int]) -> None:
         """What was applied since ``mark`` is rolled back: not counted, and a poll in it
-        not taken for applied when its message is read again."""
+        not taken for applied when its message is read again (``applied`` only grows
+        during a read, so its length finds what the read added)."""
         counts, metrics, jobs = mark
         self.counts.forget_since(counts)
         del self.after_commit[metrics:]
@@ -244,13 +247,13 @@ class ClusterWriter:
         try:
             message = decode_outcome(fields)
         except MessageError as e:
-            self.stats.inc_value("newshound/cluster/refused")
+            self.counts.inc_value("newshound/cluster/refused")
             log_event(log, "outcome_refused", logging.ERROR, reason=str(e))
             return []
         source = message.page.entry.source if isinstance(message, ArticleMessage) else None
         source = message.source if isinstance(message, PolledMessage) else source
         if source is not None and source not in self.sources:
-            self.stats.inc_value("newshound/cluster/refused")
+            self.counts.inc_value("newshound/cluster/refused")
             log_event(log, "outcome_refused", logging.WARNING, source=source,
                       reason="not a source of this config")  # fmt: skip
             return []
@@ -299,9 +302,7 @@ class ClusterWriter:
         ):
             self.stats.inc_value("newshound/cluster/poll_repeated")
             return
-        self.applied[message.job] = None
-        while len(self.applied) > APPLIED_KEPT:
-            self.applied.popitem(last=False)
+        self.applied[message.job] = None  # trimmed after the COMMIT: see _forget_since
         # The poll's time by the worker's clock, never before the job was queued by ours:
         # the scheduler takes a source as polled once its last poll is after the claim.
         outcomes = [

@@ -16,6 +16,7 @@ import redis
 
 from monitor.cleaner import clean_html
 from monitor.config import Config, load_config
+from monitor.daemon import cluster
 from monitor.daemon.cluster import ClusterWriter
 from monitor.fixture_site import FixtureSite
 from monitor.matcher import Matcher
@@ -135,12 +136,21 @@ BEGIN INSERT INTO commit_guard VALUES (1); END;
 """
 
 
+@pytest.mark.parametrize("memory_full", [False, True], ids=["fresh", "applied-ids-full"])
 def test_a_read_whose_commit_fails_is_read_again_and_nothing_published_before(
-    site: FixtureSite, tmp_path: Path, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+    site: FixtureSite,
+    tmp_path: Path,
+    redis_server: RedisServer,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    memory_full: bool,
 ) -> None:
     """The messages of one read are one transaction: when its COMMIT fails nothing of it
     is acknowledged, published to the workers or counted (the poll is not taken for
-    applied either); once the database takes writes again it is all applied, once."""
+    applied either, also once the writer's memory of applied polls is full, as after
+    100,000 polls); once the database takes writes again it is all applied, once."""
+    if memory_full:
+        monkeypatch.setattr(cluster, "APPLIED_KEPT", 1)
     config = load_config(write_site_config(
         site, tmp_path, extra=f'\n[cluster]\nredis = "{redis_server.url}"\n'))  # fmt: skip
     store = Store(config.storage.path)
@@ -161,6 +171,8 @@ def test_a_read_whose_commit_fails_is_read_again_and_nothing_published_before(
 
     async def run() -> ClusterWriter:
         writer = ClusterWriter(config)
+        if memory_full:
+            writer.applied["j0"] = None  # an earlier poll: the memory holds APPLIED_KEPT
         await writer.start()
         try:
             deadline = time.time() + 15
