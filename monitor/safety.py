@@ -18,10 +18,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 if TYPE_CHECKING:  # config.py uses the redaction here for its error messages
@@ -169,3 +170,32 @@ def install_secret_filter(config: Config, handlers: Iterable[logging.Handler] = 
         # Once per handler and set of secrets: a crawl worker runs many crawls.
         if not any(isinstance(f, SecretFilter) and f.secrets == wanted for f in handler.filters):
             handler.addFilter(SecretFilter(wanted))
+
+
+# "\ud800" alone is valid JSON, and json.loads makes it a str that neither UTF-8 nor
+# SQLite takes: a feed item or a page's JSON-LD headline could never be matched or stored.
+# (A pair is one character.)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def loads_json(data: str | bytes) -> Any:
+    """``json.loads``, with every lone surrogate in the strings it gives made "?"
+    (lengths unchanged): JSON from a stranger, as text every later stage can store."""
+    value = json.loads(data)
+    pattern = _SURROGATE_ESCAPE if isinstance(data, str) else _SURROGATE_ESCAPE_BYTES
+    return _encodable(value) if pattern.search(data) else value  # type: ignore[arg-type]
+
+
+def _encodable(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+        return value
+    if isinstance(value, list):
+        return [_encodable(v) for v in value]
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    return value

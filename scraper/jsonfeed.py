@@ -6,12 +6,11 @@ with ``json``; ``scraper.feedparse.parse_feed_entries`` sends JSON bodies here.
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
+from monitor.safety import loads_json
 from monitor.urls import canonicalize_url
 from scraper.items import FeedEntry
 
@@ -47,26 +46,6 @@ def _str(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-# "\ud800" alone is valid JSON, and json.loads makes it a str that neither UTF-8 nor
-# SQLite takes: the item could never be matched or stored. (A pair is one character.)
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-def _encodable(value: Any) -> Any:
-    """``value`` with every lone surrogate in its strings made "?" (lengths unchanged)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "replace").decode("utf-8")
-        return value
-    if isinstance(value, list):
-        return [_encodable(v) for v in value]
-    if isinstance(value, dict):
-        return {_encodable(k): _encodable(v) for k, v in value.items()}
-    return value
-
-
 def parse_json_feed(body: bytes, url: str, source: str) -> list[FeedEntry]:
     """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1) -> entries.
 
@@ -75,11 +54,9 @@ def parse_json_feed(body: bytes, url: str, source: str) -> list[FeedEntry]:
     ValueError naming the URL when the body is not a JSON Feed.
     """
     try:
-        doc = json.loads(body)
+        doc = loads_json(body)
     except (ValueError, RecursionError) as e:
         raise ValueError(f"not a feed ({url}): invalid JSON: {e}") from None
-    if _SURROGATE_ESCAPE.search(body):
-        doc = _encodable(doc)
     version = doc.get("version") if isinstance(doc, dict) else None
     items = doc.get("items") if isinstance(doc, dict) else None
     if not (isinstance(version, str) and version.startswith("https://jsonfeed.org/version/")):

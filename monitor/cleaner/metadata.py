@@ -9,13 +9,14 @@ date finder (htmldate) runs here only when a page declares no date at all.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import lxml.html
 from htmldate import find_date
+
+from monitor.safety import loads_json
 
 __all__ = ["PageMetadata", "read_metadata"]
 
@@ -118,7 +119,7 @@ def _json_ld(scripts: list[lxml.html.HtmlElement]) -> dict[str, Any]:
     """The first JSON-LD object that looks like an article (has a headline or a date)."""
     for script in scripts:
         try:
-            data = json.loads(script.text or "")
+            data = loads_json(script.text or "")
         except ValueError:
             continue
         stack = [data]

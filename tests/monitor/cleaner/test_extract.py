@@ -356,3 +356,12 @@ def test_text_comes_out_composed_as_a_watch_term_is_typed() -> None:
     text = clean_html(html).text
     assert "P\u00e9kin" in text
     assert "\u0301" not in text
+
+
+def test_a_lone_surrogate_in_json_ld_comes_out_as_text_the_store_takes() -> None:
+    """``"\\ud800"`` is valid JSON; as a headline or author it made a str SQLite refuses,
+    so the article could not be stored at all. It reads as "?"."""
+    ld = '{"@type": "NewsArticle", "headline": "Putin \\ud800 meets Xi", "author": "A\\udc00B"}'
+    found = extract_article(page(f'<script type="application/ld+json">{ld}</script>'))
+    assert (found.title, found.author) == ("Putin ? meets Xi", "A?B")
+    (found.title + found.author).encode("utf-8")  # what sqlite3 does with a str
