@@ -137,7 +137,7 @@ def test_refine_decides_as_with_every_row_built(path: Path, drop_below: float) -
     # line that is not furniture comes back when the rescue model is above rescue_above.
     found = extract_article(path.read_bytes(), "https://news.example/a")
     dropped, rule_keep = rule_mask(found)
-    model = replace(load_model(), drop_below=drop_below)
+    model = replace(load_model(), drop_below=drop_below, rescue_above=0.5)  # both models asked
     rows = line_features(found, dropped, rule_keep)
     furniture = FEATURES.index("furniture")
     expected = [
