@@ -105,8 +105,8 @@ class PollLedger:
     def __init__(self) -> None:
         self.open: dict[str, int] = {}
         self.incomplete: set[str] = set()
-        # polls with an entry the database refused (``EntryNotStored``): the writer takes
-        # the source out when it applies the poll (``PollLedger.take_refused``)
+        # polls with an entry the database refused (``hold``): the writer takes the
+        # source out when it applies the poll (``PollLedger.take_refused``)
         self.refused: set[str] = set()
         self.on_settled: Callable[[str, bool], None] | None = None
         self.on_report: Callable[[Sequence[Any]], None] | None = None
@@ -122,21 +122,18 @@ class PollLedger:
         or an error (settled, the poll incomplete)."""
         from scrapy import signals
 
-        from scraper.items import OUTCOMES, ArticlePage, EntryFailed, EntryNotStored, FeedEntry
+        from scraper.items import OUTCOMES, ArticlePage, EntryFailed, FeedEntry
 
-        def settle(item: Any, ok: bool, refused: bool = False) -> None:
+        def settle(item: Any, ok: bool) -> None:
             entry = item.entry if isinstance(item, ArticlePage) else item
             if isinstance(entry, (FeedEntry, *OUTCOMES)):
-                if refused and entry.source in self.open:
-                    self.refused.add(entry.source)
                 self.done(entry.source, ok)
 
         def scraped(item: Any) -> None:
             settle(item, True)
 
         def dropped(item: Any, exception: BaseException) -> None:
-            settle(item, not isinstance(exception, EntryFailed),
-                   refused=isinstance(exception, EntryNotStored))  # fmt: skip
+            settle(item, not isinstance(exception, EntryFailed))
 
         def failed(item: Any) -> None:
             settle(item, False)
@@ -145,6 +142,15 @@ class PollLedger:
         crawler.signals.connect(scraped, signal=signals.item_scraped)
         crawler.signals.connect(dropped, signal=signals.item_dropped)
         crawler.signals.connect(failed, signal=signals.item_error)
+
+    def hold(self, source: str, refused: bool = False) -> None:
+        """What ``source``'s open poll led to was not stored: the poll settles incomplete
+        (its old validators kept); ``refused`` (by the database: a full disk) for as long
+        as that lasts, not only ``MAX_HELD_POLLS`` polls. A settled poll is left alone."""
+        if source in self.open:
+            self.incomplete.add(source)
+            if refused:
+                self.refused.add(source)
 
     def take_refused(self, source: str) -> bool:
         """Whether the database refused an entry of ``source``'s settled poll."""

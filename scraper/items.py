@@ -73,12 +73,6 @@ class EntryFailed(DropItem):
     the body that listed it keeps its old validators, so a later poll tries it again."""
 
 
-class EntryNotStored(EntryFailed):
-    """An entry ready to store that the database refused (a full disk, a locked or
-    read-only file): not the entry's fault, so its feed is held back for as long as it
-    lasts, not only ``MAX_HELD_POLLS`` polls."""
-
-
 @dataclass(frozen=True)
 class SourcePolled:
     """A source's body was parsed and listed ``items`` entries."""

@@ -396,13 +396,12 @@ class WriterPipeline:
             self.counts.forget_since(mark)
             if isinstance(e, sqlite3.Error):  # a full disk, a read-only file
                 refused.add(what.source)
-                self._hold(what.source)
+                self.ledger.hold(what.source, refused=True)
                 self.stats.inc_value("newshound/store/failed")
                 log.error("%s: not stored: %s", what.url, e)
             else:
                 failed.add(what.source)
-                if what.source in self.ledger.open:
-                    self.ledger.incomplete.add(what.source)
+                self.ledger.hold(what.source)
                 log.exception("%s: not stored", what.url)
 
     def _write_poll(
@@ -431,13 +430,6 @@ class WriterPipeline:
     def _interval(self, o: SourceUnchanged) -> float:
         return self._intervals.get(o.source) or self.config.source(o.source).interval
 
-    def _hold(self, source: str) -> None:
-        """The database refused what ``source``'s poll led to: if that poll is still
-        open, its validators are held when it settles (``PollLedger.take_refused``)."""
-        if source in self.ledger.open:
-            self.ledger.incomplete.add(source)
-            self.ledger.refused.add(source)
-
     def _rolled_back(self, batch: list[_Poll | _Article], error: Exception) -> None:
         """A batch that could not be committed: none of it is kept. The outcomes in it
         are lost with their articles (their sources are due again, their rows as they
@@ -446,7 +438,7 @@ class WriterPipeline:
         self.counts.discard()
         sources = {what.source for what in batch}
         for source in sources:
-            self._hold(source)
+            self.ledger.hold(source, refused=True)
         articles = sum(isinstance(what, _Article) for what in batch)
         self.stats.inc_value("newshound/store/failed", max(articles, 1))
         log.error(
