@@ -250,10 +250,8 @@ def _text_exceeds(tree: HtmlElement, limit: float) -> bool:
     return False
 
 
-_EXTRACTABLE_TEXT = etree.XPath(
-    "//text()[not(ancestor::script or ancestor::style)]"
-    " | //script[contains(@type, 'ld+json')]/text()"
-)
+_VISIBLE = "//text()[not(ancestor::script or ancestor::style)]"
+_EXTRACTABLE_TEXT = etree.XPath(_VISIBLE + " | //script[contains(@type, 'ld+json')]/text()")
 _HAS_TABLE = etree.XPath("boolean(//table)")
 _COUNT_MARKED = etree.XPath("count(//li | //dd | //dt)")
 _MARKER_CHARS = 2  # "- " before a list item
@@ -367,7 +365,7 @@ def _cut_text(tree: HtmlElement, limit: int) -> None:
 # libxml2 counts without a Python object per element (trafilatura's parser drops comments
 # and processing instructions, so elements are all tree.iter() would yield).
 _COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
-_VISIBLE_TEXT = etree.XPath("//text()[not(ancestor::script or ancestor::style)]")
+_VISIBLE_TEXT = etree.XPath(_VISIBLE)
 
 
 # trafilatura's parser (``trafilatura.utils.HTML_PARSER``), with one change: lxml's C-level
